@@ -1,0 +1,23 @@
+{#- Whether a transaction type belongs to an industry, and whether it is a value event (it
+    makes R, F and M), from the vars `transaction_types` and `value_transaction_types`. -#}
+{% macro _type_in_industry(org_type_column, type_column, types_by_industry) -%}
+    case {{ org_type_column }}
+        {%- for org_type, types in types_by_industry.items() %}
+        when '{{ org_type }}' then {{ type_column }} in ('{{ types | join("', '") }}')
+        {%- endfor %}
+        else false
+    end
+{%- endmacro %}
+
+{% macro is_known_transaction_type(org_type_column, type_column) -%}
+    {{ _type_in_industry(org_type_column, type_column, var('transaction_types')) }}
+{%- endmacro %}
+
+{% macro is_value_event(org_type_column, type_column) -%}
+    {{ _type_in_industry(org_type_column, type_column, var('value_transaction_types')) }}
+{%- endmacro %}
+
+{#- The industries the project knows (the keys of var `transaction_types`), as a SQL list. -#}
+{% macro known_org_types_sql() -%}
+    ('{{ var("transaction_types").keys() | list | join("', '") }}')
+{%- endmacro %}

@@ -1,0 +1,36 @@
+{#- One row: the run's reference date (spec section 3), an exclusive upper bound. Var
+    `as_of_date` wins; otherwise the day after the latest valid event over all organisations;
+    with no valid event at all, the day the build started. -#}
+with
+
+valid_events as (
+
+    select occurred_at
+    from {{ ref('int_transactions_validated') }}
+    where reject_reason_code is null
+
+),
+
+resolved as (
+
+    select
+        {%- if var('as_of_date') %}
+        cast('{{ var("as_of_date") }}' as date) as as_of_date
+        {%- else %}
+        coalesce(
+            cast({{ add_days('cast(max(occurred_at) as date)', 1) }} as date),
+            cast({{ run_started_at_literal() }} as date)
+        ) as as_of_date
+        {%- endif %}
+
+    from valid_events
+
+)
+
+select
+    as_of_date,
+    cast({{ add_days('as_of_date', '-' ~ var('window_days')) }} as date) as last_window_start,
+    cast({{ add_days('as_of_date', '-2 * ' ~ var('window_days')) }} as date) as prev_window_start,
+    cast({{ add_days('as_of_date', '-' ~ var('rfm_lookback_days')) }} as date) as lookback_start
+
+from resolved

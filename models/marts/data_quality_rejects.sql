@@ -1,0 +1,119 @@
+{#- Every raw row that is not used, with why (spec section 10), plus rejected upload rows
+    (source_table 'churn_upload'). record_id is the row's own id where it has one. -#}
+with
+
+organizations as (
+
+    select
+        'organizations' as source_table,
+        organization_id as record_id,
+        organization_id,
+        reject_reason_code,
+        reject_reason,
+        raw_record
+    from {{ ref('int_organizations_validated') }}
+    where reject_reason_code is not null
+
+),
+
+customers as (
+
+    select
+        'customers' as source_table,
+        customer_id as record_id,
+        organization_id,
+        reject_reason_code,
+        reject_reason,
+        raw_record
+    from {{ ref('int_customers_validated') }}
+    where reject_reason_code is not null
+
+),
+
+transactions as (
+
+    select
+        'transactions' as source_table,
+        transaction_id as record_id,
+        organization_id,
+        reject_reason_code,
+        reject_reason,
+        raw_record
+    from {{ ref('int_transactions_validated') }}
+    where reject_reason_code is not null
+
+),
+
+churn_predictions as (
+
+    select
+        'churn_predictions' as source_table,
+        customer_id as record_id,
+        organization_id,
+        reject_reason_code,
+        reject_reason,
+        raw_record
+    from {{ ref('int_churn_predictions_validated') }}
+    where reject_reason_code is not null
+
+),
+
+{%- if var('rfm_source') == 'provided' %}
+
+customer_features as (
+
+    select
+        'customer_features' as source_table,
+        customer_id as record_id,
+        organization_id,
+        reject_reason_code,
+        reject_reason,
+        raw_record
+    from {{ ref('int_customer_features_validated') }}
+    where reject_reason_code is not null
+
+),
+
+{%- endif %}
+
+churn_upload as (
+
+    select
+        'churn_upload' as source_table,
+        customer_ref as record_id,
+        organization_id,
+        reject_reason_code,
+        reject_reason,
+        raw_record
+    from {{ ref('int_churn_upload_validated') }}
+    where reject_reason_code is not null
+
+),
+
+unioned as (
+
+    select * from organizations
+    union all
+    select * from customers
+    union all
+    select * from transactions
+    union all
+    select * from churn_predictions
+    {%- if var('rfm_source') == 'provided' %}
+    union all
+    select * from customer_features
+    {%- endif %}
+    union all
+    select * from churn_upload
+
+)
+
+select
+    source_table,
+    record_id,
+    organization_id,
+    reject_reason_code as reason_code,
+    reject_reason as reason,
+    raw_record
+
+from unioned

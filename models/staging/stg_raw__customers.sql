@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'customers') }}
+
+),
+
+normalised as (
+
+    select
+        {{ clean_id('customer_id') }} as customer_id,
+        {{ clean_id('organization_id') }} as organization_id,
+        {{ clean_id('external_id') }} as external_id,
+        {{ safe_cast('signup_date', 'date') }} as signup_date,
+        {{ safe_cast('plan_allowance_mb', 'double') }} as plan_allowance_mb,
+        _raw_row_number,
+        {{ raw_record_json('customers') }} as raw_record
+
+    from source
+
+)
+
+select * from normalised

@@ -1,0 +1,39 @@
+{#- The uploaded churn CSV, as given. A file with only customer_id,churn_score belongs to
+    var `churn_upload_organization_id`; a file with an organization_id column says it per row. -#}
+{%- set upload = ref('synthetic_churn_predictions') -%}
+{%- set has_organization_column = false -%}
+{%- if execute -%}
+    {%- set upload_columns = adapter.get_columns_in_relation(upload) | map(attribute='name') | map('lower') | list -%}
+    {%- set has_organization_column = 'organization_id' in upload_columns -%}
+{%- endif -%}
+
+with
+
+source as (
+
+    select * from {{ upload }}
+
+),
+
+normalised as (
+
+    select
+        {%- if has_organization_column %}
+        {{ clean_id('organization_id') }} as organization_id,
+        {%- else %}
+        cast('{{ var("churn_upload_organization_id") }}' as {{ dbt.type_string() }}) as organization_id,
+        {%- endif %}
+        cast(customer_id as {{ dbt.type_string() }}) as customer_ref,
+        {{ clean_id('customer_id') }} as customer_key,
+        {{ clean_id('churn_score') }} as churn_score_text,
+        {{ safe_cast(clean_id('churn_score'), 'double') }} as churn_score,
+        {{ json_object_text([
+            ('customer_id', 'cast(customer_id as ' ~ dbt.type_string() ~ ')'),
+            ('churn_score', 'cast(churn_score as ' ~ dbt.type_string() ~ ')'),
+        ]) }} as raw_record
+
+    from source
+
+)
+
+select * from normalised
