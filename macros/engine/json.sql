@@ -23,3 +23,19 @@
         '[]'
     )
 {%- endmacro %}
+
+{#- True when text is valid JSON of the given kind ('object' or 'array'). -#}
+{% macro json_text_is_valid(expression, kind) -%}
+    {{ return(adapter.dispatch('json_text_is_valid')(expression, kind)) }}
+{%- endmacro %}
+{% macro default__json_text_is_valid(expression, kind) -%}
+    (json_valid({{ expression }}) and json_type(cast({{ expression }} as json)) = '{{ kind | upper }}')
+{%- endmacro %}
+
+{#- Number of elements of a JSON array held as text. -#}
+{% macro json_array_length_text(expression) -%}
+    {{ return(adapter.dispatch('json_array_length_text')(expression)) }}
+{%- endmacro %}
+{% macro default__json_array_length_text(expression) -%}
+    json_array_length(cast({{ expression }} as json))
+{%- endmacro %}

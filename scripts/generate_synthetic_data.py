@@ -1,0 +1,1033 @@
+#!/usr/bin/env python
+"""Generate the synthetic raw data of the retention-analytics demo (spec sections 2 and 11).
+
+Writes into ``--out`` (default ``data/raw``) the raw tables ``organizations``,
+``customers``, ``transactions`` and ``churn_predictions`` (Parquet, or CSV with a header
+with ``--format csv``), and into ``--upload`` (default
+``seeds/synthetic_churn_predictions.csv``) the uploaded churn CSV ``customer_id,churn_score``
+of the telecom organisation, keyed by ``external_id``.
+
+    python scripts/generate_synthetic_data.py --customers 10000 --seed 42 \\
+        --out data/raw --upload seeds/synthetic_churn_predictions.csv [--bad] [--format csv]
+
+Three organisations with fixed ids (banking, telecom, ecommerce), ``--customers`` customers
+each. The same ``external_id``s (``CUST_00001``...) are used in every organisation on
+purpose: external ids are unique within an organisation only.
+
+How the data is made
+--------------------
+Every customer gets a *persona* (exact shares, see ``PERSONAS``): champions, loyal,
+potential (growing), new (signed up less than 30 days before the end date), promising,
+occasional, declining (activity falls off in the last 25-60 days), at_risk (frequent and
+high value, stopped 60-180 days ago), lapsed (low frequency, stopped 180-340 days ago),
+dormant (no value event in the last 365 days, a few logins/views), hibernating (low
+frequency, stopped 90-250 days ago). A persona fixes the customer's active span, its
+activity level (log-normal around the persona's median), a ramp (growing customers) and the
+residual rates after it stops. Events are then drawn as Poisson processes: per customer and
+event type a Poisson count over the active span (rate x span x ramp), placed in time by the
+ramp's inverse CDF (uniform when flat), plus periodic events (monthly bills, loan
+repayments), bursts (support episodes, roaming trips) and an activation value event on the
+day a customer starts within the history window. Nothing is planted to hit a segment: the
+segment mix follows from the behaviour (and the churn scores, which follow the persona).
+
+Churn scores. The upload (telecom) has exactly 45% Low (< 0.3), 30% Medium (0.3-0.5),
+18% High (0.5-0.7) and 7% Critical (>= 0.7) customers: band counts are fixed first, each
+customer gets the band of its rank on a persona-based latent risk (persona mean + noise), and
+a score uniform inside the band (4 decimals). ``churn_predictions`` (banking, ecommerce) are
+made the same way with each organisation's own shares; every customer has a prediction from
+the latest batch (on the end date) and some also have older ones (30 and 60 days before).
+
+All randomness comes from ``numpy.random.Generator(PCG64)`` streams derived from ``--seed``
+(one per organisation and per chunk of customers), so the output is identical for a given
+seed, size and end date. Transactions are generated and written in chunks of customers, so
+1M customers per organisation (~100M events) runs in bounded memory.
+
+``--bad``: deliberately broken rows (spec section 10)
+----------------------------------------------------
+With ``--bad`` the generator also writes ``bad_rows_manifest.json`` in ``--out``: one entry
+per added row (kind, table, key, organisation, expected outcome ``rejected``/``valid``/
+``upload_error`` and the reason). ``occurred_at`` is then written as ISO text
+(``YYYY-MM-DD HH:MM:SS``) so that an unparseable value can exist; without ``--bad`` it is a
+real timestamp column. The rows added are:
+
+* organizations: a missing organization_id; an unrecognised org_type (``insurance``); a
+  duplicate organization_id (two rows); valid but needing normalisation: the three demo
+  organisations' org_type written ``' Banking '``, ``' Telecom'``, ``'ECOMMERCE'`` and the
+  banking id padded with spaces; and a valid organisation whose org_type is NULL (= telecom)
+  with two customers and a few events.
+* customers (banking organisation unless said): a missing customer_id; a missing, an
+  unknown, and a rejected organisation (both the unknown-type and the duplicate-id ones); a
+  duplicate customer_id (two rows, with one transaction, rejected as not a valid customer);
+  a duplicate external_id within the organisation (two rows); valid: a customer whose
+  customer_id and organization_id are padded with spaces.
+* transactions, per demo organisation: missing transaction_id, missing customer_id, an
+  unknown customer, missing timestamp, unparseable timestamp (``not-a-date``), a timestamp in
+  2099, a transaction_type of another industry, a negative amount, a negative quantity, a
+  later copy of an existing transaction_id (the copy is rejected), a pair with the same id
+  where the later row in the file has the earlier timestamp (the first row is rejected), a
+  pair with the same id and timestamp (the second row in the file is rejected); valid:
+  padded / upper-case transaction_type, padded transaction_id and customer_id, padded
+  upper-case category.
+* churn_predictions, banking and ecommerce: an unknown customer, a NULL predicted_at, a
+  missing probability, a probability of 1.2 and one of -0.05 (all on the end date, so they
+  would win if they were not rejected); valid: a padded customer_id (older date) and a tie
+  on predicted_at (the larger probability wins).
+* upload: an unknown customer, ``abc``, ``1.5``, ``-0.1``, an empty score, a customer with
+  two conflicting scores (both rows rejected); not errors: an exact duplicate row, a
+  ``0.5`` / ``0.50`` pair, a padded external_id and a row keyed by the customer UUID.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+DEFAULT_END_DATE = "2026-10-31"
+CHUNK_CUSTOMERS = 50_000
+
+ORGANIZATIONS = [
+    # (organization_id, name, org_type): fixed, independent of --seed
+    ("8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b01", "Northwind Bank", "banking"),
+    ("8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b02", "Contoso Mobile", "telecom"),
+    ("8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b03", "Fabrikam Shop", "ecommerce"),
+]
+
+CHURN_BANDS = [(0.0, 0.2999), (0.3, 0.4999), (0.5, 0.6999), (0.7, 1.0)]  # Low, Medium, High, Critical
+UPLOAD_BAND_SHARES = (0.45, 0.30, 0.18, 0.07)
+PREDICTION_BAND_SHARES = {"banking": (0.48, 0.28, 0.16, 0.08), "ecommerce": (0.44, 0.30, 0.17, 0.09)}
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    share: float
+    activity: float            # median activity multiplier (log-normal, sigma 0.35)
+    start: tuple[int, int]     # active from this many days before the end date (uniform)
+    stop: tuple[int, int]      # active until this many days before the end date (0 = still active)
+    ramp: tuple[float, float]  # activity multiplier at the start and at the stop of the span
+    after: tuple[float, float] # rate factors after the stop: value events, other events
+    value: float               # median spend multiplier
+    risk: float                # mean latent churn risk (ranked into bands)
+
+
+PERSONAS = [
+    Persona("champions", 0.12, 1.70, (400, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.5, 0.05),
+    Persona("loyal", 0.13, 1.05, (300, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.1, 0.22),
+    Persona("potential", 0.09, 0.90, (90, 400), (0, 0), (0.3, 1.4), (1.0, 1.0), 1.0, 0.25),
+    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.9, 0.40),
+    Persona("promising", 0.06, 0.45, (30, 150), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.8, 0.35),
+    Persona("occasional", 0.13, 0.25, (200, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.7, 0.50),
+    Persona("declining", 0.08, 0.90, (300, 2500), (25, 60), (1.0, 1.0), (0.15, 0.30), 1.0, 0.65),
+    Persona("at_risk", 0.10, 1.30, (300, 2500), (60, 180), (1.0, 1.0), (0.0, 0.08), 1.4, 0.75),
+    Persona("lapsed", 0.06, 0.30, (400, 2500), (180, 340), (1.0, 1.0), (0.0, 0.02), 0.7, 0.85),
+    Persona("dormant", 0.04, 0.40, (450, 2500), (370, 520), (1.0, 1.0), (0.0, 0.04), 0.7, 0.90),
+    Persona("hibernating", 0.16, 0.20, (300, 2500), (90, 250), (1.0, 1.0), (0.0, 0.03), 0.8, 0.45),
+]
+assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
+
+# Per industry: transaction types, whether each is a value event, and its rate per day at
+# activity 1 (Poisson part; periodic and burst events come on top).
+INDUSTRY_TYPES = {
+    "banking": [("login", False, 0.20), ("transaction", True, 0.09), ("feature_use", False, 0.03),
+                ("balance_check", False, 0.08), ("support_contact", False, 0.004)],
+    "telecom": [("data_usage", False, 0.12), ("call", False, 0.12), ("sms", False, 0.06),
+                ("roaming", False, 0.0), ("bill_payment", True, 0.0), ("topup", True, 0.0),
+                ("support_contact", False, 0.004)],
+    "ecommerce": [("view", False, 0.20), ("cart", False, 0.04), ("purchase", True, 0.025),
+                  ("return", True, 0.0), ("support_contact", False, 0.003)],
+}
+# Value events per org_type (spec: var value_transaction_types); `return` has an amount but is
+# not a value event.
+VALUE_TYPES = {"banking": {"transaction"}, "telecom": {"bill_payment", "topup"}, "ecommerce": {"purchase"}}
+
+BANK_PRODUCTS = ["checking", "credit_card", "savings", "investment", "loan", "mortgage"]
+BANK_FEATURES = ["mobile_deposit", "bill_pay", "transfers", "budgeting", "card_controls",
+                 "alerts", "statements", "p2p_payments"]
+BANK_TOPICS = ["card_issue", "fraud", "account_access", "fees", "loan_inquiry", "general"]
+TELECOM_TOPICS = ["billing", "network", "device", "plan_change", "roaming", "general"]
+PLANS_MB = np.array([2048, 5120, 10240, 20480, 51200], dtype=float)
+PLAN_PRICE = np.array([20.0, 30.0, 40.0, 55.0, 75.0])
+SHOP_CATEGORIES = ["electronics", "fashion", "home", "beauty", "sports", "books", "toys", "grocery"]
+SHOP_PRICE = np.array([120.0, 45.0, 60.0, 25.0, 50.0, 15.0, 30.0, 20.0])
+SHOP_TOPICS = ["delivery", "refund", "payment", "account", "product_question"]
+
+CATEGORY_VOCAB = {
+    "banking": BANK_PRODUCTS + BANK_FEATURES + BANK_TOPICS,
+    "telecom": TELECOM_TOPICS,
+    "ecommerce": SHOP_CATEGORIES + SHOP_TOPICS,
+}
+
+# Events per hour of day (weights), for realistic timestamps.
+HOUR_WEIGHTS = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4, 4, 4.2,
+                         4.5, 4.2, 4, 4, 4.2, 4.5, 5, 5, 4.5, 3.5, 2.5, 1.6])
+HOUR_CDF = np.cumsum(HOUR_WEIGHTS) / HOUR_WEIGHTS.sum()
+
+TXN_SCHEMA_TS = pa.schema([
+    ("transaction_id", pa.string()), ("customer_id", pa.string()), ("occurred_at", pa.timestamp("us")),
+    ("transaction_type", pa.string()), ("amount", pa.float64()), ("quantity", pa.float64()),
+    ("category", pa.string()), ("discount_amount", pa.float64()),
+])
+TXN_SCHEMA_TEXT = TXN_SCHEMA_TS.set(2, pa.field("occurred_at", pa.string()))
+CSV_OPTIONS = pa_csv.WriteOptions(include_header=True)
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+# --------------------------------------------------------------------------------------------
+# small vectorised helpers
+# --------------------------------------------------------------------------------------------
+
+def _child_rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def _uuid4_strings(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n random version-4 UUID strings (vectorised; deterministic for the generator)."""
+    b = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    b[:, 6] = (b[:, 6] & 0x0F) | 0x40
+    b[:, 8] = (b[:, 8] & 0x3F) | 0x80
+    hx = np.empty((n, 32), dtype=np.uint8)
+    hx[:, 0::2] = _HEX[b >> 4]
+    hx[:, 1::2] = _HEX[b & 0x0F]
+    out = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for dst, src in ((0, 0), (9, 8), (14, 12), (19, 16), (24, 20)):
+        width = {0: 8, 9: 4, 14: 4, 19: 4, 24: 12}[dst]
+        out[:, dst:dst + width] = hx[:, src:src + width]
+    return out.view("S36").ravel().astype(str)
+
+
+def _txn_ids(counter_start: int, n: int) -> pa.Array:
+    """Unique ids TXN_<16 hex>: a bijective mix of a global row counter (unique, random-looking)."""
+    x = np.arange(counter_start, counter_start + n, dtype=np.uint64)
+    x = x * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x2545F4914F6CDD1D)
+    x ^= x >> np.uint64(31)
+    nib = ((x[:, None] >> (np.uint64(4) * np.arange(15, -1, -1, dtype=np.uint64))) & np.uint64(15)).astype(np.uint8)
+    out = np.empty((n, 20), dtype=np.uint8)
+    out[:, :4] = np.frombuffer(b"TXN_", dtype=np.uint8)
+    out[:, 4:] = _HEX[nib]
+    return pa.array(out.view("S20").ravel()).cast(pa.string())
+
+
+def _exact_counts(n: int, shares) -> np.ndarray:
+    """Integer counts summing to n, each within one of n*share (largest remainders)."""
+    shares = np.asarray(shares, dtype=float)
+    raw = shares / shares.sum() * n
+    counts = np.floor(raw).astype(int)
+    rest = n - counts.sum()
+    order = np.argsort(-(raw - counts), kind="stable")
+    counts[order[:rest]] += 1
+    return counts
+
+
+def _sample_rows(rng: np.random.Generator, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each event (row index into `weights`), a column drawn with that row's weights."""
+    cum = np.cumsum(weights, axis=1)
+    cum /= cum[:, -1:]
+    u = rng.random(len(rows))
+    return np.minimum((cum[rows] < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+
+
+def _ramp_positions(u: np.ndarray, a0: np.ndarray, a1: np.ndarray) -> np.ndarray:
+    """Inverse CDF on [0, 1] of a density proportional to a0 + (a1 - a0) x."""
+    d = a1 - a0
+    flat = np.abs(d) < 1e-9
+    safe = np.where(flat, 1.0, d)
+    x = (-a0 + np.sqrt(a0 * a0 + (a1 * a1 - a0 * a0) * u)) / safe
+    return np.clip(np.where(flat, u, x), 0.0, 1.0 - 1e-12)
+
+
+def _poisson_span(rng, rate, t0, t1, a0=None, a1=None):
+    """Poisson process per customer on [t0, t1) (days), rate per day x linear ramp a0->a1.
+    Returns (customer index, time in days)."""
+    span = np.clip(t1 - t0, 0.0, None)
+    if a0 is None:
+        mean = rate * span
+    else:
+        mean = rate * span * (a0 + a1) / 2.0
+    k = rng.poisson(np.clip(mean, 0.0, None))
+    ci = np.repeat(np.arange(len(rate)), k)
+    u = rng.random(len(ci))
+    if a0 is not None:
+        u = _ramp_positions(u, a0[ci], a1[ci])
+    return ci, t0[ci] + u * span[ci]
+
+
+def _periodic(rng, mask, t0, t_end, phase, period=30.4):
+    """One event per period from the first phase point >= t0 up to t_end, for masked customers."""
+    first = t0 + np.mod(phase - t0, period)
+    n = np.where(mask & (first < t_end), np.floor((t_end - first) / period).astype(np.int64) + 1, 0)
+    ci = np.repeat(np.arange(len(t0)), n)
+    k = np.arange(len(ci)) - np.repeat(np.cumsum(n) - n, n)
+    return ci, first[ci] + k * period
+
+
+def _bursts(rng, episode_rate, t0, t1, length=(3.0, 10.0), intensity=1.0):
+    """Episodes (support issues, trips) as a Poisson process on [t0, t1); inside an episode,
+    events at `intensity` per day. Returns (customer index, time)."""
+    ep_ci, ep_start = _poisson_span(rng, episode_rate, t0, t1)
+    ep_len = rng.uniform(*length, size=len(ep_ci))
+    k = rng.poisson(ep_len * intensity) + 1
+    ci = np.repeat(ep_ci, k)
+    t = np.repeat(ep_start, k) + rng.random(len(ci)) * np.repeat(ep_len, k)
+    return ci, t
+
+
+# --------------------------------------------------------------------------------------------
+# customers
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class OrgCustomers:
+    org_id: str
+    org_type: str
+    n: int
+    customer_id: np.ndarray
+    external_id: np.ndarray
+    persona: np.ndarray        # index into PERSONAS
+    t0: np.ndarray             # active span start, days from the history start (may be < 0)
+    t1: np.ndarray             # active span stop (history_days = end of the end date)
+    a0: np.ndarray
+    a1: np.ndarray
+    after_value: np.ndarray
+    after_other: np.ndarray
+    activity: np.ndarray
+    value: np.ndarray
+    risk: np.ndarray           # latent churn risk
+    signup: np.ndarray         # days from the history start (float, NaN = NULL)
+    attrs: dict
+
+
+def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int,
+                   history_days: int) -> OrgCustomers:
+    rng = _child_rng(seed, org_index, 0)
+    H = float(history_days)
+    counts = _exact_counts(n, [p.share for p in PERSONAS])
+    persona = rng.permutation(np.repeat(np.arange(len(PERSONAS)), counts))
+
+    def per(attr):
+        return np.array([getattr(p, attr) for p in PERSONAS])[persona]
+
+    start_lo, start_hi = (np.array([getattr(p, "start")[i] for p in PERSONAS])[persona] for i in (0, 1))
+    stop_lo, stop_hi = (np.array([getattr(p, "stop")[i] for p in PERSONAS])[persona] for i in (0, 1))
+    start_ago = rng.uniform(start_lo, start_hi + 1)
+    stop_ago = rng.uniform(stop_lo, stop_hi + 1e-9)
+    stop_ago = np.where(stop_hi == 0, 0.0, stop_ago)
+    t0 = H - start_ago
+    t1 = H - stop_ago
+    ramp = np.array([p.ramp for p in PERSONAS])[persona]
+    after = np.array([p.after for p in PERSONAS])[persona]
+    activity = per("activity") * rng.lognormal(0.0, 0.35, n)
+    value = per("value") * rng.lognormal(0.0, 0.35, n)
+    risk = per("risk") + rng.normal(0.0, 0.12, n)
+
+    # signup_date: the start of the span (days), 3% NULL, 2% registered after they started.
+    signup = np.floor(t0)
+    late = rng.random(n) < 0.02
+    signup = np.where(late, np.minimum(signup + rng.integers(20, 200, n), H - 1), signup)
+    signup = np.where(rng.random(n) < 0.03, np.nan, signup)
+
+    attrs: dict = {}
+    if org_type == "banking":
+        hold = rng.random((n, len(BANK_PRODUCTS))) < np.array([0.97, 0.55, 0.40, 0.15, 0.12, 0.10])
+        attrs["product_weights"] = hold[:, :4] * np.array([5.0, 4.0, 1.0, 0.5]) + 1e-12 * np.array([1, 0, 0, 0])
+        attrs["has_loan"] = hold[:, 4]
+        attrs["has_mortgage"] = hold[:, 5]
+        attrs["loan_amount"] = np.round(rng.uniform(150, 600, n), 2)
+        attrs["mortgage_amount"] = np.round(rng.uniform(700, 2500, n), 2)
+        attrs["repay_phase"] = rng.uniform(0, 30.4, n)
+        nfeat = rng.integers(1, 6, n)
+        feat_rank = rng.random((n, len(BANK_FEATURES))).argsort(axis=1).argsort(axis=1)
+        attrs["feature_weights"] = (feat_rank < nfeat[:, None]).astype(float)
+    elif org_type == "telecom":
+        plan = rng.choice(len(PLANS_MB), size=n, p=[0.15, 0.25, 0.30, 0.20, 0.10])
+        attrs["plan"] = plan
+        attrs["postpaid"] = rng.random(n) < 0.65
+        attrs["utilisation"] = np.clip(rng.lognormal(np.log(0.55), 0.5, n), 0.03, 2.0)
+        attrs["traveler"] = rng.random(n) < 0.15
+        attrs["bill_phase"] = rng.uniform(0, 30.4, n)
+        late_kind = rng.choice(3, size=n, p=[0.80, 0.15, 0.05])
+        attrs["late_prob"] = np.array([0.05, 0.30, 0.70])[late_kind]
+        attrs["late_max"] = np.array([5, 20, 40])[late_kind]
+        attrs["sms_affinity"] = rng.gamma(2.0, 0.5, n)
+    else:
+        attrs["category_weights"] = rng.dirichlet(np.full(len(SHOP_CATEGORIES), 0.4), size=n) + 1e-9
+        attrs["discount_prop"] = np.where(rng.random(n) < 0.08, rng.uniform(0.8, 1.0, n),
+                                          rng.beta(2, 6, n))
+        attrs["return_prop"] = rng.beta(1.5, 12, n)
+        attrs["browse_ratio"] = rng.lognormal(0.0, 0.5, n)
+
+    width = max(5, len(str(n)))
+    external_id = np.array([f"CUST_{i:0{width}d}" for i in range(1, n + 1)])
+    return OrgCustomers(org_id, org_type, n, _uuid4_strings(rng, n), external_id, persona,
+                        t0, t1, ramp[:, 0], ramp[:, 1], after[:, 0], after[:, 1], activity,
+                        value, risk, signup, attrs)
+
+
+def customers_table(c: OrgCustomers, end: np.datetime64, history_days: int) -> pa.Table:
+    day0 = end - np.timedelta64(history_days - 1, "D")
+    signup = np.where(np.isnan(c.signup), 0, c.signup).astype(np.int64)
+    signup_dates = pa.array(day0 + signup.astype("timedelta64[D]"), mask=np.isnan(c.signup))
+    if c.org_type == "telecom":
+        allowance = pa.array(PLANS_MB[c.attrs["plan"]])
+    else:
+        allowance = pa.nulls(c.n, pa.float64())
+    return pa.table({
+        "customer_id": pa.array(c.customer_id, pa.string()),
+        "organization_id": pa.array(np.full(c.n, c.org_id), pa.string()),
+        "external_id": pa.array(c.external_id, pa.string()),
+        "signup_date": signup_dates.cast(pa.date32()),
+        "plan_allowance_mb": allowance,
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# events
+# --------------------------------------------------------------------------------------------
+
+def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float):
+    """All events of customers [lo, hi) of an organisation, as numpy columns."""
+    sl = slice(lo, hi)
+    m = hi - lo
+    t0 = np.maximum(c.t0[sl], 0.0)
+    t1 = np.maximum(c.t1[sl], t0)
+    a0, a1 = c.a0[sl], c.a1[sl]
+    # the ramp is defined over the whole span (also the part before the history window)
+    full = np.maximum(c.t1[sl] - c.t0[sl], 1e-9)
+    a_at = lambda t: a0 + (a1 - a0) * (t - c.t0[sl]) / full  # noqa: E731
+    a0w, a1w = a_at(t0), a_at(t1)
+    act = c.activity[sl]
+    fval, foth = c.after_value[sl], c.after_other[sl]
+    hend = np.full(m, H)
+    types = INDUSTRY_TYPES[c.org_type]
+    tnames = [t[0] for t in types]
+    vocab = CATEGORY_VOCAB[c.org_type]
+    cat_index = {v: i for i, v in enumerate(vocab)}
+    parts = []  # (type code, customer index, time, amount, quantity, category code, discount)
+
+    def add(tname, ci, t, amount=None, quantity=None, category=None, discount=None):
+        k = len(ci)
+        nan = np.full(k, np.nan)
+        parts.append((np.full(k, tnames.index(tname), dtype=np.int8), ci, t,
+                      nan if amount is None else amount, nan if quantity is None else quantity,
+                      np.full(k, -1, dtype=np.int16) if category is None else category.astype(np.int16),
+                      nan if discount is None else discount))
+
+    def poisson(tname, rate, is_value):
+        """Poisson events over the active span (with ramp) and, damped, after it."""
+        ci1, tt1 = _poisson_span(rng, rate, t0, t1, a0w, a1w)
+        ci2, tt2 = _poisson_span(rng, rate * (fval if is_value else foth), t1, hend)
+        return np.concatenate([ci1, ci2]), np.concatenate([tt1, tt2])
+
+    def noise(shape=3.0):
+        return rng.gamma(shape, 1.0 / shape, m)
+
+    # activation: a value event on the day a customer starts inside the window
+    starts_inside = c.t0[sl] >= 0
+    act_ci = np.flatnonzero(starts_inside)
+    act_t = c.t0[sl][act_ci] + rng.random(len(act_ci)) * 0.5
+
+    if c.org_type == "banking":
+        a = c.attrs
+        pw = a["product_weights"][sl]
+        for tname, is_value, rate in types:
+            if rate == 0:
+                continue
+            ci, t = poisson(tname, rate * act * noise(), is_value)
+            if tname == "transaction":
+                ci, t = np.concatenate([ci, act_ci]), np.concatenate([t, act_t])
+                prod = _sample_rows(rng, pw, ci)
+                base = np.array([45.0, 60.0, 250.0, 500.0])[prod]
+                sig = np.array([0.9, 0.9, 0.8, 0.9])[prod]
+                amount = np.round(base * c.value[sl][ci] * rng.lognormal(0, 1, len(ci)) ** sig, 2)
+                add(tname, ci, t, amount=amount, category=prod)
+            elif tname == "feature_use":
+                feat = _sample_rows(rng, a["feature_weights"][sl], ci)
+                add(tname, ci, t, category=np.array([cat_index[f] for f in BANK_FEATURES])[feat])
+            elif tname == "support_contact":
+                bci, bt = _bursts(rng, np.full(m, 0.002), t0, t1, (2.0, 7.0), 0.8)
+                ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
+                topic = rng.choice(len(BANK_TOPICS), size=len(ci), p=[0.25, 0.08, 0.2, 0.15, 0.1, 0.22])
+                add(tname, ci, t, category=np.array([cat_index[x] for x in BANK_TOPICS])[topic])
+            else:
+                add(tname, ci, t)
+        # monthly loan / mortgage repayments (value events)
+        for prod, flag, amt in (("loan", "has_loan", "loan_amount"), ("mortgage", "has_mortgage", "mortgage_amount")):
+            ci, t = _periodic(rng, a[flag][sl], t0, hend, a["repay_phase"][sl])
+            keep = (t < t1[ci]) | (rng.random(len(ci)) < fval[ci])
+            ci, t = ci[keep], t[keep] + rng.random(keep.sum()) * 0.9
+            add("transaction", ci, t, amount=a[amt][sl][ci], category=np.full(len(ci), cat_index[prod]))
+
+    elif c.org_type == "telecom":
+        a = c.attrs
+        plan = a["plan"][sl]
+        postpaid = a["postpaid"][sl]
+        for tname, is_value, rate in types:
+            if tname in ("data_usage", "call", "sms", "support_contact"):
+                r = rate * act * noise()
+                if tname == "sms":
+                    r = r * a["sms_affinity"][sl]
+                ci, t = poisson(tname, r, is_value)
+                if tname == "data_usage":
+                    per_event = PLANS_MB[plan] * a["utilisation"][sl] / (30.4 * np.maximum(r, 1e-3))
+                    mb = np.round(per_event[ci] * rng.lognormal(-0.18, 0.6, len(ci)), 1)
+                    add(tname, ci, t, quantity=mb)
+                elif tname == "call":
+                    add(tname, ci, t, quantity=np.ceil(rng.lognormal(np.log(3.0), 0.9, len(ci))))
+                elif tname == "sms":
+                    add(tname, ci, t)
+                else:
+                    bci, bt = _bursts(rng, np.full(m, 0.002), t0, t1, (2.0, 7.0), 0.8)
+                    ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
+                    topic = rng.choice(len(TELECOM_TOPICS), size=len(ci), p=[0.35, 0.25, 0.12, 0.12, 0.06, 0.10])
+                    add(tname, ci, t, category=topic)
+        # roaming trips of travellers
+        rci, rt = _bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, t1, (4.0, 14.0), 1.2)
+        add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
+        # postpaid monthly bills: due date + days late; damped after the stop, none beyond the end
+        ci, due = _periodic(rng, postpaid, t0, hend, a["bill_phase"][sl])
+        keep = (due < t1[ci]) | (rng.random(len(ci)) < fval[ci])
+        ci, due = ci[keep], due[keep]
+        is_late = rng.random(len(ci)) < a["late_prob"][sl][ci]
+        late = np.where(is_late, rng.integers(1, a["late_max"][sl][ci] + 1), 0)
+        t = np.floor(due) + late + rng.random(len(ci))
+        ok = t < H
+        ci, t, late = ci[ok], t[ok], late[ok]
+        price = PLAN_PRICE[plan[ci]]
+        overage = np.where(rng.random(len(ci)) < 0.15, rng.uniform(2, 25, len(ci)), 0.0)
+        add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
+        # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
+        r_top = np.where(postpaid, 0.008, 0.075) * act * noise(2.0)
+        ci, t = poisson("topup", r_top, True)
+        prepaid_act = act_ci[~postpaid[act_ci]]
+        ci = np.concatenate([ci, prepaid_act])
+        t = np.concatenate([t, act_t[~postpaid[act_ci]]])
+        amounts = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 50.0])
+        add("topup", ci, t, amount=amounts[rng.choice(6, size=len(ci), p=[0.2, 0.2, 0.25, 0.15, 0.12, 0.08])])
+        # activation of a postpaid customer: the first bill is paid on the start day
+        post_act = act_ci[postpaid[act_ci]]
+        add("bill_payment", post_act, act_t[postpaid[act_ci]],
+            amount=PLAN_PRICE[plan[post_act]], quantity=np.zeros(len(post_act)))
+
+    else:  # ecommerce
+        a = c.attrs
+        cw = a["category_weights"][sl]
+        for tname, is_value, rate in types:
+            if rate == 0:
+                continue
+            r = rate * act * noise()
+            if tname == "view":
+                r = r * a["browse_ratio"][sl]
+            ci, t = poisson(tname, r, is_value)
+            if tname in ("view", "cart"):
+                add(tname, ci, t, category=_sample_rows(rng, cw, ci))
+            elif tname == "purchase":
+                ci, t = np.concatenate([ci, act_ci]), np.concatenate([t, act_t])
+                cat = _sample_rows(rng, cw, ci)
+                items = 1 + rng.poisson(0.6, len(ci))
+                unit = SHOP_PRICE[cat] * c.value[sl][ci] * rng.lognormal(-0.2, 0.6, len(ci))
+                amount = np.round(items * unit, 2)
+                disc = rng.random(len(ci)) < a["discount_prop"][sl][ci]
+                discount = np.where(disc, np.round(amount * rng.uniform(0.05, 0.3, len(ci)), 2), np.nan)
+                add(tname, ci, t, amount=amount, quantity=items.astype(float), category=cat, discount=discount)
+                # returns follow some purchases, 2-30 days later (before the end)
+                ret = rng.random(len(ci)) < a["return_prop"][sl][ci]
+                rt = t[ret] + rng.uniform(2, 30, ret.sum())
+                okr = rt < H
+                rci = ci[ret][okr]
+                add("return", rci, rt[okr], amount=np.round(amount[ret][okr] * rng.uniform(0.3, 1.0, okr.sum()), 2),
+                    category=cat[ret][okr])
+            else:  # support_contact
+                bci, bt = _bursts(rng, np.full(m, 0.0015), t0, t1, (2.0, 7.0), 0.8)
+                ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
+                topic = rng.choice(len(SHOP_TOPICS), size=len(ci), p=[0.35, 0.2, 0.15, 0.1, 0.2])
+                add(tname, ci, t, category=len(SHOP_CATEGORIES) + topic)
+
+    cols = [np.concatenate([p[i] for p in parts]) for i in range(7)]
+    tcode, ci, t, amount, quantity, category, discount = cols
+    inside = (t >= 0) & (t < H)
+    cols = [col[inside] for col in cols]
+    tcode, ci, t, amount, quantity, category, discount = cols
+    # seconds: the event's day, and a time of day drawn from HOUR_WEIGHTS
+    day = np.floor(t).astype(np.int64)
+    hour = np.searchsorted(HOUR_CDF, rng.random(len(day)), side="right").clip(0, 23)
+    secs = day * 86400 + hour * 3600 + rng.integers(0, 3600, len(day))
+    order = np.lexsort((tcode, ci, secs))
+    return (tcode[order], ci[order] + lo, secs[order], amount[order], quantity[order],
+            category[order], discount[order])
+
+
+def _txn_table(c: OrgCustomers, ev, counter: int, t0_sec: np.datetime64, text_ts: bool) -> pa.Table:
+    tcode, ci, secs, amount, quantity, category, discount = ev
+    n = len(ci)
+    tnames = pa.array([t[0] for t in INDUSTRY_TYPES[c.org_type]])
+    vocab = pa.array(CATEGORY_VOCAB[c.org_type])
+    ts = pa.array(t0_sec + secs.astype("timedelta64[s]")).cast(pa.timestamp("us"))
+    occurred = pc.strftime(ts.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S") if text_ts else ts
+    return pa.table({
+        "transaction_id": _txn_ids(counter, n),
+        "customer_id": pa.array(c.customer_id, pa.string()).take(pa.array(ci)),
+        "occurred_at": occurred,
+        "transaction_type": tnames.take(pa.array(tcode)),
+        "amount": pa.array(amount, pa.float64(), from_pandas=True),
+        "quantity": pa.array(quantity, pa.float64(), from_pandas=True),
+        "category": vocab.take(pa.array(category.astype(np.int64), mask=category < 0)),
+        "discount_amount": pa.array(discount, pa.float64(), from_pandas=True),
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# churn scores
+# --------------------------------------------------------------------------------------------
+
+def _banded_scores(rng: np.random.Generator, risk: np.ndarray, shares) -> tuple[np.ndarray, np.ndarray]:
+    """Exact band counts; bands given by rank of latent risk; score uniform in band (4 dp)."""
+    n = len(risk)
+    counts = _exact_counts(n, shares)
+    order = np.lexsort((np.arange(n), risk))
+    band = np.empty(n, dtype=np.int64)
+    band[order] = np.repeat(np.arange(4), counts)
+    lo = np.array([round(b[0] * 10000) for b in CHURN_BANDS])[band]
+    hi = np.array([round(b[1] * 10000) for b in CHURN_BANDS])[band]
+    score = rng.integers(lo, hi + 1) / 10000.0
+    return band, score
+
+
+def churn_predictions_table(c: OrgCustomers, seed: int, org_index: int, end: np.datetime64,
+                            history_days: int) -> pa.Table:
+    rng = _child_rng(seed, org_index, 1)
+    _, latest = _banded_scores(rng, c.risk, PREDICTION_BAND_SHARES[c.org_type])
+    H = float(history_days)
+    rows_ci, rows_p, rows_t = [np.arange(c.n)], [latest], [np.full(c.n, H - 1.0)]
+    extra = rng.choice(3, size=c.n, p=[0.5, 0.35, 0.15])  # 0, 1 or 2 older predictions
+    worsening = np.isin(c.persona, [i for i, p in enumerate(PERSONAS) if p.name in ("declining", "at_risk", "lapsed")])
+    for k in (1, 2):
+        batch_day = H - 1.0 - 30.0 * k
+        ci = np.flatnonzero((extra >= k) & (c.t0 < batch_day))
+        drift = np.where(worsening[ci], -rng.uniform(0.1, 0.35, len(ci)) * k, rng.normal(0, 0.06, len(ci)))
+        p = np.clip(np.round(latest[ci] + drift, 4), 0.0005, 0.9995)
+        rows_ci.append(ci), rows_p.append(p), rows_t.append(np.full(len(ci), batch_day))
+    ci, p, t = (np.concatenate(x) for x in (rows_ci, rows_p, rows_t))
+    day0 = end - np.timedelta64(history_days - 1, "D")
+    secs = (t * 86400).astype(np.int64) + 7200 + rng.integers(0, 3600, len(ci))
+    ts = pa.array(day0.astype("datetime64[s]") + secs.astype("timedelta64[s]")).cast(pa.timestamp("us"))
+    tbl = pa.table({
+        "customer_id": pa.array(c.customer_id, pa.string()).take(pa.array(ci)),
+        "churn_probability": pa.array(p, pa.float64()),
+        "predicted_at": ts,
+    })
+    return tbl.take(pa.array(np.lexsort((ci, t))))
+
+
+def upload_rows(c: OrgCustomers, seed: int, org_index: int) -> list[tuple[str, str]]:
+    rng = _child_rng(seed, org_index, 2)
+    _, score = _banded_scores(rng, c.risk, UPLOAD_BAND_SHARES)
+    return [(e, f"{s:.4f}") for e, s in zip(c.external_id.tolist(), score.tolist())]
+
+
+# --------------------------------------------------------------------------------------------
+# --bad rows
+# --------------------------------------------------------------------------------------------
+
+BAD_ORG_UNKNOWN_TYPE = "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b04"
+BAD_ORG_DUPLICATE = "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b05"
+NULL_TYPE_ORG = "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b06"
+UNKNOWN_ORG = "00000000-0000-4000-8000-000000000000"
+WRONG_TYPE = {"banking": "purchase", "telecom": "login", "ecommerce": "call"}
+VALUE_TYPE = {"banking": "transaction", "telecom": "bill_payment", "ecommerce": "purchase"}
+QTY_TYPE = {"banking": "login", "telecom": "data_usage", "ecommerce": "purchase"}
+
+
+class BadRows:
+    """Collects the deliberately broken (and the valid-but-odd) rows and their manifest."""
+
+    def __init__(self, seed: int, end: np.datetime64):
+        self.rng = _child_rng(seed, 99)
+        self.end = end
+        self.manifest: list[dict] = []
+        self.rows: dict[str, list[dict]] = {t: [] for t in ("organizations", "customers", "transactions",
+                                                             "churn_predictions")}
+        self.upload: list[tuple[str, str]] = []
+
+    def uuid(self) -> str:
+        return str(_uuid4_strings(self.rng, 1)[0])
+
+    def add(self, table, row, kind, expected, reason, key, org=None):
+        self.rows[table].append(row)
+        self.manifest.append({"table": table, "kind": kind, "expected": expected, "reason": reason,
+                              "key": key, "organization_id": org})
+
+    def ts(self, days_before_end: int, hour: int = 12) -> str:
+        d = self.end - np.timedelta64(days_before_end, "D")
+        return f"{d} {hour:02d}:00:00"
+
+
+def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[str, dict]) -> None:
+    # ---- organizations
+    bad.add("organizations", {"organization_id": None, "name": "Orphan Org", "org_type": "banking"},
+            "missing_organization_id", "rejected", "missing_organization_id", {"name": "Orphan Org"})
+    bad.add("organizations", {"organization_id": BAD_ORG_UNKNOWN_TYPE, "name": "Acme Insurance", "org_type": "insurance"},
+            "unknown_org_type", "rejected", "unknown_org_type", {"organization_id": BAD_ORG_UNKNOWN_TYPE})
+    for name, typ in (("Twin Org A", "banking"), ("Twin Org B", "ecommerce")):
+        bad.add("organizations", {"organization_id": BAD_ORG_DUPLICATE, "name": name, "org_type": typ},
+                "duplicate_organization_id", "rejected", "duplicate_organization_id",
+                {"organization_id": BAD_ORG_DUPLICATE, "name": name})
+    bad.add("organizations", {"organization_id": NULL_TYPE_ORG, "name": "Blank Type Mobile", "org_type": None},
+            "null_org_type_is_telecom", "valid", "org_type NULL means telecom", {"organization_id": NULL_TYPE_ORG},
+            NULL_TYPE_ORG)
+
+    bank = orgs["banking"]
+    bank_id = bank.org_id
+
+    def cust(cid, org, ext, kind, expected, reason, key=None):
+        row = {"customer_id": cid, "organization_id": org, "external_id": ext,
+               "signup_date": (bad.end - np.timedelta64(100, "D")).astype(object), "plan_allowance_mb": None}
+        bad.add("customers", row, kind, expected, reason, key or {"customer_id": cid, "external_id": ext}, org)
+
+    # ---- customers
+    cust(None, bank_id, "BAD_CUST_001", "missing_customer_id", "rejected", "missing_customer_id")
+    cust(bad.uuid(), None, "BAD_CUST_002", "missing_organization", "rejected", "missing_organization_id")
+    cust(bad.uuid(), UNKNOWN_ORG, "BAD_CUST_003", "unknown_organization", "rejected", "unknown_organization")
+    cust(bad.uuid(), BAD_ORG_UNKNOWN_TYPE, "BAD_CUST_004", "rejected_organization", "rejected", "rejected_organization")
+    cust(bad.uuid(), BAD_ORG_DUPLICATE, "BAD_CUST_005", "rejected_organization", "rejected", "rejected_organization")
+    dup_cid = bad.uuid()
+    for ext in ("BAD_CUST_006", "BAD_CUST_007"):
+        cust(dup_cid, bank_id, ext, "duplicate_customer_id", "rejected", "duplicate_customer_id")
+    for _ in range(2):
+        cust(bad.uuid(), bank_id, "BAD_CUST_DUP_EXT", "duplicate_external_id", "rejected", "duplicate_external_id")
+    padded_cid = bad.uuid()
+    cust(f"  {padded_cid} ", f" {bank_id}  ", "BAD_CUST_008", "padded_ids", "valid",
+         "ids are trimmed", {"customer_id": padded_cid, "external_id": "BAD_CUST_008"})
+    null_type_customers = [bad.uuid(), bad.uuid()]
+    for i, cid in enumerate(null_type_customers):
+        cust(cid, NULL_TYPE_ORG, f"CUST_{i + 1:05d}", "customer_of_null_type_org", "valid", "valid customer")
+
+    # ---- transactions
+    counter = [0]
+
+    def txn(tid, cid, ts, ttype, kind, expected, reason, org, amount=None, quantity=None, category=None, key=None):
+        if tid is None and key is None:
+            key = {"transaction_id": None, "customer_id": cid, "occurred_at": ts}
+        row = {"transaction_id": tid, "customer_id": cid, "occurred_at": ts, "transaction_type": ttype,
+               "amount": amount, "quantity": quantity, "category": category, "discount_amount": None}
+        bad.add("transactions", row, kind, expected, reason, key or {"transaction_id": tid}, org)
+
+    def new_tid(tag):
+        counter[0] += 1
+        return f"TXN_BAD_{tag}_{counter[0]:03d}"
+
+    txn(new_tid("DUPC"), dup_cid, bad.ts(20), "login", "transaction_of_rejected_customer", "rejected",
+        "unknown_customer", bank_id)
+    txn(new_tid("NULLORG"), null_type_customers[0], bad.ts(10), "data_usage", "event_of_null_type_org", "valid",
+        "valid event", NULL_TYPE_ORG, quantity=120.0)
+    txn(new_tid("NULLORG"), null_type_customers[0], bad.ts(5), "topup", "event_of_null_type_org", "valid",
+        "valid event", NULL_TYPE_ORG, amount=20.0)
+    txn(new_tid("NULLORG"), null_type_customers[1], bad.ts(40), "bill_payment", "event_of_null_type_org", "valid",
+        "valid event", NULL_TYPE_ORG, amount=30.0, quantity=0.0)
+    txn(new_tid("PADC"), padded_cid, bad.ts(3), "transaction", "event_of_padded_customer", "valid",
+        "valid event", bank_id, amount=75.0, category="checking")
+
+    for org_type, c in orgs.items():
+        oid = c.org_id
+        cid = c.customer_id[0]
+        vt, qt = VALUE_TYPE[org_type], QTY_TYPE[org_type]
+        txn(None, cid, bad.ts(10), "support_contact", "missing_transaction_id", "rejected", "missing_transaction_id", oid)
+        txn(new_tid("NOCUST"), None, bad.ts(10), vt, "missing_customer_id", "rejected", "missing_customer_id", oid, amount=10.0)
+        txn(new_tid("UNKCUST"), bad.uuid(), bad.ts(10), vt, "unknown_customer", "rejected", "unknown_customer", oid, amount=10.0)
+        txn(new_tid("NOTS"), cid, None, vt, "missing_timestamp", "rejected", "missing_occurred_at", oid, amount=10.0)
+        txn(new_tid("BADTS"), cid, "not-a-date", vt, "unparseable_timestamp", "rejected", "unparseable_occurred_at",
+            oid, amount=10.0)
+        txn(new_tid("FUTURE"), cid, "2099-01-01 00:00:00", vt, "future_timestamp", "rejected", "future_occurred_at",
+            oid, amount=10.0)
+        txn(new_tid("WRONGTYPE"), cid, bad.ts(10), WRONG_TYPE[org_type], "unknown_transaction_type", "rejected",
+            "unknown_transaction_type", oid, amount=10.0)
+        txn(new_tid("NEGAMT"), cid, bad.ts(10), vt, "negative_amount", "rejected", "negative_amount", oid, amount=-50.0)
+        txn(new_tid("NEGQTY"), cid, bad.ts(10), qt, "negative_quantity", "rejected", "negative_quantity", oid,
+            quantity=-2.0)
+        # duplicate ids: a later copy of an existing transaction (the copy is rejected) ...
+        s = samples[org_type]
+        later = (np.datetime64(s["occurred_at"]) + np.timedelta64(3600, "s")).astype("datetime64[s]")
+        txn(s["transaction_id"], s["customer_id"], str(later).replace("T", " "), s["transaction_type"],
+            "duplicate_transaction_id_later_copy", "rejected", "duplicate_transaction_id", oid,
+            amount=s["amount"], quantity=s["quantity"], category=s["category"],
+            key={"transaction_id": s["transaction_id"], "occurred_at": str(later).replace("T", " ")})
+        # ... a pair where the row later in the file is the earlier event (the first row is rejected) ...
+        tid = new_tid("DUPORDER")
+        txn(tid, cid, bad.ts(12, 15), "support_contact", "duplicate_transaction_id_earlier_in_file", "rejected",
+            "duplicate_transaction_id", oid, key={"transaction_id": tid, "occurred_at": bad.ts(12, 15)})
+        txn(tid, cid, bad.ts(12, 9), "support_contact", "duplicate_transaction_id_kept", "valid",
+            "first by occurred_at", oid, key={"transaction_id": tid, "occurred_at": bad.ts(12, 9)})
+        # ... and a pair with equal timestamps (raw order decides: the second row is rejected)
+        tid = new_tid("DUPSAME")
+        txn(tid, cid, bad.ts(14), "support_contact", "duplicate_transaction_id_same_time_kept", "valid",
+            "first in raw order", oid, category="general", key={"transaction_id": tid, "raw_position": 1})
+        txn(tid, cid, bad.ts(14), "support_contact", "duplicate_transaction_id_same_time", "rejected",
+            "duplicate_transaction_id", oid, category="general", key={"transaction_id": tid, "raw_position": 2})
+        # valid rows that need normalisation
+        pad_type = {"banking": " LOGIN ", "telecom": "Data_Usage ", "ecommerce": " View"}[org_type]
+        tid = new_tid("NORM")
+        txn(tid, cid, bad.ts(9), pad_type, "transaction_type_needs_normalisation", "valid", "trimmed, lower-cased",
+            oid, quantity=50.0 if org_type == "telecom" else None)
+        tid = new_tid("NORM")
+        cat = {"banking": " Savings ", "telecom": " BILLING", "ecommerce": "Books "}[org_type]
+        ttype = {"banking": "transaction", "telecom": "support_contact", "ecommerce": "purchase"}[org_type]
+        amt = None if org_type == "telecom" else 42.5
+        qty = 1.0 if org_type == "ecommerce" else None
+        txn(f" {tid}  ", f"  {c.customer_id[1]} ", bad.ts(8), ttype, "padded_ids_and_category", "valid",
+            "trimmed", oid, amount=amt, quantity=qty, category=cat, key={"transaction_id": tid})
+
+    # ---- churn predictions (banking, ecommerce)
+    for org_type in ("banking", "ecommerce"):
+        c = orgs[org_type]
+        oid = c.org_id
+        at_end = np.datetime64(f"{bad.end}T23:30:00").astype("datetime64[us]")
+
+        def pred(cid, p, at, kind, expected, reason, key_cid=None):
+            bad.add("churn_predictions", {"customer_id": cid, "churn_probability": p,
+                                                "predicted_at": None if at is None else at.astype(object)},
+                    kind, expected, reason, {"customer_id": key_cid or cid}, oid)
+
+        pred(bad.uuid(), 0.5, at_end, "unknown_customer", "rejected", "unknown_customer")
+        pred(c.customer_id[2], 0.91, None, "null_predicted_at", "rejected", "missing_predicted_at")
+        pred(c.customer_id[2], None, at_end, "missing_probability", "rejected", "missing_churn_probability")
+        pred(c.customer_id[3], 1.2, at_end, "probability_above_one", "rejected", "churn_probability_out_of_range")
+        pred(c.customer_id[3], -0.05, at_end, "probability_below_zero", "rejected", "churn_probability_out_of_range")
+        older = (bad.end - np.timedelta64(200, "D")).astype("datetime64[us]")
+        pred(f" {c.customer_id[4]}  ", 0.42, older, "padded_customer_id", "valid", "trimmed", c.customer_id[4])
+        tie_at = np.datetime64(f"{bad.end}T01:00:00").astype("datetime64[us]")
+        for p in (0.2, 0.6):
+            pred(c.customer_id[5], p, tie_at, "predicted_at_tie", "valid", "larger probability wins on a tie")
+
+    # ---- upload (telecom)
+    tel = orgs["telecom"]
+    oid = tel.org_id
+
+    def up(ref, score, kind, expected, reason):
+        bad.upload.append((ref, score))
+        bad.manifest.append({"table": "churn_upload", "kind": kind, "expected": expected, "reason": reason,
+                             "key": {"customer_id": ref, "churn_score": score}, "organization_id": oid})
+
+    up("CUST_NOT_A_CUSTOMER", "0.4", "unknown_customer", "upload_error", "customer_not_found")
+    up(tel.external_id[0], "abc", "non_numeric_score", "upload_error", "invalid_churn_score")
+    up(tel.external_id[1], "1.5", "score_above_one", "upload_error", "churn_score_out_of_range")
+    up(tel.external_id[1], "-0.1", "score_below_zero", "upload_error", "churn_score_out_of_range")
+    up(tel.external_id[0], "", "empty_score", "upload_error", "missing_churn_score")
+    up(tel.external_id[2], "0.9100", "conflicting_scores", "upload_error", "conflicting_churn_scores")
+
+
+def apply_bad_upload(bad: BadRows, rows: list[tuple[str, str]], tel: OrgCustomers) -> list[tuple[str, str]]:
+    """The telecom upload with the bad / odd rows (see the module docstring)."""
+    rows = list(rows)
+    oid = tel.org_id
+    ext = tel.external_id
+    # the conflicting customer's own row is rejected too
+    own = rows[2]
+    bad.manifest.append({"table": "churn_upload", "kind": "conflicting_scores", "expected": "upload_error",
+                         "reason": "conflicting_churn_scores", "key": {"customer_id": own[0], "churn_score": own[1]},
+                         "organization_id": oid})
+    if own[1] == "0.9100":
+        rows[2] = (own[0], "0.9200")
+        bad.manifest[-1]["key"]["churn_score"] = "0.9200"
+    # an exact duplicate row (not an error), a 0.5 / 0.50 pair (counts once)
+    rows.append(rows[3])
+    bad.manifest.append({"table": "churn_upload", "kind": "exact_duplicate_row", "expected": "valid",
+                         "reason": "exact duplicate counts once", "key": {"customer_id": rows[3][0],
+                                                                          "churn_score": rows[3][1]},
+                         "organization_id": oid})
+    rows[4] = (ext[4], "0.5")
+    rows.append((ext[4], "0.50"))
+    bad.manifest.append({"table": "churn_upload", "kind": "numerically_equal_scores", "expected": "valid",
+                         "reason": "0.5 and 0.50 count once", "key": {"customer_id": ext[4]}, "organization_id": oid})
+    # a padded external id and a row keyed by the customer UUID
+    rows[5] = (f" {ext[5]} ", rows[5][1])
+    bad.manifest.append({"table": "churn_upload", "kind": "padded_external_id", "expected": "valid",
+                         "reason": "trimmed", "key": {"customer_id": rows[5][0]}, "organization_id": oid})
+    rows[6] = (tel.customer_id[6], rows[6][1])
+    bad.manifest.append({"table": "churn_upload", "kind": "keyed_by_customer_uuid", "expected": "valid",
+                         "reason": "a customer UUID also matches", "key": {"customer_id": rows[6][0]},
+                         "organization_id": oid})
+    return rows + bad.upload
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+
+class TableWriter:
+    def __init__(self, path: Path, schema: pa.Schema, fmt: str):
+        self.path, self.fmt, self.rows = path, fmt, 0
+        if fmt == "parquet":
+            self.w = pq.ParquetWriter(path, schema, compression="zstd")
+        else:
+            self.w = pa_csv.CSVWriter(path, schema, write_options=CSV_OPTIONS)
+
+    def write(self, table: pa.Table):
+        self.w.write_table(table)
+        self.rows += table.num_rows
+
+    def close(self):
+        self.w.close()
+
+
+def write_table(out: Path, name: str, table: pa.Table, fmt: str) -> int:
+    w = TableWriter(out / f"{name}.{fmt}", table.schema, fmt)
+    w.write(table)
+    w.close()
+    return table.num_rows
+
+
+def _rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description="Generate the synthetic raw data (organizations, customers, transactions, "
+                    "churn_predictions) and the telecom churn upload CSV. See the module docstring "
+                    "for the personas and for what --bad adds.")
+    p.add_argument("--customers", type=int, default=10000, help="customers per organisation (default 10000)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--out", default="data/raw", help="output directory of the raw tables (default data/raw)")
+    p.add_argument("--upload", default="seeds/synthetic_churn_predictions.csv",
+                   help="path of the uploaded churn CSV (default seeds/synthetic_churn_predictions.csv)")
+    p.add_argument("--bad", action="store_true",
+                   help="add rows of every rejection kind of spec section 10 (+ bad_rows_manifest.json)")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="raw file format")
+    p.add_argument("--end-date", default=DEFAULT_END_DATE,
+                   help=f"date of the last event, YYYY-MM-DD (default {DEFAULT_END_DATE}; "
+                        "the project's default as_of_date is the day after)")
+    p.add_argument("--history-days", type=int, default=540, help="days of history up to the end date (default 540)")
+    a = p.parse_args(argv)
+    if a.customers < 1:
+        p.error("--customers must be >= 1")
+    if a.bad and a.customers < 10:
+        p.error("--bad needs --customers >= 10")
+    if a.history_days < 31:
+        p.error("--history-days must be >= 31")
+    try:
+        np.datetime64(a.end_date, "D")
+    except ValueError:
+        p.error("--end-date must be YYYY-MM-DD")
+    return a
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    fmt = args.format
+    other = "csv" if fmt == "parquet" else "parquet"
+    for name in ("organizations", "customers", "transactions", "churn_predictions"):
+        stale = out / f"{name}.{other}"
+        if stale.exists():  # the dbt reader would pick the wrong file otherwise
+            print(f"removing stale {stale}")
+            stale.unlink()
+    manifest_path = out / "bad_rows_manifest.json"
+    if manifest_path.exists() and not args.bad:
+        manifest_path.unlink()
+
+    end = np.datetime64(args.end_date, "D")
+    H = args.history_days
+    day0_sec = (end - np.timedelta64(H - 1, "D")).astype("datetime64[s]")
+    print(f"generating {args.customers} customers x {len(ORGANIZATIONS)} organisations, seed {args.seed}, "
+          f"{H} days up to {end} -> {out} ({fmt})", flush=True)
+
+    orgs: dict[str, OrgCustomers] = {}
+    for i, (oid, _name, otype) in enumerate(ORGANIZATIONS):
+        orgs[otype] = make_customers(i, oid, otype, args.customers, args.seed, H)
+
+    counts: dict[str, int] = {}
+    text_ts = args.bad
+    txn_schema = TXN_SCHEMA_TEXT if text_ts else TXN_SCHEMA_TS
+    tw = TableWriter(out / f"transactions.{fmt}", txn_schema, fmt)
+    counter = 0
+    samples: dict[str, dict] = {}
+    for i, (oid, _name, otype) in enumerate(ORGANIZATIONS):
+        c = orgs[otype]
+        n_chunks = (c.n + CHUNK_CUSTOMERS - 1) // CHUNK_CUSTOMERS
+        for k in range(n_chunks):
+            lo, hi = k * CHUNK_CUSTOMERS, min(c.n, (k + 1) * CHUNK_CUSTOMERS)
+            ev = _events_for_chunk(c, lo, hi, _child_rng(args.seed, i, 10 + k), float(H))
+            tbl = _txn_table(c, ev, counter, day0_sec, text_ts)
+            counter += tbl.num_rows
+            if k == 0 and tbl.num_rows:
+                # an event not on the last day, to copy as a duplicate id with --bad
+                j = min(tbl.num_rows // 2, tbl.num_rows - 1)
+                row = tbl.slice(j, 1).to_pylist()[0]
+                row["occurred_at"] = str(ev[2][j] .astype("timedelta64[s]") + day0_sec)
+                samples[otype] = row
+            tw.write(tbl)
+            print(f"  {otype}: customers {hi}/{c.n}, transactions so far {tw.rows}", flush=True)
+
+    bad = BadRows(args.seed, end) if args.bad else None
+    if bad:
+        build_bad_rows(bad, orgs, samples)
+        tw.write(_rows_to_table(bad.rows["transactions"], txn_schema))
+    tw.close()
+    counts["transactions"] = tw.rows
+
+    org_rows = [{"organization_id": oid, "name": name, "org_type": otype} for oid, name, otype in ORGANIZATIONS]
+    if bad:
+        for r, typ in zip(org_rows, (" Banking ", " Telecom", "ECOMMERCE")):
+            r["org_type"] = typ
+            bad.manifest.append({"table": "organizations", "kind": "org_type_needs_normalisation", "expected": "valid",
+                                 "reason": "trimmed, lower-cased", "key": {"organization_id": r["organization_id"]},
+                                 "organization_id": r["organization_id"]})
+        org_rows[0]["organization_id"] = f" {org_rows[0]['organization_id']}  "
+        bad.manifest.append({"table": "organizations", "kind": "padded_organization_id", "expected": "valid",
+                             "reason": "trimmed", "key": {"organization_id": ORGANIZATIONS[0][0]},
+                             "organization_id": ORGANIZATIONS[0][0]})
+        org_rows += bad.rows["organizations"]
+    org_schema = pa.schema([("organization_id", pa.string()), ("name", pa.string()), ("org_type", pa.string())])
+    counts["organizations"] = write_table(out, "organizations", _rows_to_table(org_rows, org_schema), fmt)
+
+    cust_tables = [customers_table(orgs[t], end, H) for _, _, t in ORGANIZATIONS]
+    if bad:
+        cust_tables.append(_rows_to_table(bad.rows["customers"], cust_tables[0].schema))
+    counts["customers"] = write_table(out, "customers", pa.concat_tables(cust_tables), fmt)
+
+    pred_tables = [churn_predictions_table(orgs[t], args.seed, i, end, H)
+                   for i, (_, _, t) in enumerate(ORGANIZATIONS) if t in PREDICTION_BAND_SHARES]
+    if bad:
+        pred_tables.append(_rows_to_table(bad.rows["churn_predictions"], pred_tables[0].schema))
+    counts["churn_predictions"] = write_table(out, "churn_predictions", pa.concat_tables(pred_tables), fmt)
+
+    tel_index = [t for _, _, t in ORGANIZATIONS].index("telecom")
+    up = upload_rows(orgs["telecom"], args.seed, tel_index)
+    if bad:
+        up = apply_bad_upload(bad, up, orgs["telecom"])
+    upload = Path(args.upload)
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    with open(upload, "w", newline="") as f:
+        f.write("customer_id,churn_score\n")
+        f.writelines(f"{cid},{score}\n" for cid, score in up)
+    counts["upload rows"] = len(up)
+
+    if bad:
+        manifest = {"seed": args.seed, "customers_per_org": args.customers, "end_date": str(end),
+                    "occurred_at_is_text": True, "rows": bad.manifest}
+        manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        counts["bad/odd rows (manifest)"] = len(bad.manifest)
+
+    secs = time.perf_counter() - started
+    print("summary:")
+    for k, v in counts.items():
+        print(f"  {k:<26} {v:>12,}")
+    per_cust = counts["transactions"] / (args.customers * len(ORGANIZATIONS)) / (H / 365.0)
+    print(f"  events per customer-year   {per_cust:>12.1f}")
+    print(f"  seconds                    {secs:>12.2f}")
+    print(f"wrote {out}/*.{fmt} and {upload}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

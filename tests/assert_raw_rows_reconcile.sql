@@ -1,0 +1,33 @@
+{#- Nothing is dropped silently: per raw table, raw rows = used (valid) rows + rejected rows. -#}
+{%- set tables = {
+    'organizations': 'int_organizations_validated',
+    'customers': 'int_customers_validated',
+    'transactions': 'int_transactions_validated',
+    'churn_predictions': 'int_churn_predictions_validated',
+} -%}
+{%- if var('rfm_source') == 'provided' -%}
+    {%- do tables.update({'customer_features': 'int_customer_features_validated'}) -%}
+{%- endif -%}
+
+with
+
+counts as (
+    {%- for table, validated in tables.items() %}
+    select
+        '{{ table }}' as source_table,
+        (select count(*) from {{ source('raw', table) }}) as raw_rows,
+        (select count(*) from {{ ref(validated) }} where reject_reason_code is null) as used_rows,
+        (select count(*) from {{ ref('data_quality_rejects') }} where source_table = '{{ table }}') as rejected_rows
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+    union all
+    select
+        'churn_upload',
+        (select count(*) from {{ ref('synthetic_churn_predictions') }}),
+        (select count(*) from {{ ref('int_churn_upload_validated') }} where reject_reason_code is null),
+        (select count(*) from {{ ref('data_quality_rejects') }} where source_table = 'churn_upload')
+)
+
+select *
+from counts
+where raw_rows != used_rows + rejected_rows
