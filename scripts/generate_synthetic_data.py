@@ -117,20 +117,21 @@ class Persona:
     after: tuple[float, float] # rate factors after the stop: value events, other events
     value: float               # median spend multiplier
     risk: float                # mean latent churn risk (ranked into bands)
+    value_from: tuple[int, int] | None = None  # value events only from this many days before the end
 
 
 PERSONAS = [
-    Persona("champions", 0.12, 1.70, (400, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.5, 0.05),
-    Persona("loyal", 0.13, 1.05, (300, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.1, 0.22),
+    Persona("champions", 0.11, 1.70, (400, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.5, 0.05),
+    Persona("loyal", 0.15, 1.05, (300, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.1, 0.22),
     Persona("potential", 0.09, 0.90, (90, 400), (0, 0), (0.3, 1.4), (1.0, 1.0), 1.0, 0.25),
-    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.9, 0.40),
-    Persona("promising", 0.06, 0.45, (30, 150), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.8, 0.35),
-    Persona("occasional", 0.13, 0.25, (200, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.7, 0.50),
-    Persona("declining", 0.08, 0.90, (300, 2500), (25, 60), (1.0, 1.0), (0.15, 0.30), 1.0, 0.65),
-    Persona("at_risk", 0.10, 1.30, (300, 2500), (60, 180), (1.0, 1.0), (0.0, 0.08), 1.4, 0.75),
-    Persona("lapsed", 0.06, 0.30, (400, 2500), (180, 340), (1.0, 1.0), (0.0, 0.02), 0.7, 0.85),
-    Persona("dormant", 0.04, 0.40, (450, 2500), (370, 520), (1.0, 1.0), (0.0, 0.04), 0.7, 0.90),
-    Persona("hibernating", 0.16, 0.20, (300, 2500), (90, 250), (1.0, 1.0), (0.0, 0.03), 0.8, 0.45),
+    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.9, 0.45),
+    Persona("promising", 0.06, 0.50, (60, 600), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.8, 0.40, (1, 14)),
+    Persona("occasional", 0.15, 0.20, (200, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.7, 0.50),
+    Persona("declining", 0.07, 0.90, (300, 2500), (25, 60), (1.0, 1.0), (0.15, 0.30), 1.0, 0.60),
+    Persona("at_risk", 0.10, 1.30, (300, 2500), (60, 180), (1.0, 1.0), (0.0, 0.08), 1.6, 0.75),
+    Persona("lapsed", 0.035, 0.20, (400, 2500), (200, 340), (1.0, 1.0), (0.0, 0.02), 0.7, 0.85),
+    Persona("dormant", 0.025, 0.40, (450, 2500), (370, 520), (1.0, 1.0), (0.0, 0.04), 0.7, 0.90),
+    Persona("hibernating", 0.18, 0.12, (300, 2500), (90, 250), (1.0, 1.0), (0.0, 0.03), 0.8, 0.38),
 ]
 assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
 
@@ -295,6 +296,7 @@ class OrgCustomers:
     persona: np.ndarray        # index into PERSONAS
     t0: np.ndarray             # active span start, days from the history start (may be < 0)
     t1: np.ndarray             # active span stop (history_days = end of the end date)
+    tv: np.ndarray             # start of value events (= t0 unless the persona has value_from)
     a0: np.ndarray
     a1: np.ndarray
     after_value: np.ndarray
@@ -323,6 +325,8 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     stop_ago = np.where(stop_hi == 0, 0.0, stop_ago)
     t0 = H - start_ago
     t1 = H - stop_ago
+    vf = np.array([p.value_from if p.value_from else (-1, -1) for p in PERSONAS])[persona]
+    tv = np.where(vf[:, 0] >= 0, np.maximum(t0, H - rng.uniform(vf[:, 0], vf[:, 1] + 1)), t0)
     ramp = np.array([p.ramp for p in PERSONAS])[persona]
     after = np.array([p.after for p in PERSONAS])[persona]
     activity = per("activity") * rng.lognormal(0.0, 0.35, n)
@@ -368,7 +372,7 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     width = max(5, len(str(n)))
     external_id = np.array([f"CUST_{i:0{width}d}" for i in range(1, n + 1)])
     return OrgCustomers(org_id, org_type, n, _uuid4_strings(rng, n), external_id, persona,
-                        t0, t1, ramp[:, 0], ramp[:, 1], after[:, 0], after[:, 1], activity,
+                        t0, t1, tv, ramp[:, 0], ramp[:, 1], after[:, 0], after[:, 1], activity,
                         value, risk, signup, attrs)
 
 
@@ -404,6 +408,8 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
     full = np.maximum(c.t1[sl] - c.t0[sl], 1e-9)
     a_at = lambda t: a0 + (a1 - a0) * (t - c.t0[sl]) / full  # noqa: E731
     a0w, a1w = a_at(t0), a_at(t1)
+    tv = np.minimum(np.maximum(c.tv[sl], 0.0), t1)
+    a0v = a_at(tv)
     act = c.activity[sl]
     fval, foth = c.after_value[sl], c.after_other[sl]
     hend = np.full(m, H)
@@ -423,17 +429,19 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
 
     def poisson(tname, rate, is_value):
         """Poisson events over the active span (with ramp) and, damped, after it."""
-        ci1, tt1 = _poisson_span(rng, rate, t0, t1, a0w, a1w)
+        if is_value:
+            ci1, tt1 = _poisson_span(rng, rate, tv, t1, a0v, a1w)
+        else:
+            ci1, tt1 = _poisson_span(rng, rate, t0, t1, a0w, a1w)
         ci2, tt2 = _poisson_span(rng, rate * (fval if is_value else foth), t1, hend)
         return np.concatenate([ci1, ci2]), np.concatenate([tt1, tt2])
 
     def noise(shape=3.0):
         return rng.gamma(shape, 1.0 / shape, m)
 
-    # activation: a value event on the day a customer starts inside the window
-    starts_inside = c.t0[sl] >= 0
-    act_ci = np.flatnonzero(starts_inside)
-    act_t = c.t0[sl][act_ci] + rng.random(len(act_ci)) * 0.5
+    # activation: a value event on the day a customer starts (buying) inside the window
+    act_ci = np.flatnonzero(c.tv[sl] >= 0)
+    act_t = c.tv[sl][act_ci] + rng.random(len(act_ci)) * 0.5
 
     if c.org_type == "banking":
         a = c.attrs
@@ -461,7 +469,7 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
                 add(tname, ci, t)
         # monthly loan / mortgage repayments (value events)
         for prod, flag, amt in (("loan", "has_loan", "loan_amount"), ("mortgage", "has_mortgage", "mortgage_amount")):
-            ci, t = _periodic(rng, a[flag][sl], t0, hend, a["repay_phase"][sl])
+            ci, t = _periodic(rng, a[flag][sl], tv, hend, a["repay_phase"][sl])
             keep = (t < t1[ci]) | (rng.random(len(ci)) < fval[ci])
             ci, t = ci[keep], t[keep] + rng.random(keep.sum()) * 0.9
             add("transaction", ci, t, amount=a[amt][sl][ci], category=np.full(len(ci), cat_index[prod]))
@@ -493,7 +501,7 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
         rci, rt = _bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, t1, (4.0, 14.0), 1.2)
         add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
         # postpaid monthly bills: due date + days late; damped after the stop, none beyond the end
-        ci, due = _periodic(rng, postpaid, t0, hend, a["bill_phase"][sl])
+        ci, due = _periodic(rng, postpaid, tv, hend, a["bill_phase"][sl])
         keep = (due < t1[ci]) | (rng.random(len(ci)) < fval[ci])
         ci, due = ci[keep], due[keep]
         is_late = rng.random(len(ci)) < a["late_prob"][sl][ci]
