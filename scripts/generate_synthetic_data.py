@@ -103,7 +103,7 @@ ORGANIZATIONS = [
 
 CHURN_BANDS = [(0.0, 0.2999), (0.3, 0.4999), (0.5, 0.6999), (0.7, 1.0)]  # Low, Medium, High, Critical
 UPLOAD_BAND_SHARES = (0.45, 0.30, 0.18, 0.07)
-PREDICTION_BAND_SHARES = {"banking": (0.48, 0.28, 0.16, 0.08), "ecommerce": (0.44, 0.30, 0.17, 0.09)}
+PREDICTION_BAND_SHARES = {"banking": (0.48, 0.28, 0.16, 0.08), "ecommerce": (0.48, 0.30, 0.15, 0.07)}
 
 
 @dataclass(frozen=True)
@@ -121,29 +121,29 @@ class Persona:
 
 
 PERSONAS = [
-    Persona("champions", 0.11, 1.70, (400, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.5, 0.05),
-    Persona("loyal", 0.15, 1.05, (300, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.1, 0.22),
-    Persona("potential", 0.09, 0.90, (90, 400), (0, 0), (0.3, 1.4), (1.0, 1.0), 1.0, 0.25),
-    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.9, 0.45),
-    Persona("promising", 0.06, 0.50, (60, 600), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.8, 0.40, (1, 14)),
-    Persona("occasional", 0.15, 0.20, (200, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.7, 0.50),
-    Persona("declining", 0.07, 0.90, (300, 2500), (25, 60), (1.0, 1.0), (0.15, 0.30), 1.0, 0.60),
-    Persona("at_risk", 0.10, 1.30, (300, 2500), (60, 180), (1.0, 1.0), (0.0, 0.08), 1.6, 0.75),
-    Persona("lapsed", 0.035, 0.20, (400, 2500), (200, 340), (1.0, 1.0), (0.0, 0.02), 0.7, 0.85),
-    Persona("dormant", 0.025, 0.40, (450, 2500), (370, 520), (1.0, 1.0), (0.0, 0.04), 0.7, 0.90),
-    Persona("hibernating", 0.18, 0.12, (300, 2500), (90, 250), (1.0, 1.0), (0.0, 0.03), 0.8, 0.38),
+    Persona("champions", 0.13, 1.70, (400, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.5, 0.05),
+    Persona("loyal", 0.17, 1.05, (300, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.1, 0.20),
+    Persona("potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), (1.0, 1.0), 1.0, 0.25),
+    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.9, 0.70),
+    Persona("promising", 0.06, 0.50, (60, 600), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.8, 0.70, (1, 14)),
+    Persona("occasional", 0.155, 0.30, (200, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.7, 0.33),
+    Persona("declining", 0.065, 0.90, (300, 2500), (25, 60), (1.0, 1.0), (0.15, 0.30), 1.0, 0.45),
+    Persona("at_risk", 0.085, 1.30, (300, 2500), (60, 180), (1.0, 1.0), (0.0, 0.08), 2.0, 0.75),
+    Persona("lapsed", 0.03, 0.20, (400, 2500), (200, 340), (1.0, 1.0), (0.0, 0.02), 0.7, 0.85),
+    Persona("dormant", 0.03, 0.40, (450, 2500), (370, 520), (1.0, 1.0), (0.0, 0.04), 0.7, 0.90),
+    Persona("hibernating", 0.135, 0.08, (300, 2500), (130, 300), (1.0, 1.0), (0.0, 0.03), 0.8, 0.30),
 ]
 assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
 
 # Per industry: transaction types, whether each is a value event, and its rate per day at
 # activity 1 (Poisson part; periodic and burst events come on top).
 INDUSTRY_TYPES = {
-    "banking": [("login", False, 0.20), ("transaction", True, 0.09), ("feature_use", False, 0.03),
+    "banking": [("login", False, 0.22), ("transaction", True, 0.09), ("feature_use", False, 0.03),
                 ("balance_check", False, 0.08), ("support_contact", False, 0.004)],
-    "telecom": [("data_usage", False, 0.12), ("call", False, 0.12), ("sms", False, 0.06),
+    "telecom": [("data_usage", False, 0.14), ("call", False, 0.12), ("sms", False, 0.06),
                 ("roaming", False, 0.0), ("bill_payment", True, 0.0), ("topup", True, 0.0),
                 ("support_contact", False, 0.004)],
-    "ecommerce": [("view", False, 0.20), ("cart", False, 0.04), ("purchase", True, 0.025),
+    "ecommerce": [("view", False, 0.24), ("cart", False, 0.04), ("purchase", True, 0.025),
                   ("return", True, 0.0), ("support_contact", False, 0.003)],
 }
 # Value events per org_type (spec: var value_transaction_types); `return` has an amount but is
@@ -342,6 +342,8 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     attrs: dict = {}
     if org_type == "banking":
         hold = rng.random((n, len(BANK_PRODUCTS))) < np.array([0.97, 0.55, 0.40, 0.15, 0.12, 0.10])
+        # credit products (monthly repayments) go to engaged customers
+        hold[:, 4:] &= rng.random((n, 1)) < np.clip(activity, 0.0, 1.0)[:, None]
         attrs["product_weights"] = hold[:, :4] * np.array([5.0, 4.0, 1.0, 0.5]) + 1e-12 * np.array([1, 0, 0, 0])
         attrs["has_loan"] = hold[:, 4]
         attrs["has_mortgage"] = hold[:, 5]
@@ -352,9 +354,11 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         feat_rank = rng.random((n, len(BANK_FEATURES))).argsort(axis=1).argsort(axis=1)
         attrs["feature_weights"] = (feat_rank < nfeat[:, None]).astype(float)
     elif org_type == "telecom":
-        plan = rng.choice(len(PLANS_MB), size=n, p=[0.15, 0.25, 0.30, 0.20, 0.10])
+        # bigger spenders take bigger plans
+        plan = np.digitize(np.log(value) + rng.normal(0.0, 0.5, n), [-0.7, -0.15, 0.35, 0.85])
         attrs["plan"] = plan
-        attrs["postpaid"] = rng.random(n) < 0.65
+        # engaged customers are more often on a contract (postpaid) than on prepaid
+        attrs["postpaid"] = rng.random(n) < np.clip(activity - 0.1, 0.0, 0.85)
         attrs["utilisation"] = np.clip(rng.lognormal(np.log(0.55), 0.5, n), 0.03, 2.0)
         attrs["traveler"] = rng.random(n) < 0.15
         attrs["bill_phase"] = rng.uniform(0, 30.4, n)
@@ -485,8 +489,8 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
                     r = r * a["sms_affinity"][sl]
                 ci, t = poisson(tname, r, is_value)
                 if tname == "data_usage":
-                    per_event = PLANS_MB[plan] * a["utilisation"][sl] / (30.4 * np.maximum(r, 1e-3))
-                    mb = np.round(per_event[ci] * rng.lognormal(-0.18, 0.6, len(ci)), 1)
+                    per_event = PLANS_MB[plan] * a["utilisation"][sl] / (30.4 * np.maximum(r, 0.05))
+                    mb = np.round(np.minimum(per_event[ci] * rng.lognormal(-0.18, 0.6, len(ci)), 8000.0), 1)
                     add(tname, ci, t, quantity=mb)
                 elif tname == "call":
                     add(tname, ci, t, quantity=np.ceil(rng.lognormal(np.log(3.0), 0.9, len(ci))))
@@ -513,7 +517,7 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
         overage = np.where(rng.random(len(ci)) < 0.15, rng.uniform(2, 25, len(ci)), 0.0)
         add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
         # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
-        r_top = np.where(postpaid, 0.008, 0.075) * act * noise(2.0)
+        r_top = np.where(postpaid, 0.03, 0.075) * act * noise(3.0)
         ci, t = poisson("topup", r_top, True)
         prepaid_act = act_ci[~postpaid[act_ci]]
         ci = np.concatenate([ci, prepaid_act])
@@ -668,10 +672,17 @@ class BadRows:
     def uuid(self) -> str:
         return str(_uuid4_strings(self.rng, 1)[0])
 
+    def note(self, table, kind, expected, reason, key, org=None):
+        """A manifest entry. expected: `rejected` (a data_quality_rejects row), `upload_error` (a
+        segmentation_errors row, also rejected) or `valid` (must NOT be rejected). For the first two,
+        reason is the expected reason_code; for `valid` rows it says why the row is fine."""
+        entry = {"table": table, "kind": kind, "expected": expected, "key": key, "organization_id": org}
+        entry["reason_code" if expected != "valid" else "note"] = reason
+        self.manifest.append(entry)
+
     def add(self, table, row, kind, expected, reason, key, org=None):
         self.rows[table].append(row)
-        self.manifest.append({"table": table, "kind": kind, "expected": expected, "reason": reason,
-                              "key": key, "organization_id": org})
+        self.note(table, kind, expected, reason, key, org)
 
     def ts(self, days_before_end: int, hour: int = 12) -> str:
         d = self.end - np.timedelta64(days_before_end, "D")
@@ -683,11 +694,12 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
     bad.add("organizations", {"organization_id": None, "name": "Orphan Org", "org_type": "banking"},
             "missing_organization_id", "rejected", "missing_organization_id", {"name": "Orphan Org"})
     bad.add("organizations", {"organization_id": BAD_ORG_UNKNOWN_TYPE, "name": "Acme Insurance", "org_type": "insurance"},
-            "unknown_org_type", "rejected", "unknown_org_type", {"organization_id": BAD_ORG_UNKNOWN_TYPE})
+            "unknown_org_type", "rejected", "unknown_org_type", {"organization_id": BAD_ORG_UNKNOWN_TYPE},
+            BAD_ORG_UNKNOWN_TYPE)
     for name, typ in (("Twin Org A", "banking"), ("Twin Org B", "ecommerce")):
         bad.add("organizations", {"organization_id": BAD_ORG_DUPLICATE, "name": name, "org_type": typ},
                 "duplicate_organization_id", "rejected", "duplicate_organization_id",
-                {"organization_id": BAD_ORG_DUPLICATE, "name": name})
+                {"organization_id": BAD_ORG_DUPLICATE, "name": name}, BAD_ORG_DUPLICATE)
     bad.add("organizations", {"organization_id": NULL_TYPE_ORG, "name": "Blank Type Mobile", "org_type": None},
             "null_org_type_is_telecom", "valid", "org_type NULL means telecom", {"organization_id": NULL_TYPE_ORG},
             NULL_TYPE_ORG)
@@ -751,7 +763,7 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
         txn(new_tid("NOCUST"), None, bad.ts(10), vt, "missing_customer_id", "rejected", "missing_customer_id", oid, amount=10.0)
         txn(new_tid("UNKCUST"), bad.uuid(), bad.ts(10), vt, "unknown_customer", "rejected", "unknown_customer", oid, amount=10.0)
         txn(new_tid("NOTS"), cid, None, vt, "missing_timestamp", "rejected", "missing_occurred_at", oid, amount=10.0)
-        txn(new_tid("BADTS"), cid, "not-a-date", vt, "unparseable_timestamp", "rejected", "unparseable_occurred_at",
+        txn(new_tid("BADTS"), cid, "not-a-date", vt, "unparseable_timestamp", "rejected", "invalid_occurred_at",
             oid, amount=10.0)
         txn(new_tid("FUTURE"), cid, "2099-01-01 00:00:00", vt, "future_timestamp", "rejected", "future_occurred_at",
             oid, amount=10.0)
@@ -806,11 +818,11 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
         pred(bad.uuid(), 0.5, at_end, "unknown_customer", "rejected", "unknown_customer")
         pred(c.customer_id[2], 0.91, None, "null_predicted_at", "rejected", "missing_predicted_at")
         pred(c.customer_id[2], None, at_end, "missing_probability", "rejected", "missing_churn_probability")
-        pred(c.customer_id[3], 1.2, at_end, "probability_above_one", "rejected", "churn_probability_out_of_range")
-        pred(c.customer_id[3], -0.05, at_end, "probability_below_zero", "rejected", "churn_probability_out_of_range")
+        pred(c.customer_id[3], 1.2, at_end, "probability_above_one", "rejected", "invalid_churn_probability")
+        pred(c.customer_id[3], -0.05, at_end, "probability_below_zero", "rejected", "invalid_churn_probability")
         older = (bad.end - np.timedelta64(200, "D")).astype("datetime64[us]")
         pred(f" {c.customer_id[4]}  ", 0.42, older, "padded_customer_id", "valid", "trimmed", c.customer_id[4])
-        tie_at = np.datetime64(f"{bad.end}T01:00:00").astype("datetime64[us]")
+        tie_at = np.datetime64(f"{bad.end}T23:00:00").astype("datetime64[us]")
         for p in (0.2, 0.6):
             pred(c.customer_id[5], p, tie_at, "predicted_at_tie", "valid", "larger probability wins on a tie")
 
@@ -820,8 +832,7 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
 
     def up(ref, score, kind, expected, reason):
         bad.upload.append((ref, score))
-        bad.manifest.append({"table": "churn_upload", "kind": kind, "expected": expected, "reason": reason,
-                             "key": {"customer_id": ref, "churn_score": score}, "organization_id": oid})
+        bad.note("churn_upload", kind, expected, reason, {"customer_id": ref, "churn_score": score}, oid)
 
     up("CUST_NOT_A_CUSTOMER", "0.4", "unknown_customer", "upload_error", "customer_not_found")
     up(tel.external_id[0], "abc", "non_numeric_score", "upload_error", "invalid_churn_score")
@@ -838,30 +849,24 @@ def apply_bad_upload(bad: BadRows, rows: list[tuple[str, str]], tel: OrgCustomer
     ext = tel.external_id
     # the conflicting customer's own row is rejected too
     own = rows[2]
-    bad.manifest.append({"table": "churn_upload", "kind": "conflicting_scores", "expected": "upload_error",
-                         "reason": "conflicting_churn_scores", "key": {"customer_id": own[0], "churn_score": own[1]},
-                         "organization_id": oid})
-    if own[1] == "0.9100":
-        rows[2] = (own[0], "0.9200")
-        bad.manifest[-1]["key"]["churn_score"] = "0.9200"
+    if own[1] == "0.9100":  # must differ from the conflicting row
+        own = rows[2] = (own[0], "0.9200")
+    bad.note("churn_upload", "conflicting_scores", "upload_error", "conflicting_churn_scores",
+             {"customer_id": own[0], "churn_score": own[1]}, oid)
     # an exact duplicate row (not an error), a 0.5 / 0.50 pair (counts once)
     rows.append(rows[3])
-    bad.manifest.append({"table": "churn_upload", "kind": "exact_duplicate_row", "expected": "valid",
-                         "reason": "exact duplicate counts once", "key": {"customer_id": rows[3][0],
-                                                                          "churn_score": rows[3][1]},
-                         "organization_id": oid})
+    bad.note("churn_upload", "exact_duplicate_row", "valid", "an exact duplicate counts once",
+             {"customer_id": rows[3][0], "churn_score": rows[3][1]}, oid)
     rows[4] = (ext[4], "0.5")
     rows.append((ext[4], "0.50"))
-    bad.manifest.append({"table": "churn_upload", "kind": "numerically_equal_scores", "expected": "valid",
-                         "reason": "0.5 and 0.50 count once", "key": {"customer_id": ext[4]}, "organization_id": oid})
+    bad.note("churn_upload", "numerically_equal_scores", "valid", "0.5 and 0.50 count once",
+             {"customer_id": ext[4]}, oid)
     # a padded external id and a row keyed by the customer UUID
     rows[5] = (f" {ext[5]} ", rows[5][1])
-    bad.manifest.append({"table": "churn_upload", "kind": "padded_external_id", "expected": "valid",
-                         "reason": "trimmed", "key": {"customer_id": rows[5][0]}, "organization_id": oid})
+    bad.note("churn_upload", "padded_external_id", "valid", "trimmed", {"customer_id": rows[5][0]}, oid)
     rows[6] = (tel.customer_id[6], rows[6][1])
-    bad.manifest.append({"table": "churn_upload", "kind": "keyed_by_customer_uuid", "expected": "valid",
-                         "reason": "a customer UUID also matches", "key": {"customer_id": rows[6][0]},
-                         "organization_id": oid})
+    bad.note("churn_upload", "keyed_by_customer_uuid", "valid", "a customer UUID also matches",
+             {"customer_id": rows[6][0]}, oid)
     return rows + bad.upload
 
 
@@ -869,15 +874,26 @@ def apply_bad_upload(bad: BadRows, rows: list[tuple[str, str]], tel: OrgCustomer
 # writing
 # --------------------------------------------------------------------------------------------
 
+def _csv_ready(table: pa.Table) -> pa.Table:
+    """Timestamps as 'YYYY-MM-DD HH:MM:SS' text in CSV files."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            text = pc.strftime(table.column(i).cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+            table = table.set_column(i, pa.field(field.name, pa.string()), text)
+    return table
+
+
 class TableWriter:
     def __init__(self, path: Path, schema: pa.Schema, fmt: str):
         self.path, self.fmt, self.rows = path, fmt, 0
         if fmt == "parquet":
             self.w = pq.ParquetWriter(path, schema, compression="zstd")
         else:
-            self.w = pa_csv.CSVWriter(path, schema, write_options=CSV_OPTIONS)
+            self.w = pa_csv.CSVWriter(path, _csv_ready(schema.empty_table()).schema, write_options=CSV_OPTIONS)
 
     def write(self, table: pa.Table):
+        if self.fmt == "csv":
+            table = _csv_ready(table)
         self.w.write_table(table)
         self.rows += table.num_rows
 
@@ -987,13 +1003,11 @@ def main(argv=None) -> int:
     if bad:
         for r, typ in zip(org_rows, (" Banking ", " Telecom", "ECOMMERCE")):
             r["org_type"] = typ
-            bad.manifest.append({"table": "organizations", "kind": "org_type_needs_normalisation", "expected": "valid",
-                                 "reason": "trimmed, lower-cased", "key": {"organization_id": r["organization_id"]},
-                                 "organization_id": r["organization_id"]})
+            bad.note("organizations", "org_type_needs_normalisation", "valid", "trimmed, lower-cased",
+                     {"organization_id": r["organization_id"], "org_type": typ}, r["organization_id"])
         org_rows[0]["organization_id"] = f" {org_rows[0]['organization_id']}  "
-        bad.manifest.append({"table": "organizations", "kind": "padded_organization_id", "expected": "valid",
-                             "reason": "trimmed", "key": {"organization_id": ORGANIZATIONS[0][0]},
-                             "organization_id": ORGANIZATIONS[0][0]})
+        bad.note("organizations", "padded_organization_id", "valid", "trimmed",
+                 {"organization_id": ORGANIZATIONS[0][0]}, ORGANIZATIONS[0][0])
         org_rows += bad.rows["organizations"]
     org_schema = pa.schema([("organization_id", pa.string()), ("name", pa.string()), ("org_type", pa.string())])
     counts["organizations"] = write_table(out, "organizations", _rows_to_table(org_rows, org_schema), fmt)

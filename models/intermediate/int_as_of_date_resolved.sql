@@ -13,17 +13,16 @@ valid_events as (
 
 resolved as (
 
+    {%- if var('as_of_date') %}
+    select cast('{{ var("as_of_date") }}' as date) as as_of_date
+    {%- else %}
     select
-        {%- if var('as_of_date') %}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date
-        {%- else %}
         coalesce(
             cast({{ add_days('cast(max(occurred_at) as date)', 1) }} as date),
             cast({{ run_started_at_literal() }} as date)
         ) as as_of_date
-        {%- endif %}
-
     from valid_events
+    {%- endif %}
 
 )
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env python
+"""Print the demo's results per organisation from the built DuckDB marts.
+
+For every organisation: the segment distribution (all 11 segments, counts and
+percentages), the churn upload's errors and the raw rows rejected by data quality checks.
+
+    python scripts/summary.py [--db data/retention.duckdb] [--errors 5]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import duckdb
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, *params) -> list[dict]:
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def summarise(con: duckdb.DuckDBPyConnection, max_errors: int) -> str:
+    lines: list[str] = []
+    organisations = fetch(
+        con,
+        """
+        select s.organization_id, o.organization_name, o.org_type, s.total_customers,
+               s.segmented, s.upload_rows, s.error_count, s.success
+        from marts.segmentation_run_summary as s
+        left join intermediate.int_organizations_validated as o
+            on o.organization_id = s.organization_id and o.reject_reason_code is null
+        order by o.org_type, o.organization_name
+        """,
+    )
+    as_of = fetch(con, "select max(as_of_date) as d from marts.segment_distribution")[0]["d"]
+    lines.append(f"Segmentation as of {as_of} (exclusive): {len(organisations)} organisation(s)")
+    for org in organisations:
+        org_id = org["organization_id"]
+        lines.append("")
+        lines.append(
+            f"{org['organization_name']} ({org['org_type']}, {org_id}): "
+            f"{org['total_customers']:,} customers, {org['segmented']:,} segmented"
+        )
+        lines.append(f"  {'segment':<22}{'customers':>10}{'%':>8}{'avg score':>11}{'revenue at risk':>17}")
+        for row in fetch(
+            con,
+            """
+            select segment, customer_count, percentage, avg_segment_score, revenue_at_risk
+            from marts.segment_distribution where organization_id = ? order by segment_order
+            """,
+            org_id,
+        ):
+            avg = "" if row["avg_segment_score"] is None else f"{row['avg_segment_score']:.2f}"
+            lines.append(
+                f"  {row['segment']:<22}{row['customer_count']:>10,}{row['percentage']:>8.2f}"
+                f"{avg:>11}{row['revenue_at_risk']:>17,.2f}"
+            )
+        lines.append(
+            f"  churn upload: {org['upload_rows']:,} row(s), {org['error_count']:,} error(s)"
+            + ("" if org["error_count"] else " - all accepted")
+        )
+        for err in fetch(
+            con,
+            "select message from marts.segmentation_errors where organization_id = ? order by message limit ?",
+            org_id,
+            max_errors,
+        ):
+            lines.append(f"    - {err['message']}")
+        if org["error_count"] > max_errors:
+            lines.append(f"    ... and {org['error_count'] - max_errors} more in marts.segmentation_errors")
+
+    orphan_errors = fetch(
+        con,
+        """
+        select organization_id, count(*) as n from marts.segmentation_errors
+        where organization_id not in (select organization_id from marts.segmentation_run_summary)
+           or organization_id is null
+        group by 1
+        """,
+    )
+    for row in orphan_errors:
+        lines.append("")
+        lines.append(f"Upload rows for unknown organisation {row['organization_id']}: {row['n']} error(s)")
+
+    rejects = fetch(
+        con,
+        """
+        select source_table, reason_code, count(*) as n from marts.data_quality_rejects
+        group by 1, 2 order by 1, 3 desc, 2
+        """,
+    )
+    lines.append("")
+    if rejects:
+        lines.append(f"Rejected input rows (marts.data_quality_rejects): {sum(r['n'] for r in rejects):,}")
+        for r in rejects:
+            lines.append(f"  {r['source_table']:<18}{r['reason_code']:<28}{r['n']:>8,}")
+    else:
+        lines.append("Rejected input rows (marts.data_quality_rejects): none")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb"),
+                        help="DuckDB file built by dbt (default: $DBT_DUCKDB_PATH or data/retention.duckdb)")
+    parser.add_argument("--errors", type=int, default=5, help="upload errors to list per organisation")
+    args = parser.parse_args(argv)
+    if not os.path.exists(args.db):
+        print(f"no database at {args.db}: run dbt build first", file=sys.stderr)
+        return 1
+    with duckdb.connect(args.db, read_only=True) as con:
+        print(summarise(con, args.errors))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

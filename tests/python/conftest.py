@@ -1,0 +1,29 @@
+"""Shared fixtures: generated raw data sets and built project copies."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dbt_runner import PROJECT_ROOT
+
+GENERATOR = PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"
+
+
+def generate(out: Path, *args: str) -> Path:
+    """Run the generator into ``out`` (raw tables + ``out/upload.csv``) and return ``out``."""
+    subprocess.run(
+        [sys.executable, str(GENERATOR), "--out", str(out), "--upload", str(out / "upload.csv"), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def bad_raw_dir(tmp_path_factory) -> Path:
+    """A small generated data set with bad rows of every kind (parquet)."""
+    return generate(tmp_path_factory.mktemp("bad_raw"), "--customers", "150", "--seed", "11", "--bad")
