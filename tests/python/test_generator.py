@@ -1,0 +1,488 @@
+"""Tests of scripts/generate_synthetic_data.py, run as a subprocess on small sizes.
+
+Besides the interface (files, columns, formats, determinism), these tests check the data
+against the contract: event types per industry, the upload's churn bands, and, with --bad,
+that every row in bad_rows_manifest.json really is rejected (or really is valid) under the
+rules of spec section 10, using a small independent implementation of those rules. A compact
+pandas version of spec sections 4-6 checks that the default mix of personas still yields
+every segment.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generate_synthetic_data.py"
+TABLES = ["organizations", "customers", "transactions", "churn_predictions"]
+COLUMNS = {
+    "organizations": ["organization_id", "name", "org_type"],
+    "customers": ["customer_id", "organization_id", "external_id", "signup_date", "plan_allowance_mb"],
+    "transactions": ["transaction_id", "customer_id", "occurred_at", "transaction_type", "amount", "quantity",
+                     "category", "discount_amount"],
+    "churn_predictions": ["customer_id", "churn_probability", "predicted_at"],
+}
+ORG_IDS = {
+    "banking": "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b01",
+    "telecom": "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b02",
+    "ecommerce": "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b03",
+}
+TYPES = {
+    "banking": {"login", "transaction", "feature_use", "balance_check", "support_contact"},
+    "telecom": {"data_usage", "call", "sms", "roaming", "bill_payment", "topup", "support_contact"},
+    "ecommerce": {"view", "cart", "purchase", "return", "support_contact"},
+}
+VALUE_TYPES = {"banking": {"transaction"}, "telecom": {"bill_payment", "topup"}, "ecommerce": {"purchase"}}
+END = pd.Timestamp("2026-10-31")
+SEGMENTS = ["Champions", "Loyal Customers", "Potential Loyalists", "New Customers", "Promising", "Need Attention",
+            "About to Sleep", "At Risk", "Cannot Lose Them", "Hibernating", "Lost"]
+
+# every rejection kind of spec section 10 (and of the upload, section 5) that --bad must add
+REQUIRED_REJECTIONS = {
+    ("organizations", "missing_organization_id"), ("organizations", "unknown_org_type"),
+    ("organizations", "duplicate_organization_id"),
+    ("customers", "missing_customer_id"), ("customers", "missing_organization_id"),
+    ("customers", "unknown_organization"), ("customers", "rejected_organization"),
+    ("customers", "duplicate_customer_id"), ("customers", "duplicate_external_id"),
+    ("transactions", "missing_transaction_id"), ("transactions", "missing_customer_id"),
+    ("transactions", "unknown_customer"), ("transactions", "missing_occurred_at"),
+    ("transactions", "invalid_occurred_at"), ("transactions", "future_occurred_at"),
+    ("transactions", "unknown_transaction_type"), ("transactions", "negative_amount"),
+    ("transactions", "negative_quantity"), ("transactions", "duplicate_transaction_id"),
+    ("churn_predictions", "unknown_customer"), ("churn_predictions", "missing_predicted_at"),
+    ("churn_predictions", "missing_churn_probability"), ("churn_predictions", "invalid_churn_probability"),
+    ("churn_upload", "customer_not_found"), ("churn_upload", "invalid_churn_score"),
+    ("churn_upload", "churn_score_out_of_range"), ("churn_upload", "missing_churn_score"),
+    ("churn_upload", "conflicting_churn_scores"),
+}
+
+
+def generate(out: Path, *args: str, customers: int = 300, seed: int = 42) -> tuple[Path, Path]:
+    upload = out / "upload.csv"
+    cmd = [sys.executable, str(SCRIPT), "--customers", str(customers), "--seed", str(seed),
+           "--out", str(out), "--upload", str(upload), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "summary" in proc.stdout
+    return out, upload
+
+
+def read(out: Path, table: str) -> pd.DataFrame:
+    pqf = out / f"{table}.parquet"
+    if pqf.exists():
+        return pq.read_table(pqf).to_pandas()
+    return pd.read_csv(out / f"{table}.csv", dtype=str, keep_default_na=False, na_values=[""])
+
+
+def read_upload(upload: Path) -> pd.DataFrame:
+    return pd.read_csv(upload, dtype=str, keep_default_na=False)
+
+
+def with_org_type(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    orgs, cust, tx = read(out, "organizations"), read(out, "customers"), read(out, "transactions")
+    cust = cust.merge(orgs[["organization_id", "org_type"]], on="organization_id", how="left")
+    tx = tx.merge(cust[["customer_id", "org_type", "organization_id"]], on="customer_id", how="left")
+    return cust, tx
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("bad"), "--bad")
+
+
+# ------------------------------------------------------------------------------------------
+# interface
+# ------------------------------------------------------------------------------------------
+
+def test_help():
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    for option in ("--customers", "--seed", "--out", "--upload", "--bad", "--format", "--end-date",
+                   "--history-days"):
+        assert option in proc.stdout
+
+
+def test_files_and_columns(default_run):
+    out, upload = default_run
+    for table in TABLES:
+        assert (out / f"{table}.parquet").exists(), table
+        schema = pq.read_schema(out / f"{table}.parquet")
+        assert schema.names == COLUMNS[table], table
+        for name in schema.names:
+            if name.endswith("_id"):
+                assert str(schema.field(name).type) == "string", name
+    tx_schema = pq.read_schema(out / "transactions.parquet")
+    assert str(tx_schema.field("occurred_at").type).startswith("timestamp")  # real timestamps without --bad
+    assert str(pq.read_schema(out / "customers.parquet").field("signup_date").type) == "date32[day]"
+    assert not (out / "bad_rows_manifest.json").exists()
+    assert upload.read_text().splitlines()[0] == "customer_id,churn_score"
+
+    orgs = read(out, "organizations")
+    assert dict(zip(orgs.org_type, orgs.organization_id)) == ORG_IDS
+    cust = read(out, "customers")
+    assert len(cust) == 900 and cust.customer_id.is_unique
+    assert cust.customer_id.str.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}").all()
+    assert cust.groupby("organization_id").size().eq(300).all()
+    assert 0 < cust.signup_date.isna().sum() < 0.1 * len(cust)
+    telecom = cust.organization_id == ORG_IDS["telecom"]
+    assert cust.loc[telecom, "plan_allowance_mb"].notna().all()
+    assert cust.loc[telecom, "plan_allowance_mb"].nunique() >= 3
+    assert cust.loc[~telecom, "plan_allowance_mb"].isna().all()
+
+
+def test_external_ids_overlap_across_orgs(default_run):
+    cust = read(default_run[0], "customers")
+    per_org = [set(g.external_id) for _, g in cust.groupby("organization_id")]
+    assert len(per_org) == 3 and per_org[0] == per_org[1] == per_org[2]
+    assert "CUST_00001" in per_org[0] and "CUST_00300" in per_org[0]
+    assert not cust.duplicated(["organization_id", "external_id"]).any()
+
+
+def test_determinism(tmp_path):
+    a = generate(tmp_path / "a", seed=7, customers=120)
+    b = generate(tmp_path / "b", seed=7, customers=120)
+    c = generate(tmp_path / "c", seed=8, customers=120)
+    for table in TABLES:
+        ta, tb, tc = (pq.read_table(run[0] / f"{table}.parquet") for run in (a, b, c))
+        assert ta.equals(tb), table
+        if table != "organizations":
+            assert not ta.equals(tc), table
+    assert a[1].read_bytes() == b[1].read_bytes()
+    assert a[1].read_bytes() != c[1].read_bytes()
+
+
+def test_csv_format_matches_parquet(tmp_path, default_run):
+    out, upload = generate(tmp_path / "csv", "--format", "csv")
+    (out / "transactions.parquet").write_bytes(b"stale")  # a stale file of the other format ...
+    out, upload = generate(out, "--format", "csv")
+    assert not (out / "transactions.parquet").exists()   # ... is removed
+    for table in TABLES:
+        path = out / f"{table}.csv"
+        assert path.exists()
+        assert path.read_text().splitlines()[0].replace('"', "").split(",") == COLUMNS[table]
+        csv = read(out, table)
+        ref = read(default_run[0], table)
+        assert len(csv) == len(ref), table
+        assert list(csv.columns) == COLUMNS[table]
+    tx_csv, tx_pq = read(out, "transactions"), read(default_run[0], "transactions")
+    assert (tx_csv.transaction_id == tx_pq.transaction_id).all()
+    assert (pd.to_datetime(tx_csv.occurred_at) == tx_pq.occurred_at).all()
+    assert np.allclose(pd.to_numeric(tx_csv.amount).fillna(-1), tx_pq.amount.fillna(-1))
+    assert tx_csv.occurred_at.str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
+    assert upload.read_bytes() == default_run[1].read_bytes()
+
+
+def test_end_date_and_history_options(tmp_path):
+    out, _ = generate(tmp_path / "short", "--end-date", "2025-06-30", "--history-days", "90", customers=100)
+    tx = read(out, "transactions")
+    assert tx.occurred_at.max().date().isoformat() == "2025-06-30"
+    assert tx.occurred_at.min() >= pd.Timestamp("2025-04-02")
+
+
+# ------------------------------------------------------------------------------------------
+# content
+# ------------------------------------------------------------------------------------------
+
+def test_events_follow_the_industry_semantics(default_run):
+    cust, tx = with_org_type(default_run[0])
+    assert tx.org_type.notna().all(), "every event belongs to a generated customer"
+    assert tx.transaction_id.is_unique
+    for org_type, types in TYPES.items():
+        seen = set(tx.loc[tx.org_type == org_type, "transaction_type"])
+        assert seen == types, org_type  # only its own types, and all of them
+    # time range: within the history, the last event on the end date
+    assert tx.occurred_at.min() >= END - pd.Timedelta(days=539)
+    assert tx.occurred_at.max().normalize() == END
+    # about 100 events per customer and year overall
+    per_year = len(tx) / len(cust) / (540 / 365)
+    assert 60 <= per_year <= 140, per_year
+    num = tx[["amount", "quantity", "discount_amount"]]
+    assert (num.fillna(0) >= 0).all().all()
+    value = tx[[t in VALUE_TYPES[o] for t, o in zip(tx.transaction_type, tx.org_type)]]
+    assert value.amount.notna().all() and (value.amount > 0).all()
+
+    def of(org_type, ttype):
+        return tx[(tx.org_type == org_type) & (tx.transaction_type == ttype)]
+
+    bank_tx = of("banking", "transaction")
+    assert {"checking", "savings", "credit_card", "loan", "mortgage", "investment"} <= set(bank_tx.category)
+    assert of("banking", "feature_use").category.notna().all()
+    assert of("banking", "support_contact").category.notna().all()
+    assert of("banking", "login").amount.isna().all()
+    assert (of("telecom", "data_usage").quantity > 0).all()
+    assert (of("telecom", "call").quantity > 0).all()
+    bills = of("telecom", "bill_payment")
+    assert bills.quantity.notna().all() and (bills.quantity == 0).mean() > 0.5 and bills.quantity.max() > 0
+    assert (of("telecom", "support_contact").category == "billing").any()
+    purchases = of("ecommerce", "purchase")
+    assert (purchases.quantity >= 1).all() and purchases.category.notna().all()
+    assert 0 < purchases.discount_amount.notna().mean() < 1
+    assert (purchases.discount_amount.dropna() < purchases.loc[purchases.discount_amount.notna(), "amount"]).all()
+    assert of("ecommerce", "return").amount.notna().all()
+
+
+def test_churn_predictions(default_run):
+    cust = read(default_run[0], "customers")
+    pred = read(default_run[0], "churn_predictions")
+    assert pred.churn_probability.between(0, 1).all() and pred.predicted_at.notna().all()
+    assert pred.predicted_at.max() <= END + pd.Timedelta(days=1)
+    scored = cust.customer_id.isin(pred.customer_id)
+    has_predictions = cust.organization_id.isin([ORG_IDS["banking"], ORG_IDS["ecommerce"]])
+    assert (scored == has_predictions).all()  # every banking/ecommerce customer, no telecom one
+    counts = pred.groupby("customer_id").size()
+    assert counts.max() == 3 and (counts > 1).mean() > 0.2
+
+
+def test_upload_bands(tmp_path):
+    out, upload = generate(tmp_path / "bands", customers=2000)
+    up = read_upload(upload)
+    cust = read(out, "customers")
+    telecom = cust[cust.organization_id == ORG_IDS["telecom"]]
+    assert len(up) == 2000 and up.customer_id.is_unique
+    assert set(up.customer_id) == set(telecom.external_id)
+    assert up.churn_score.str.fullmatch(r"[01]\.\d{4}").all()
+    score = up.churn_score.astype(float)
+    shares = [(score < 0.3).mean(), ((score >= 0.3) & (score < 0.5)).mean(),
+              ((score >= 0.5) & (score < 0.7)).mean(), (score >= 0.7).mean()]
+    for got, want in zip(shares, (0.45, 0.30, 0.18, 0.07)):
+        assert abs(got - want) <= 0.005, shares
+
+
+def test_scores_fit_behaviour(default_run):
+    """Customers who stopped buying long ago score high, recent frequent buyers low."""
+    out, upload = default_run
+    cust, tx = with_org_type(out)
+    up = read_upload(upload).assign(score=lambda d: d.churn_score.astype(float))
+    telecom = cust[cust.org_type == "telecom"].merge(up, left_on="external_id", right_on="customer_id",
+                                                     suffixes=("", "_up"))
+    value = tx[[t in VALUE_TYPES[o] for t, o in zip(tx.transaction_type, tx.org_type)]]
+    last = value.groupby("customer_id").occurred_at.max()
+    recent = value[value.occurred_at > END - pd.Timedelta(days=90)].groupby("customer_id").size()
+    telecom["days"] = (END - telecom.customer_id.map(last).dt.normalize()).dt.days.fillna(999)
+    telecom["recent"] = telecom.customer_id.map(recent).fillna(0)
+    gone = telecom[telecom.days > 60]
+    active = telecom[(telecom.days < 15) & (telecom.recent >= telecom.recent.quantile(0.7))]
+    assert len(gone) > 20 and len(active) > 20
+    assert active.score.mean() < 0.3 and gone.score.mean() > active.score.mean() + 0.15, (active.score.mean(), gone.score.mean())
+    # the Critical band is made of customers who stopped, the Low band of current ones
+    assert telecom[telecom.score >= 0.7].days.median() > 60 > telecom[telecom.score < 0.3].days.median()
+    # some customers have no value event in the last 365 days, some signed up < 30 days ago
+    assert (telecom.days > 365).any()
+    assert (pd.to_datetime(cust.signup_date) > END - pd.Timedelta(days=30)).any()
+
+
+def _segments(out: Path, upload: Path) -> pd.DataFrame:
+    """Spec sections 4-6 in pandas (valid input only): per organisation, share of each segment."""
+    cust, tx = with_org_type(out)
+    as_of = tx.occurred_at.max().normalize() + pd.Timedelta(days=1)
+    tx["day"] = tx.occurred_at.dt.normalize()
+    tx = tx[tx.day >= as_of - pd.Timedelta(days=365)]
+    value = tx[[t in VALUE_TYPES[o] for t, o in zip(tx.transaction_type, tx.org_type)]]
+    g = value.groupby("customer_id")
+    c = cust.set_index("customer_id")
+    c["recency"] = (as_of - g.day.max()).dt.days
+    c["frequency"] = g.size()
+    c["monetary"] = g.amount.sum().round(2)
+    c["engagement"] = tx.groupby("customer_id").day.nunique()
+    c[["frequency", "monetary", "engagement"]] = c[["frequency", "monetary", "engagement"]].fillna(0)
+    first = pd.concat([pd.to_datetime(c.signup_date), g.day.min()], axis=1).min(axis=1)
+    c["tenure"] = (as_of - first).dt.days
+    c["neg_recency"] = -c.recency.fillna(10**9)
+    for col, key in (("R", "neg_recency"), ("F", "frequency"), ("M", "monetary"), ("E", "engagement")):
+        grp = c.groupby("organization_id")[key]
+        lo, hi, n = grp.rank(method="min"), grp.rank(method="max"), grp.transform("size")
+        score = np.floor(100 * ((lo - 1) + 0.5 * (hi - lo)) / (n - 1) * 100 + 0.5) / 100
+        c[col] = np.where(score > 70, "High", np.where(score >= 30, "Medium", "Low"))
+    pred = read(out, "churn_predictions").sort_values(["predicted_at", "churn_probability"])
+    c["p"] = pred.groupby("customer_id").churn_probability.last()
+    up = read_upload(upload)
+    ext = c[c.org_type == "telecom"].reset_index().set_index("external_id").customer_id
+    c.loc[up.customer_id.map(ext).values, "p"] = up.churn_score.astype(float).values
+    c["C"] = np.select([c.p < 0.3, c.p < 0.5, c.p < 0.7], ["Low", "Medium", "High"], "Critical")
+    R, F, M, E, C = (c[k] for k in "RFMEC")
+    fhm = F.isin(["High", "Medium"])
+    rules = [
+        ("Cannot Lose Them", (M == "High") & fhm & ((R == "Low") | (C == "Critical"))),
+        ("At Risk", fhm & ((R == "Low") | C.isin(["High", "Critical"]))),
+        ("Lost", (R == "Low") & (F == "Low") & C.isin(["High", "Critical"])),
+        ("Hibernating", R == "Low"),
+        ("Champions", (R == "High") & (F == "High") & M.isin(["High", "Medium"]) & (C == "Low")),
+        ("Loyal Customers", F == "High"),
+        ("New Customers", (R == "High") & (F == "Low") & (c.tenure <= 30)),
+        ("Potential Loyalists", (F == "Medium") & ((R == "High") | (E == "High"))),
+        ("Promising", R == "High"),
+        ("Need Attention", F == "Medium"),
+    ]
+    c["segment"] = np.select([r for _, r in rules], [n for n, _ in rules], "About to Sleep")
+    return pd.crosstab(c.segment, c.org_type, normalize="columns").reindex(SEGMENTS).fillna(0) * 100
+
+
+def test_segment_mix(tmp_path):
+    """The persona mix yields every segment, and Champions / At Risk / Lost near their targets
+    (10-15%, 8-12%, 5-7% at the default 10,000 customers; looser bounds at this size)."""
+    dist = _segments(*generate(tmp_path / "mix", customers=2500))
+    assert (dist > 0.5).all().all(), dist
+    assert dist.loc["Champions"].between(9, 16).all(), dist
+    assert dist.loc["At Risk"].between(7, 13).all(), dist
+    assert dist.loc["Lost"].between(4, 8).all(), dist
+
+
+# ------------------------------------------------------------------------------------------
+# --bad: an independent implementation of the rejection rules of spec sections 5 and 10
+# ------------------------------------------------------------------------------------------
+
+def _clean(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip()
+
+
+def _empty(s: pd.Series) -> pd.Series:
+    return s.isna() | (s == "")
+
+
+def reject_reasons(out: Path, upload: Path) -> dict[str, pd.DataFrame]:
+    """Every raw row with its reason code (NaN when valid), per table, in file order."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    orgs = read(out, "organizations")
+    orgs["id"] = _clean(orgs.organization_id)
+    org_type = _clean(orgs.org_type).str.lower().fillna("")
+    orgs["type"] = org_type.where(org_type != "", "telecom")
+    orgs["reason"] = np.select(
+        [_empty(orgs.id), ~orgs.type.isin(TYPES), orgs.id.duplicated(keep=False)],
+        ["missing_organization_id", "unknown_org_type", "duplicate_organization_id"], None)
+    valid_orgs = orgs[orgs.reason.isna()].set_index("id").type
+    known_orgs = set(orgs.id.dropna())
+
+    cust = read(out, "customers")
+    cust["id"], cust["org"], cust["ext"] = _clean(cust.customer_id), _clean(cust.organization_id), _clean(cust.external_id)
+    cust["reason"] = np.select(
+        [_empty(cust.id), _empty(cust.org), ~cust.org.isin(known_orgs), ~cust.org.isin(valid_orgs.index),
+         cust.id.duplicated(keep=False), cust.ext.notna() & cust.duplicated(["org", "ext"], keep=False)],
+        ["missing_customer_id", "missing_organization_id", "unknown_organization", "rejected_organization",
+         "duplicate_customer_id", "duplicate_external_id"], None)
+    valid_cust = cust[cust.reason.isna()].set_index("id")
+    cust_type = valid_cust.org.map(valid_orgs)
+
+    tx = read(out, "transactions")
+    tx["id"], tx["cid"] = _clean(tx.transaction_id), _clean(tx.customer_id)
+    tx["ts"] = pd.to_datetime(tx.occurred_at, errors="coerce", format="%Y-%m-%d %H:%M:%S")
+    tx["type"] = _clean(tx.transaction_type).str.lower()
+    industry = tx.cid.map(cust_type)
+    type_ok = pd.Series([t in TYPES.get(i, ()) for t, i in zip(tx.type, industry)], index=tx.index)
+    tx["reason"] = np.select(
+        [_empty(tx.id), _empty(tx.cid), ~tx.cid.isin(valid_cust.index), _empty(tx.occurred_at.astype("string")),
+         tx.ts.isna(), tx.ts > now + timedelta(days=1), ~type_ok, tx.amount < 0, tx.quantity < 0],
+        ["missing_transaction_id", "missing_customer_id", "unknown_customer", "missing_occurred_at",
+         "invalid_occurred_at", "future_occurred_at", "unknown_transaction_type", "negative_amount",
+         "negative_quantity"], None)
+    ok = tx[tx.reason.isna()].assign(pos=lambda d: np.arange(len(d))).sort_values(["ts", "pos"], kind="stable")
+    later_copies = ok.index[ok.duplicated("id", keep="first")]
+    tx.loc[later_copies, "reason"] = "duplicate_transaction_id"
+
+    pred = read(out, "churn_predictions")
+    pred["cid"] = _clean(pred.customer_id)
+    p = pd.to_numeric(pred.churn_probability, errors="coerce")
+    pred["reason"] = np.select(
+        [~pred.cid.isin(valid_cust.index), pred.predicted_at.isna(), p.isna(), (p < 0) | (p > 1)],
+        ["unknown_customer", "missing_predicted_at", "missing_churn_probability", "invalid_churn_probability"],
+        None)
+
+    up = read_upload(upload)
+    telecom = valid_cust[valid_cust.org == ORG_IDS["telecom"]]
+    ref = up.customer_id.str.strip()
+    found = ref.isin(set(telecom.ext)) | ref.isin(set(telecom.index))
+    score = pd.to_numeric(up.churn_score.str.strip(), errors="coerce")
+    up["reason"] = np.select(
+        [~found, up.churn_score.str.strip() == "", score.isna(), (score < 0) | (score > 1)],
+        ["customer_not_found", "missing_churn_score", "invalid_churn_score", "churn_score_out_of_range"], None)
+    key = ref.map(dict(zip(telecom.index, telecom.ext))).fillna(ref)
+    passed = up.reason.isna()
+    n_scores = score[passed].groupby(key[passed]).nunique()
+    conflicting = passed & key.isin(n_scores[n_scores > 1].index)
+    up.loc[conflicting, "reason"] = "conflicting_churn_scores"
+    return {"organizations": orgs, "customers": cust, "transactions": tx, "churn_predictions": pred,
+            "churn_upload": up}
+
+
+def test_without_bad_every_row_is_valid(default_run):
+    for table, df in reject_reasons(*default_run).items():
+        assert df.reason.isna().all(), (table, df[df.reason.notna()].head())
+
+
+def test_bad_rows_are_bad_as_claimed(bad_run):
+    out, upload = bad_run
+    manifest = json.loads((out / "bad_rows_manifest.json").read_text())["rows"]
+    kinds = {(e["table"], e["reason_code"]) for e in manifest if e["expected"] != "valid"}
+    assert REQUIRED_REJECTIONS <= kinds, REQUIRED_REJECTIONS - kinds
+    assert any(e["expected"] == "valid" for e in manifest)
+    assert str(pq.read_schema(out / "transactions.parquet").field("occurred_at").type) == "string"
+
+    reasons = reject_reasons(out, upload)
+    id_column = {"organizations": "id", "customers": "id", "transactions": "id", "churn_predictions": "cid"}
+    key_column = {"organizations": "organization_id", "customers": "customer_id", "transactions": "transaction_id",
+                  "churn_predictions": "customer_id"}
+    expected_rejects = {t: 0 for t in reasons}
+    for e in manifest:
+        table, df = e["table"], reasons[e["table"]]
+        if table == "churn_upload":
+            rows = df[(df.customer_id == e["key"]["customer_id"])
+                      & (df.churn_score == e["key"].get("churn_score", df.churn_score))]
+        else:
+            key = e["key"].get(key_column[table])
+            rows = df[df[id_column[table]].isna()] if key is None else df[df[id_column[table]] == key.strip()]
+            for col, val in e["key"].items():  # further key columns narrow it down (name, occurred_at ...)
+                if col not in (key_column[table], "raw_position") and col in df.columns:
+                    rows = rows[rows[col].astype("string").str.startswith(str(val))]
+            if "raw_position" in e["key"]:
+                rows = rows.iloc[[e["key"]["raw_position"] - 1]]
+        assert len(rows) >= 1, e
+        if e["expected"] == "valid":
+            assert rows.reason.isna().all(), (e, rows)
+        else:
+            expected_rejects[table] += 1
+            assert (rows.reason == e["reason_code"]).any(), (e, rows)
+    # nothing else is rejected: the manifest lists every bad row
+    for table, df in reasons.items():
+        assert df.reason.notna().sum() == expected_rejects[table], table
+
+
+def test_bad_rows_specifics(bad_run):
+    out, upload = bad_run
+    tx = read(out, "transactions")
+    future = tx[tx.transaction_id.str.contains("FUTURE", na=False)]
+    assert len(future) == 3 and (pd.to_datetime(future.occurred_at) > pd.Timestamp.now() + pd.Timedelta(days=1)).all()
+    manifest = json.loads((out / "bad_rows_manifest.json").read_text())["rows"]
+    for e in manifest:
+        if e["kind"] == "duplicate_transaction_id_later_copy":
+            copies = tx[tx.transaction_id == e["key"]["transaction_id"]]
+            assert len(copies) == 2
+            first, second = pd.to_datetime(copies.occurred_at)
+            assert second > first  # the copy (later in the file) is the later event
+    wrong = tx[tx.transaction_id.str.contains("WRONGTYPE", na=False)]
+    assert set(wrong.transaction_type) == {"purchase", "login", "call"}
+    up = read_upload(upload)
+    assert up.duplicated().sum() == 1  # the exact duplicate row
+    assert {"abc", "", "1.5", "-0.1"} <= set(up.churn_score)
+    assert {"0.5", "0.50"} <= set(up.churn_score)
+    # the clean data is unchanged by --bad apart from the added rows
+    orgs = read(out, "organizations")
+    assert set(orgs.org_type.dropna()) >= {" Telecom", " Banking ", "ECOMMERCE", "insurance"}
+
+
+def test_bad_is_deterministic(tmp_path, bad_run):
+    again, upload = generate(tmp_path / "bad2", "--bad")
+    assert (again / "bad_rows_manifest.json").read_text() == (bad_run[0] / "bad_rows_manifest.json").read_text()
+    for table in TABLES:
+        assert pq.read_table(again / f"{table}.parquet").equals(pq.read_table(bad_run[0] / f"{table}.parquet"))
+    assert upload.read_bytes() == bad_run[1].read_bytes()
