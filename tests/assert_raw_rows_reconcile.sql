@@ -1,4 +1,5 @@
-{#- Nothing is dropped silently: per raw table, raw rows = used (valid) rows + rejected rows. -#}
+{#- Nothing is dropped silently: per raw table, raw rows (those read plus the file lines that
+    could not be read) = used (valid) rows + rejected rows. -#}
 {%- set tables = {
     'organizations': 'int_organizations_validated',
     'customers': 'int_customers_validated',
@@ -15,7 +16,8 @@ counts as (
     {%- for table, validated in tables.items() %}
     select
         '{{ table }}' as source_table,
-        (select count(*) from {{ source('raw', table) }}) as raw_rows,
+        (select count(*) from {{ source('raw', table) }})
+            + (select count(*) from {{ ref('stg_raw__load_errors') }} where source_table = '{{ table }}') as raw_rows,
         (select count(*) from {{ ref(validated) }} where reject_reason_code is null) as used_rows,
         (select count(*) from {{ ref('data_quality_rejects') }} where source_table = '{{ table }}') as rejected_rows
     {{ 'union all' if not loop.last }}

@@ -33,56 +33,75 @@
 {%- endmacro %}
 
 
-{#- DuckDB: RAW_DATA_DIR/<table>.parquet, or RAW_DATA_DIR/<table>.csv (read as text), becomes
-    the view <raw_schema>.<table>. A missing or empty file becomes an empty view, so an absent
-    optional table (churn_predictions, customer_features) never fails the build. Every view
-    carries `_raw_row_number`, the row's position in its file, which breaks ties between
-    duplicate transaction_ids ("raw order"). -#}
+{#- DuckDB: RAW_DATA_DIR/<table>.parquet becomes the view <raw_schema>.<table>;
+    RAW_DATA_DIR/<table>.csv (header, comma, double quotes, read as text) is loaded into the
+    table <raw_schema>.<table>, short lines padded with NULLs, and every line the reader cannot
+    take (e.g. invalid UTF-8) goes to <raw_schema>.load_errors instead of failing the build.
+    A missing or empty file is an empty table, so an absent optional table (churn_predictions,
+    customer_features) never fails the build. Every table carries `_raw_row_number`, the row's
+    position in its file, which breaks ties between duplicate transaction_ids ("raw order"). -#}
 {% macro duckdb__register_raw_sources() -%}
     {%- if not execute -%}{{ return('select 1 as raw_tables_registered') }}{%- endif -%}
     {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/raw') | replace("'", "''") -%}
     {%- set schema = var('raw_schema') -%}
     {%- do run_query('create schema if not exists ' ~ schema) -%}
+    {%- do run_query('create or replace table ' ~ schema ~ '.load_errors (source_table varchar, line bigint, csv_line varchar, error_message varchar)') -%}
     {%- for table, columns in raw_table_columns().items() -%}
-        {%- set reader = none -%}
         {%- set candidates = run_query(
-            "select file, file like '%.csv' as is_csv from glob('" ~ raw_dir ~ "/" ~ table ~ ".parquet')"
-            ~ " union all select file, true from glob('" ~ raw_dir ~ "/" ~ table ~ ".csv') order by 2"
-        ).columns[0].values() -%}
+            "select file from glob('" ~ raw_dir ~ "/" ~ table ~ ".parquet')"
+            ~ " union all select file from glob('" ~ raw_dir ~ "/" ~ table ~ ".csv')"
+        ).columns[0].values() | sort -%}
         {%- set non_empty = [] -%}
-        {%- for file in candidates -%}
+        {%- for file in candidates | reverse -%}  {#- .parquet before .csv -#}
             {%- if run_query("select size from read_blob('" ~ file | replace("'", "''") ~ "')").columns[0].values()[0] > 0 -%}
-                {%- do non_empty.append(file) -%}
+                {%- do non_empty.append(file | replace("'", "''")) -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- if non_empty | length > 0 -%}
-            {%- set path = non_empty[0] | replace("'", "''") -%}
-            {%- if path.endswith('.parquet') -%}
-                {%- set reader = "read_parquet('" ~ path ~ "', file_row_number = true)" -%}
-                {%- set row_number = 'file_row_number' -%}
-            {%- else -%}
-                {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true)" -%}
-                {%- set row_number = 'row_number() over ()' -%}
-            {%- endif -%}
-            {%- set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list -%}
-        {%- endif -%}
-        {%- set select_list = [] -%}
-        {%- for name, type in columns -%}
-            {%- if reader is not none and name in present -%}
-                {%- do select_list.append('"' ~ name ~ '"') -%}
-            {%- else -%}
-                {%- do select_list.append('cast(null as ' ~ type ~ ') as ' ~ name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- if reader is not none -%}
-            {%- do select_list.append('cast(' ~ row_number ~ ' as bigint) as _raw_row_number') -%}
-            {%- set body = 'select ' ~ select_list | join(', ') ~ ' from ' ~ reader -%}
-        {%- else -%}
-            {%- do select_list.append('cast(null as bigint) as _raw_row_number') -%}
-            {%- set body = 'select ' ~ select_list | join(', ') ~ ' where false' -%}
+        {%- set relation = schema ~ '.' ~ table -%}
+        {%- if non_empty | length == 0 -%}
             {%- do log('raw table ' ~ table ~ ': no file in ' ~ raw_dir ~ ', using an empty table', info=true) -%}
+            {%- do _drop_raw_relation(schema, table) -%}
+            {%- do run_query('create or replace table ' ~ relation ~ ' as select '
+                ~ _raw_select_list(columns, []) ~ ', cast(null as bigint) as _raw_row_number where false') -%}
+        {%- elif non_empty[0].endswith('.parquet') -%}
+            {%- set reader = "read_parquet('" ~ non_empty[0] ~ "', file_row_number = true)" -%}
+            {%- set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list -%}
+            {%- do _drop_raw_relation(schema, table) -%}
+            {%- do run_query('create or replace view ' ~ relation ~ ' as select '
+                ~ _raw_select_list(columns, present) ~ ', cast(file_row_number + 1 as bigint) as _raw_row_number from ' ~ reader) -%}
+        {%- else -%}
+            {%- set reader = "read_csv('" ~ non_empty[0] ~ "', header = true, delim = ',', quote = '\"', escape = '\"',"
+                ~ " all_varchar = true, null_padding = true, store_rejects = true,"
+                ~ " rejects_table = 'raw_rejects_" ~ table ~ "', rejects_scan = 'raw_scans_" ~ table ~ "')" -%}
+            {%- set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list -%}
+            {%- do _drop_raw_relation(schema, table) -%}
+            {%- do run_query('create or replace table ' ~ relation ~ ' as select '
+                ~ _raw_select_list(columns, present) ~ ', cast(row_number() over () as bigint) as _raw_row_number from ' ~ reader) -%}
+            {%- do run_query("insert into " ~ schema ~ ".load_errors select '" ~ table ~ "', line, csv_line, error_message"
+                ~ " from raw_rejects_" ~ table) -%}
         {%- endif -%}
-        {%- do run_query('create or replace view ' ~ schema ~ '.' ~ table ~ ' as ' ~ body) -%}
     {%- endfor -%}
     select 1 as raw_tables_registered
+{%- endmacro %}
+
+{#- The expected columns, each taken from the file when present and NULL otherwise. -#}
+{% macro _raw_select_list(columns, present) -%}
+    {%- set items = [] -%}
+    {%- for name, type in columns -%}
+        {%- if name in present -%}
+            {%- do items.append('"' ~ name ~ '"') -%}
+        {%- else -%}
+            {%- do items.append('cast(null as ' ~ type ~ ') as ' ~ name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(items | join(', ')) }}
+{%- endmacro %}
+
+{#- Drop <schema>.<name> whether it is a view or a table (the file's format may change). -#}
+{% macro _drop_raw_relation(schema, name) -%}
+    {%- set found = run_query("select table_type from information_schema.tables where table_schema = '"
+        ~ schema ~ "' and table_name = '" ~ name ~ "'").columns[0].values() -%}
+    {%- for table_type in found -%}
+        {%- do run_query('drop ' ~ ('view' if table_type == 'VIEW' else 'table') ~ ' ' ~ schema ~ '.' ~ name) -%}
+    {%- endfor -%}
 {%- endmacro %}

@@ -9,6 +9,39 @@
     try_cast({{ expression }} as {{ data_type }})
 {%- endmacro %}
 
+{#- The engine's 8-byte floating point type. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{#- A number from raw input: NULL when it does not parse or is not finite (NaN, infinity),
+    so such a value is treated like a missing one instead of poisoning ranks and sums. -#}
+{% macro safe_double(expression) -%}
+    {{ return(adapter.dispatch('safe_double')(expression)) }}
+{%- endmacro %}
+{% macro default__safe_double(expression) -%}
+    case when isfinite(try_cast({{ expression }} as double)) then try_cast({{ expression }} as double) end
+{%- endmacro %}
+
+{#- A timestamp from raw input, in UTC: text with an offset ('...+02:00', '...Z') is
+    converted to UTC, text without one and naive timestamps are taken as UTC; NULL when it
+    does not parse. -#}
+{% macro safe_timestamp_utc(expression) -%}
+    {{ return(adapter.dispatch('safe_timestamp_utc')(expression)) }}
+{%- endmacro %}
+{% macro default__safe_timestamp_utc(expression) -%}
+    cast(timezone('UTC', try_cast({{ expression }} as timestamptz)) as timestamp)
+{%- endmacro %}
+
+{#- Sum of a double expression computed exactly in decimals (to `scale` places), so the
+    result does not depend on the order rows are added in (parallel aggregation). -#}
+{% macro sum_exact(expression, scale=6) -%}
+    sum(cast({{ expression }} as decimal(38, {{ scale }})))
+{%- endmacro %}
+
 {#- A date/timestamp expression moved by a number of days (an integer expression). -#}
 {% macro add_days(expression, days) -%}
     {{ return(adapter.dispatch('add_days')(expression, days)) }}
@@ -31,14 +64,6 @@
 {%- endmacro %}
 {% macro default__round_to(expression, digits) -%}
     round(cast({{ expression }} as double), {{ digits }})
-{%- endmacro %}
-
-{#- True when a double is NaN (NaN compares as the largest value on some engines). -#}
-{% macro is_nan(expression) -%}
-    {{ return(adapter.dispatch('is_nan')(expression)) }}
-{%- endmacro %}
-{% macro default__is_nan(expression) -%}
-    isnan({{ expression }})
 {%- endmacro %}
 
 {#- A literal timestamp for dbt's run start (UTC). -#}

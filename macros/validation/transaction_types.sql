@@ -1,12 +1,12 @@
 {#- Whether a transaction type belongs to an industry, and whether it is a value event (it
     makes R, F and M), from the vars `transaction_types` and `value_transaction_types`. -#}
+{#- Never NULL: a missing type or industry is simply not in the list. -#}
 {% macro _type_in_industry(org_type_column, type_column, types_by_industry) -%}
-    case {{ org_type_column }}
+    coalesce(case {{ org_type_column }}
         {%- for org_type, types in types_by_industry.items() %}
         when '{{ org_type }}' then {{ type_column }} in ('{{ types | join("', '") }}')
         {%- endfor %}
-        else false
-    end
+    end, false)
 {%- endmacro %}
 
 {% macro is_known_transaction_type(org_type_column, type_column) -%}

@@ -36,7 +36,7 @@ checked as (
             ('missing_churn_probability', 'predictions.churn_probability_given is null',
                 "'churn_probability is missing for customer ' || predictions.customer_id"),
             ('invalid_churn_probability',
-                'predictions.churn_probability is null or ' ~ is_nan('predictions.churn_probability')
+                'predictions.churn_probability is null'
                 ~ ' or predictions.churn_probability < 0 or predictions.churn_probability > 1',
                 "'churn_probability ' || predictions.churn_probability_given || ' of customer ' || predictions.customer_id || ' is not a probability in [0, 1]'"),
         ]) }}

@@ -42,7 +42,7 @@ row_checked as (
                 "'Customer ' || coalesce(customer_ref, '') || ' not found in organization'"),
             ('missing_churn_score', 'churn_score_text is null',
                 "'Churn score is missing for customer ' || customer_ref"),
-            ('invalid_churn_score', 'churn_score is null or ' ~ is_nan('churn_score'),
+            ('invalid_churn_score', 'churn_score is null',
                 "'Churn score ''' || churn_score_text || ''' for customer ' || customer_ref || ' is not a number'"),
             ('churn_score_out_of_range', 'churn_score < 0 or churn_score > 1',
                 "'Churn score ' || churn_score_text || ' for customer ' || customer_ref || ' is outside [0, 1]'"),

@@ -46,7 +46,7 @@ customer_events as (
         customer_id,
         max(case when is_in_lookback and is_value_event then event_date end) as last_value_event_date,
         count(case when is_in_lookback and is_value_event then 1 end) as frequency,
-        {{ round_to('sum(case when is_in_lookback and is_value_event then coalesce(amount, 0) end)', 2) }} as monetary,
+        cast(round({{ sum_exact('case when is_in_lookback and is_value_event then coalesce(amount, 0) end') }}, 2) as {{ type_double() }}) as monetary,
         count(distinct case when is_in_lookback then event_date end) as engagement,
         min(event_date) as first_event_date
 

@@ -1,5 +1,6 @@
 {#- One row per raw customer_features row (read only when var rfm_source = 'provided'):
-    rows for customers that are not valid are rejected; is_latest marks the row used per
+    rows of customers that are not valid, or with a score outside 0-100, are rejected (a score
+    that is not a finite number reads as missing, i.e. 0); is_latest marks the row used per
     customer (latest calculated_at). -#}
 {{ config(enabled=var('rfm_source') == 'provided') }}
 
@@ -27,6 +28,10 @@ checked as (
         {{ reject_reason_columns([
             ('unknown_customer', 'valid_customers.customer_id is null',
                 "'customer_id ' || coalesce(features.customer_id, '(blank)') || ' is not a valid customer (missing from customers, or rejected there)'"),
+            ('invalid_feature_score',
+                'not (coalesce(features.recency_score, 0) between 0 and 100 and coalesce(features.frequency_score, 0) between 0 and 100'
+                ~ ' and coalesce(features.monetary_score, 0) between 0 and 100 and coalesce(features.engagement_score, 0) between 0 and 100)',
+                "'a score of customer ' || features.customer_id || ' is outside 0-100: scores are percentiles'"),
         ]) }}
 
     from features

@@ -1,7 +1,9 @@
 {#- One row per valid customer: its churn score, where it came from and its risk level
     (spec section 5). Sources in order of precedence: the uploaded CSV, then the latest valid
-    churn_predictions row, then (issue #5, DuckDB only, var churn_model_fallback) the model
-    estimate 1 - p_alive: it joins below as the third source. -#}
+    churn_predictions row. The model estimate 1 - p_alive (spec section 9: the CLV Python
+    models, DuckDB only, var churn_model_fallback) is the third source and joins here, in
+    `resolved`, once those models exist. Predictions and uploads are used whatever their date
+    relative to as_of_date. -#}
 with
 
 customers as (

@@ -1,6 +1,7 @@
 {#- One row per raw transaction row, checked in the order of spec section 10; valid rows have
-    a NULL reject_reason_code. Among rows that pass, a repeated transaction_id keeps its first
-    copy by occurred_at (then by raw order) and rejects the later ones. -#}
+    a NULL reject_reason_code. Among rows that pass, a transaction_id repeated within an
+    organisation keeps its first copy by occurred_at (then by raw order) and rejects the later
+    ones; the same id in two organisations is two events (tenants never affect each other). -#}
 with
 
 transactions as (
@@ -67,7 +68,7 @@ deduplicated as (
         case
             when reject_reason_code is null
                 then row_number() over (
-                    partition by transaction_id, reject_reason_code is null
+                    partition by organization_id, transaction_id, reject_reason_code is null
                     order by occurred_at, _raw_row_number
                 )
         end as copy_number

@@ -1,5 +1,6 @@
-{#- Every raw row that is not used, with why (spec section 10), plus rejected upload rows
-    (source_table 'churn_upload'). record_id is the row's own id where it has one. -#}
+{#- Every raw row that is not used, with why (spec section 10), plus file lines that could
+    not be read at all (reason_code unreadable_line) and rejected upload rows (source_table
+    'churn_upload'). record_id is the row's own id where it has one. -#}
 with
 
 organizations as (
@@ -76,6 +77,20 @@ customer_features as (
 
 {%- endif %}
 
+unreadable_lines as (
+
+    select
+        source_table,
+        cast(null as {{ dbt.type_string() }}) as record_id,
+        cast(null as {{ dbt.type_string() }}) as organization_id,
+        'unreadable_line' as reject_reason_code,
+        'line ' || cast(line as {{ dbt.type_string() }}) || ' of the ' || source_table
+            || ' file could not be read (' || error_message || '): fix the file and reload it' as reject_reason,
+        {{ json_object_text([('line', 'line'), ('csv_line', 'csv_line')]) }} as raw_record
+    from {{ ref('stg_raw__load_errors') }}
+
+),
+
 churn_upload as (
 
     select
@@ -103,6 +118,8 @@ unioned as (
     union all
     select * from customer_features
     {%- endif %}
+    union all
+    select * from unreadable_lines
     union all
     select * from churn_upload
 

@@ -36,9 +36,9 @@ segment_totals as (
         count(*) as customer_count,
         -- Summed as decimals: exact whatever the order, so an average that lands on a
         -- rounding boundary rounds the same way on every run and engine.
-        sum(cast(segment_score as decimal(18, 2))) / count(*) as avg_segment_score,
-        sum(cast(churn_score as decimal(18, 6))) / count(churn_score) as avg_churn_score,
-        sum(cast(revenue_at_risk as decimal(18, 2))) as revenue_at_risk
+        {{ sum_exact('segment_score', 2) }} / count(*) as avg_segment_score,
+        {{ sum_exact('churn_score', 10) }} / count(churn_score) as avg_churn_score,
+        {{ sum_exact('revenue_at_risk', 2) }} as revenue_at_risk
 
     from customers
     group by organization_id, segment

@@ -10,9 +10,9 @@ normalised as (
 
     select
         {{ clean_id('customer_id') }} as customer_id,
-        {{ safe_cast('churn_probability', 'double') }} as churn_probability,
+        {{ safe_double('churn_probability') }} as churn_probability,
         {{ clean_id('churn_probability') }} as churn_probability_given,
-        {{ safe_cast('predicted_at', 'timestamp') }} as predicted_at,
+        {{ safe_timestamp_utc('predicted_at') }} as predicted_at,
         {{ clean_id('predicted_at') }} as predicted_at_given,
         _raw_row_number,
         {{ raw_record_json('churn_predictions') }} as raw_record

@@ -10,15 +10,15 @@ normalised as (
 
     select
         {{ clean_id('customer_id') }} as customer_id,
-        {{ safe_cast('recency_days', 'double') }} as recency_days,
-        {{ safe_cast('frequency', 'double') }} as frequency,
-        {{ safe_cast('monetary', 'double') }} as monetary,
-        {{ safe_cast('engagement', 'double') }} as engagement,
-        {{ safe_cast('recency_score', 'double') }} as recency_score,
-        {{ safe_cast('frequency_score', 'double') }} as frequency_score,
-        {{ safe_cast('monetary_score', 'double') }} as monetary_score,
-        {{ safe_cast('engagement_score', 'double') }} as engagement_score,
-        {{ safe_cast('calculated_at', 'timestamp') }} as calculated_at,
+        {{ safe_double('recency_days') }} as recency_days,
+        {{ safe_double('frequency') }} as frequency,
+        {{ safe_double('monetary') }} as monetary,
+        {{ safe_double('engagement') }} as engagement,
+        {{ safe_double('recency_score') }} as recency_score,
+        {{ safe_double('frequency_score') }} as frequency_score,
+        {{ safe_double('monetary_score') }} as monetary_score,
+        {{ safe_double('engagement_score') }} as engagement_score,
+        {{ safe_timestamp_utc('calculated_at') }} as calculated_at,
         _raw_row_number,
         {{ raw_record_json('customer_features') }} as raw_record
 

@@ -26,11 +26,12 @@ normalised as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_ref,
         {{ clean_id('customer_id') }} as customer_key,
         {{ clean_id('churn_score') }} as churn_score_text,
-        {{ safe_cast(clean_id('churn_score'), 'double') }} as churn_score,
-        {{ json_object_text([
-            ('customer_id', 'cast(customer_id as ' ~ dbt.type_string() ~ ')'),
-            ('churn_score', 'cast(churn_score as ' ~ dbt.type_string() ~ ')'),
-        ]) }} as raw_record
+        {{ safe_double(clean_id('churn_score')) }} as churn_score,
+        {{ json_object_text(
+            ([('organization_id', 'cast(organization_id as ' ~ dbt.type_string() ~ ')')] if has_organization_column else [])
+            + [('customer_id', 'cast(customer_id as ' ~ dbt.type_string() ~ ')'),
+               ('churn_score', 'cast(churn_score as ' ~ dbt.type_string() ~ ')')]
+        ) }} as raw_record
 
     from source
 

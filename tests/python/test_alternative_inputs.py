@@ -22,6 +22,7 @@ FEATURES = f"""customer_id,recency_days,frequency,monetary,engagement,recency_sc
 {ECO_CUST_001},4,11,510.5,21,95,85,71.004,65,2026-05-31 00:00:00
 {ECO_CUST_012},400,0,0,1,10,10,10,10,2026-05-31 00:00:00
 ghost-customer,1,1,1,1,50,50,50,50,2026-05-31 00:00:00
+{ECO_CUST_012},1,1,1,1,50,150,50,50,2026-06-01 00:00:00
 """
 
 UPLOAD = f"""organization_id,customer_id,churn_score
@@ -76,7 +77,10 @@ def test_customers_missing_from_provided_features_score_zero(built):
 def test_provided_features_of_unknown_customers_are_rejected(built):
     rejects = built.query(
         "select record_id, reason_code from marts.data_quality_rejects where source_table = 'customer_features'")
-    assert rejects == [{"record_id": "ghost-customer", "reason_code": "unknown_customer"}]
+    assert sorted(rejects, key=lambda r: r["record_id"]) == [
+        {"record_id": ECO_CUST_012, "reason_code": "invalid_feature_score"},
+        {"record_id": "ghost-customer", "reason_code": "unknown_customer"},
+    ]
 
 
 def test_upload_with_organisation_column_scores_each_organisation(built):

@@ -1,0 +1,21 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'load_errors') }}
+
+),
+
+renamed as (
+
+    select
+        cast(source_table as {{ dbt.type_string() }}) as source_table,
+        cast(line as {{ dbt.type_bigint() }}) as line,
+        cast(csv_line as {{ dbt.type_string() }}) as csv_line,
+        cast(error_message as {{ dbt.type_string() }}) as error_message
+
+    from source
+
+)
+
+select * from renamed
