@@ -39,3 +39,27 @@
 {% macro default__json_array_length_text(expression) -%}
     json_array_length(cast({{ expression }} as json))
 {%- endmacro %}
+
+{#- Aggregate: a JSON array of objects built from (key, sql_expression) pairs, ordered by
+    `order_by`, as text; '[]' for none. -#}
+{% macro json_object_array_agg_text(pairs, order_by) -%}
+    {{ return(adapter.dispatch('json_object_array_agg_text')(pairs, order_by)) }}
+{%- endmacro %}
+{% macro default__json_object_array_agg_text(pairs, order_by) -%}
+    coalesce(cast(to_json(list(json_object(
+        {%- for key, expression in pairs %}
+        '{{ key }}', {{ expression }}{{ "," if not loop.last }}
+        {%- endfor %}
+    ) order by {{ order_by }})) as varchar), '[]')
+{%- endmacro %}
+
+{#- Aggregate: a JSON object from key and value expressions, keys in `order_by` order, as
+    text; '{}' for none (rows with a NULL key are skipped). -#}
+{% macro json_object_agg_text(key, value, order_by) -%}
+    {{ return(adapter.dispatch('json_object_agg_text')(key, value, order_by)) }}
+{%- endmacro %}
+{% macro default__json_object_agg_text(key, value, order_by) -%}
+    coalesce(cast(to_json(map_from_entries(
+        list(struct_pack(k := {{ key }}, v := {{ value }}) order by {{ order_by }}) filter (where {{ key }} is not null)
+    )) as varchar), '{}')
+{%- endmacro %}

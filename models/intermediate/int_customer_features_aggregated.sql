@@ -1,5 +1,5 @@
 {#- One row per valid customer: RFM + engagement features over the lookback and tenure
-    (spec section 4), from one pass over the valid events. Customers without events have
+    (spec section 4), from the per-customer event aggregates. Customers without events have
     frequency, monetary and engagement 0 and recency NULL. -#}
 with
 
@@ -11,47 +11,16 @@ customers as (
 
 ),
 
-valid_events as (
+customer_events as (
 
-    select customer_id, occurred_at, is_value_event, amount
-    from {{ ref('int_transactions_validated') }}
-    where reject_reason_code is null
+    select customer_id, first_event_date, last_value_event_date, frequency, monetary, engagement
+    from {{ ref('int_customer_events_aggregated') }}
 
 ),
 
 as_of as (
 
-    select as_of_date, lookback_start from {{ ref('int_as_of_date_resolved') }}
-
-),
-
-events_before_as_of as (
-
-    select
-        valid_events.customer_id,
-        cast(valid_events.occurred_at as date) as event_date,
-        valid_events.is_value_event,
-        valid_events.amount,
-        valid_events.occurred_at >= as_of.lookback_start as is_in_lookback
-
-    from valid_events
-    cross join as_of
-    where valid_events.occurred_at < as_of.as_of_date
-
-),
-
-customer_events as (
-
-    select
-        customer_id,
-        max(case when is_in_lookback and is_value_event then event_date end) as last_value_event_date,
-        count(case when is_in_lookback and is_value_event then 1 end) as frequency,
-        cast(round({{ sum_exact('case when is_in_lookback and is_value_event then coalesce(amount, 0) end') }}, 2) as {{ type_double() }}) as monetary,
-        count(distinct case when is_in_lookback then event_date end) as engagement,
-        min(event_date) as first_event_date
-
-    from events_before_as_of
-    group by customer_id
+    select as_of_date from {{ ref('int_as_of_date_resolved') }}
 
 ),
 

@@ -1,0 +1,165 @@
+{#- One row per customer with at least one valid event before as_of_date: everything the
+    project needs from the events, in one pass over them (conditional aggregation over the
+    RFM lookback and the two behaviour windows). RFM features (spec section 4), behaviour
+    metrics and the industry metrics behind the risk signals (spec section 7) all read this
+    model; nothing downstream scans the events again. The only other read is the per-category
+    purchase counts of the 60-day window that category_shift needs.
+
+    Windows (spec section 3): last = [as_of - 30d, as_of), prev = [as_of - 60d, as_of - 30d),
+    60d = both, lookback = [as_of - 365d, as_of). Amounts are summed as decimals, so a
+    change of exactly 20% is exactly 20% whatever the order rows are added in. -#}
+with
+
+valid_events as (
+
+    select
+        customer_id,
+        occurred_at,
+        transaction_type,
+        is_value_event,
+        amount,
+        quantity,
+        category,
+        discount_amount
+
+    from {{ ref('int_transactions_validated') }}
+    where reject_reason_code is null
+
+),
+
+as_of as (
+
+    select as_of_date, last_window_start, prev_window_start, lookback_start
+    from {{ ref('int_as_of_date_resolved') }}
+
+),
+
+events as (
+
+    select
+        valid_events.*,
+        cast(valid_events.occurred_at as date) as event_date,
+        valid_events.occurred_at >= as_of.lookback_start as is_in_lookback,
+        valid_events.occurred_at >= as_of.last_window_start as is_in_last,
+        valid_events.occurred_at >= as_of.prev_window_start
+            and valid_events.occurred_at < as_of.last_window_start as is_in_prev,
+        valid_events.occurred_at >= as_of.prev_window_start as is_in_60d
+
+    from valid_events
+    cross join as_of
+    where valid_events.occurred_at < as_of.as_of_date
+
+),
+
+
+per_customer as (
+
+    select
+        customer_id,
+        min(event_date) as first_event_date,
+
+        -- RFM + engagement over the lookback
+        max(case when is_in_lookback and is_value_event then event_date end) as last_value_event_date,
+        count(case when is_in_lookback and is_value_event then 1 end) as frequency,
+        cast(round({{ sum_exact('case when is_in_lookback and is_value_event then coalesce(amount, 0) end') }}, 2) as {{ type_double() }}) as monetary,
+        count(distinct case when is_in_lookback then event_date end) as engagement,
+
+        -- behaviour windows: activity, value, active days
+        count(case when is_in_last then 1 end) as activity_last_30,
+        count(case when is_in_prev then 1 end) as activity_prev_30,
+        cast(coalesce({{ sum_exact('case when is_in_last and is_value_event then coalesce(amount, 0) end') }}, 0) as {{ type_double() }}) as value_last_30,
+        cast(coalesce({{ sum_exact('case when is_in_prev and is_value_event then coalesce(amount, 0) end') }}, 0) as {{ type_double() }}) as value_prev_30,
+        count(distinct case when is_in_last then event_date end) as active_days_last_30,
+        count(distinct case when is_in_prev then event_date end) as active_days_prev_30,
+
+        -- banking
+        count(case when is_in_last and transaction_type = 'login' then 1 end) as logins_last,
+        count(case when is_in_prev and transaction_type = 'login' then 1 end) as logins_prev,
+        count(case when is_in_last and transaction_type = 'transaction' then 1 end) as transactions_last,
+        count(case when is_in_prev and transaction_type = 'transaction' then 1 end) as transactions_prev,
+        count(case when is_in_60d and transaction_type = 'transaction' then 1 end) as transactions_60d,
+        count(distinct case when is_in_60d and transaction_type = 'transaction' then category end) as transaction_categories_60d,
+        count(distinct case when is_in_last and transaction_type = 'feature_use' then category end) as features_last,
+        count(distinct case when is_in_prev and transaction_type = 'feature_use' then category end) as features_prev,
+        count(case when is_in_last and transaction_type = 'balance_check' then 1 end) as balance_checks_last,
+
+        -- every industry
+        count(case when is_in_last and transaction_type = 'support_contact' then 1 end) as support_contacts_last,
+        count(case when is_in_prev and transaction_type = 'support_contact' then 1 end) as support_contacts_prev,
+
+        -- telecom
+        cast(coalesce({{ sum_exact("case when is_in_last and transaction_type = 'data_usage' then coalesce(quantity, 0) end") }}, 0) as {{ type_double() }}) as data_mb_last,
+        cast(coalesce({{ sum_exact("case when is_in_prev and transaction_type = 'data_usage' then coalesce(quantity, 0) end") }}, 0) as {{ type_double() }}) as data_mb_prev,
+        count(case when is_in_last and transaction_type = 'call' then 1 end) as calls_last,
+        count(case when is_in_prev and transaction_type = 'call' then 1 end) as calls_prev,
+        count(case when is_in_last and transaction_type = 'sms' then 1 end) as sms_last,
+        count(case when is_in_prev and transaction_type = 'sms' then 1 end) as sms_prev,
+        count(case when is_in_last and transaction_type = 'roaming' then 1 end) as roaming_last,
+        count(case when is_in_last and transaction_type = 'support_contact' and category = 'billing' then 1 end) as billing_complaints_last,
+        max(case when is_in_60d and transaction_type = 'bill_payment' then quantity end) as max_days_late_60d,
+
+        -- ecommerce
+        count(case when is_in_last and transaction_type = 'view' then 1 end) as views_last,
+        count(case when is_in_last and transaction_type = 'cart' then 1 end) as carts_last,
+        count(case when is_in_last and transaction_type = 'purchase' then 1 end) as purchases_last,
+        count(case when is_in_prev and transaction_type = 'purchase' then 1 end) as purchases_prev,
+        count(case when is_in_60d and transaction_type = 'purchase' then 1 end) as purchases_60d,
+        count(case when is_in_60d and transaction_type = 'purchase' and discount_amount > 0 then 1 end) as discounted_purchases_60d,
+        count(case when is_in_60d and transaction_type = 'return' then 1 end) as returns_60d,
+        cast(coalesce({{ sum_exact("case when is_in_last and transaction_type = 'purchase' then coalesce(amount, 0) end") }}, 0) as {{ type_double() }}) as purchase_value_last,
+        cast(coalesce({{ sum_exact("case when is_in_prev and transaction_type = 'purchase' then coalesce(amount, 0) end") }}, 0) as {{ type_double() }}) as purchase_value_prev
+
+    from events
+    group by customer_id
+
+),
+
+purchase_categories as (
+
+    select
+        customer_id,
+        category,
+        count(case when is_in_last then 1 end) as purchases_last,
+        count(case when is_in_prev then 1 end) as purchases_prev
+
+    from events
+    where is_in_60d and transaction_type = 'purchase' and category is not null
+    group by customer_id, category
+
+),
+
+purchase_category_totals as (
+
+    select
+        *,
+        sum(purchases_last) over (partition by customer_id) as categorised_purchases_last,
+        sum(purchases_prev) over (partition by customer_id) as categorised_purchases_prev
+
+    from purchase_categories
+
+),
+
+{#- category_shift compares the category shares of the two windows exactly, in integers:
+    sum_k |n_last,k * N_prev - n_prev,k * N_last| against N_last * N_prev (spec section 7). -#}
+category_mix as (
+
+    select
+        customer_id,
+        max(categorised_purchases_last) as categorised_purchases_last,
+        max(categorised_purchases_prev) as categorised_purchases_prev,
+        sum(abs(purchases_last * categorised_purchases_prev - purchases_prev * categorised_purchases_last)) as category_share_difference
+
+    from purchase_category_totals
+    group by customer_id
+
+)
+
+select
+    per_customer.*,
+    coalesce(category_mix.categorised_purchases_last, 0) as categorised_purchases_last,
+    coalesce(category_mix.categorised_purchases_prev, 0) as categorised_purchases_prev,
+    coalesce(category_mix.category_share_difference, 0) as category_share_difference
+
+from per_customer
+left join category_mix
+    on per_customer.customer_id = category_mix.customer_id

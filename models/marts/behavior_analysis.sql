@@ -1,0 +1,63 @@
+{#- One row per analysed customer: last vs previous 30-day metrics, trends, the 0-100
+    behaviour score, fired risk signals with recommendations, and the industry metrics behind
+    them (spec section 7). -#}
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_behavior_profiled') }}
+
+),
+
+signals as (
+
+    select
+        customer_id,
+        count(*) as risk_signal_count,
+        {{ json_array_agg_text('risk_signal', 'risk_signal') }} as risk_signals,
+        {{ json_array_agg_text('recommendation', 'risk_signal') }} as recommendations
+
+    from {{ ref('behavior_risk_signals') }}
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash("customers.organization_id || '|' || customers.customer_id || '|' || cast(customers.as_of_date as " ~ dbt.type_string() ~ ")") }} as id,
+        customers.customer_id,
+        customers.organization_id,
+        customers.org_type,
+        {{ behavior_score('customers.activity_last_30', 'customers.activity_prev_30',
+                          'customers.value_last_30', 'customers.value_prev_30',
+                          'customers.active_days_last_30') }} as behavior_score,
+        {{ trend('customers.activity_last_30', 'customers.activity_prev_30') }} as activity_trend,
+        {{ trend('customers.value_last_30', 'customers.value_prev_30') }} as value_trend,
+        {{ trend('customers.active_days_last_30', 'customers.active_days_prev_30') }} as engagement_trend,
+        coalesce(signals.risk_signals, '[]') as risk_signals,
+        coalesce(signals.risk_signal_count, 0) as risk_signal_count,
+        coalesce(signals.recommendations, '[]') as recommendations,
+        customers.activity_last_30,
+        customers.activity_prev_30,
+        customers.value_last_30,
+        customers.value_prev_30,
+        customers.active_days_last_30,
+        customers.active_days_prev_30,
+        case customers.org_type
+            {%- for org_type, columns in behavior_metadata_columns().items() %}
+            {%- set pairs = [] %}
+            {%- for column in columns %}{% do pairs.append((column, 'customers.' ~ column)) %}{% endfor %}
+            when '{{ org_type }}' then {{ json_object_text(pairs) }}
+            {%- endfor %}
+        end as metadata,
+        customers.as_of_date,
+        {{ run_started_at_literal() }} as analyzed_at
+
+    from customers
+    left join signals
+        on customers.customer_id = signals.customer_id
+
+)
+
+select * from final
