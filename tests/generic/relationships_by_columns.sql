@@ -1,0 +1,8 @@
+{#- Every combination of `columns` in the model exists in `to` (a multi-column relationships test). -#}
+{% test relationships_by_columns(model, to, columns) %}
+    select child.*
+    from {{ model }} as child
+    left join {{ to }} as parent
+        on {% for column in columns %}child.{{ column }} = parent.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+    where parent.{{ columns[0] }} is null
+{% endtest %}
