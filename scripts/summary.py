@@ -2,9 +2,11 @@
 """Print the demo's results per organisation from the built DuckDB marts.
 
 For every organisation: the segment distribution (all 11 segments, counts and
-percentages), the churn upload's errors and the raw rows rejected by data quality checks.
+percentages), the churn upload's errors, the behaviour analysis (average behaviour score,
+customers by activity trend, top priority actions); then the raw rows rejected by data
+quality checks.
 
-    python scripts/summary.py [--db data/retention.duckdb] [--errors 5]
+    python scripts/summary.py [--db data/retention.duckdb] [--errors 5] [--actions 3]
 """
 from __future__ import annotations
 
@@ -21,7 +23,51 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, *params) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
-def summarise(con: duckdb.DuckDBPyConnection, max_errors: int) -> str:
+def behaviour_lines(con: duckdb.DuckDBPyConnection, org_id: str, max_actions: int) -> list[str]:
+    """Average behaviour score, customers by activity trend and the top priority actions."""
+    rows = fetch(
+        con,
+        """
+        select i.total_customers, i.avg_behavior_score, i.customers_increasing, i.customers_stable,
+               i.customers_declining, i.customers_unknown, r.error_count
+        from marts.behavior_insights as i
+        join marts.behavior_run_summary as r using (organization_id)
+        where i.organization_id = ?
+        """,
+        org_id,
+    )
+    if not rows:
+        return []
+    b = rows[0]
+    avg = "n/a" if b["avg_behavior_score"] is None else f"{b['avg_behavior_score']:.2f}"
+    lines = [
+        f"  behaviour: {b['total_customers']:,} analysed ({b['error_count']:,} without events), "
+        f"average score {avg}; activity increasing {b['customers_increasing']:,}, "
+        f"stable {b['customers_stable']:,}, declining {b['customers_declining']:,}, "
+        f"unknown {b['customers_unknown']:,}",
+    ]
+    actions = fetch(
+        con,
+        """
+        select priority_rank, risk_signal, affected_customers, percentage, urgency, recommendation
+        from marts.behavior_signal_summary
+        where organization_id = ? and priority_rank is not null
+        order by priority_rank limit ?
+        """,
+        org_id,
+        max_actions,
+    )
+    if actions:
+        lines.append("  top priority actions:")
+    for a in actions:
+        lines.append(
+            f"    {a['priority_rank']}. {a['risk_signal']} - {a['affected_customers']:,} customers "
+            f"({a['percentage']:.2f}%, {a['urgency']}): {a['recommendation']}"
+        )
+    return lines
+
+
+def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int = 3) -> str:
     lines: list[str] = []
     organisations = fetch(
         con,
@@ -70,6 +116,7 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int) -> str:
             lines.append(f"    - {err['message']}")
         if org["error_count"] > max_errors:
             lines.append(f"    ... and {org['error_count'] - max_errors} more in marts.segmentation_errors")
+        lines.extend(behaviour_lines(con, org_id, max_actions))
 
     orphan_errors = fetch(
         con,
@@ -106,12 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb"),
                         help="DuckDB file built by dbt (default: $DBT_DUCKDB_PATH or data/retention.duckdb)")
     parser.add_argument("--errors", type=int, default=5, help="upload errors to list per organisation")
+    parser.add_argument("--actions", type=int, default=3, help="priority actions to list per organisation")
     args = parser.parse_args(argv)
     if not os.path.exists(args.db):
         print(f"no database at {args.db}: run dbt build first", file=sys.stderr)
         return 1
     with duckdb.connect(args.db, read_only=True) as con:
-        print(summarise(con, args.errors))
+        print(summarise(con, args.errors, args.actions))
     return 0
 
 

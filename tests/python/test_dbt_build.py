@@ -99,4 +99,6 @@ def test_summary_prints_every_segment_per_organisation(built):
     for segment in segments:
         assert out.count(f"  {segment} ") == len(organisations), segment
     assert "not found in organization" in out or "not a number" in out
+    assert out.count("  behaviour: ") == len(organisations)
+    assert "top priority actions:" in out
     assert "Rejected input rows" in out
