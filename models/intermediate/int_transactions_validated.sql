@@ -1,5 +1,5 @@
 {#- One row per raw transaction row, checked in the order of spec section 10; valid rows have
-    a NULL reject_reason_code. Among rows that pass, a transaction_id repeated within an
+    a NULL reject_reason_code; copies are told apart by _raw_row_number. Among rows that pass, a transaction_id repeated within an
     organisation keeps its first copy by occurred_at (then by raw order) and rejects the later
     ones; the same id in two organisations is two events (tenants never affect each other). -#}
 with
@@ -43,14 +43,14 @@ checked as (
                 "'customer_id is missing for transaction ' || transaction_id || ': set the customer the event belongs to'"),
             ('unknown_customer', 'not is_customer_valid',
                 "'customer_id ' || customer_id || ' of transaction ' || transaction_id || ' is not a valid customer (missing from customers, or rejected there): load or fix the customer first'"),
-            ('missing_occurred_at', 'occurred_at is null and occurred_at_given is null',
+            ('missing_occurred_at', 'occurred_at is null and ' ~ clean_id('raw_occurred_at') ~ ' is null',
                 "'occurred_at is missing for transaction ' || transaction_id || ': every event needs a timestamp'"),
             ('invalid_occurred_at', 'occurred_at is null',
-                "'occurred_at ' || occurred_at_given || ' of transaction ' || transaction_id || ' is not a timestamp: use YYYY-MM-DD HH:MM:SS'"),
+                "'occurred_at ' || " ~ clean_id('raw_occurred_at') ~ " || ' of transaction ' || transaction_id || ' is not a timestamp: use YYYY-MM-DD HH:MM:SS'"),
             ('future_occurred_at', 'occurred_at > ' ~ add_days(run_started_at_literal(), var('future_tolerance_days')),
                 "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is more than " ~ var('future_tolerance_days') ~ " day(s) after the build started: check the clock or time zone of the source'"),
             ('unknown_transaction_type', 'not (' ~ is_known_transaction_type('org_type', 'transaction_type') ~ ')',
-                "'transaction_type ''' || coalesce(transaction_type, '') || ''' of transaction ' || transaction_id || ' is not a " ~ "' || org_type || '" ~ " event type: map it to one of the industry''s types'"),
+                "'transaction_type ''' || coalesce(transaction_type, '') || ''' of transaction ' || transaction_id || ' is not a ' || org_type || ' event type: map it to one of the industry''s types'"),
             ('negative_amount', 'amount < 0',
                 "'amount ' || cast(amount as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: refunds are return events with a positive amount'"),
             ('negative_quantity', 'quantity < 0',
@@ -61,19 +61,51 @@ checked as (
 
 ),
 
+{#- Duplicate ids are rare: find them with a grouping and rank only their copies (a window
+    over every event would sort the whole table). -#}
+duplicated_ids as (
+
+    select organization_id, transaction_id
+    from checked
+    where reject_reason_code is null
+    group by organization_id, transaction_id
+    having count(*) > 1
+
+),
+
+later_copies as (
+
+    select organization_id, transaction_id, _raw_row_number
+    from (
+        select
+            checked.organization_id,
+            checked.transaction_id,
+            checked._raw_row_number,
+            row_number() over (
+                partition by checked.organization_id, checked.transaction_id
+                order by checked.occurred_at, checked._raw_row_number
+            ) as copy_number
+        from checked
+        inner join duplicated_ids
+            on checked.organization_id = duplicated_ids.organization_id
+            and checked.transaction_id = duplicated_ids.transaction_id
+        where checked.reject_reason_code is null
+    ) as ranked
+    where copy_number > 1
+
+),
+
 deduplicated as (
 
     select
-        *,
-        case
-            when reject_reason_code is null
-                then row_number() over (
-                    partition by organization_id, transaction_id, reject_reason_code is null
-                    order by occurred_at, _raw_row_number
-                )
-        end as copy_number
+        checked.*,
+        later_copies.transaction_id is not null as is_later_copy
 
     from checked
+    left join later_copies
+        on checked.organization_id = later_copies.organization_id
+        and checked.transaction_id = later_copies.transaction_id
+        and checked._raw_row_number = later_copies._raw_row_number
 
 )
 
@@ -91,14 +123,16 @@ select
     {{ is_value_event('org_type', 'transaction_type') }} as is_value_event,
     _raw_row_number,
     case
-        when copy_number > 1 then 'duplicate_transaction_id'
+        when is_later_copy then 'duplicate_transaction_id'
         else reject_reason_code
     end as reject_reason_code,
     case
-        when copy_number > 1
+        when is_later_copy
             then 'transaction_id ' || transaction_id || ' was already used by an earlier event; this later copy is ignored: give every event its own id'
         else reject_reason
     end as reject_reason,
-    case when reject_reason_code is not null or copy_number > 1 then raw_record end as raw_record
+    case
+        when reject_reason_code is not null or is_later_copy then {{ raw_record_json('transactions', 'raw_') }}
+    end as raw_record
 
 from deduplicated
