@@ -22,6 +22,7 @@ EXTRA_LINES = (
     f"X-INF,{T1},2026-05-02 11:00:00,topup,inf,,,\n"
     f"X-HUGE,{T1},2026-05-02 12:00:00,topup,99999999999999999,,,\n"
     f"X-TZ,{T1},2026-05-31T23:30:00-05:00,call,,1,,\n"              # = 2026-06-01 04:30 UTC
+    f'X-QUOTE,{T1},2026-05-03 10:00:00,purchase,5,1,"Café ""Noël"" \\ mix",\n'  # rejected: not telecom
 ).encode() + f"X-UTF8,{T1},2026-05-01 10:00:00,c".encode() + b"\xff" + b"all,,1,,\n"
 
 
@@ -78,3 +79,11 @@ def test_empty_file_is_an_empty_table(built):
     assert built.query("select count(*) as n from raw.churn_predictions")[0]["n"] == 0
     assert built.query(
         "select count(*) as n from marts.customer_segments where churn_score_source = 'churn_prediction'")[0]["n"] == 0
+
+
+def test_json_text_survives_quotes_backslashes_and_accents(built):
+    import json
+    row = built.query(
+        "select reason_code, raw_record from marts.data_quality_rejects where record_id = 'X-QUOTE'")[0]
+    assert row["reason_code"] == "unknown_transaction_type"
+    assert json.loads(row["raw_record"])["category"] == 'Café "Noël" \\ mix'
