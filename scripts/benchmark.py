@@ -1,0 +1,167 @@
+#!/usr/bin/env python
+"""Benchmark the whole project on generated data of a given size.
+
+    python scripts/benchmark.py --customers N --output FILE.json [--seed S] [--history-days D]
+                                [--workdir DIR] [--keep]
+
+Generates N customers per organisation (three organisations, about 100 events per customer
+and year with the default 365 days of history), runs `dbt build` (models and every test) on a
+fresh DuckDB file in a copy of the project, and writes JSON with: customers, events,
+generate_seconds, build_seconds, peak_rss_mb (of the build), floor_seconds (one DuckDB query
+over the same files that reads all events once and groups them by customer with the
+conditional aggregates the project needs: the floor no build can beat), build_to_floor, the
+slowest models and tests (from target/run_results.json), and the machine. Prints progress and
+a table as it goes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from project_copy import DBT, PROJECT_ROOT, make_project  # noqa: E402
+
+# Run dbt in a child of a small wrapper, so that the peak RSS reported is the build's alone.
+_MEASURE_CHILD = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+# The per-customer conditional aggregates of int_customer_events_aggregated, over the raw
+# file: what any implementation has to compute at least once.
+FLOOR_SQL = """
+with as_of as (
+    select cast(max(occurred_at) as date) + 1 as as_of_date from read_parquet('{tx}')
+)
+select count(*) from (
+    select
+        customer_id,
+        min(cast(occurred_at as date)) as first_event_date,
+        max(case when occurred_at >= as_of_date - 365 and transaction_type in ('transaction', 'bill_payment', 'topup', 'purchase') then cast(occurred_at as date) end) as last_value_date,
+        count(case when occurred_at >= as_of_date - 365 and transaction_type in ('transaction', 'bill_payment', 'topup', 'purchase') then 1 end) as frequency,
+        sum(case when occurred_at >= as_of_date - 365 and transaction_type in ('transaction', 'bill_payment', 'topup', 'purchase') then amount end) as monetary,
+        count(distinct case when occurred_at >= as_of_date - 365 then cast(occurred_at as date) end) as engagement,
+        count(case when occurred_at >= as_of_date - 30 then 1 end) as activity_last,
+        count(case when occurred_at >= as_of_date - 60 and occurred_at < as_of_date - 30 then 1 end) as activity_prev,
+        sum(case when occurred_at >= as_of_date - 30 and transaction_type in ('transaction', 'bill_payment', 'topup', 'purchase') then amount end) as value_last,
+        sum(case when occurred_at >= as_of_date - 60 and occurred_at < as_of_date - 30 and transaction_type in ('transaction', 'bill_payment', 'topup', 'purchase') then amount end) as value_prev,
+        count(distinct case when occurred_at >= as_of_date - 30 then cast(occurred_at as date) end) as days_last,
+        count(distinct case when occurred_at >= as_of_date - 60 and occurred_at < as_of_date - 30 then cast(occurred_at as date) end) as days_prev,
+        count(case when occurred_at >= as_of_date - 30 and transaction_type = 'login' then 1 end) as logins_last,
+        count(case when occurred_at >= as_of_date - 30 and transaction_type = 'purchase' then 1 end) as purchases_last,
+        sum(case when occurred_at >= as_of_date - 30 and transaction_type = 'data_usage' then quantity end) as data_last,
+        max(case when occurred_at >= as_of_date - 60 and transaction_type = 'bill_payment' then quantity end) as days_late
+    from read_parquet('{tx}'), as_of
+    where occurred_at < as_of_date
+    group by customer_id
+)
+"""
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def measure_floor(raw_dir: Path, threads: int | None) -> float:
+    with duckdb.connect() as con:
+        if threads:
+            con.execute(f"set threads = {threads}")
+        start = time.perf_counter()
+        con.execute(FLOOR_SQL.format(tx=raw_dir / "transactions.parquet")).fetchall()
+        return time.perf_counter() - start
+
+
+def slowest(results: list[dict], kind: str, n: int) -> list[dict]:
+    rows = [r for r in results if r["unique_id"].split(".")[0] == kind]
+    rows.sort(key=lambda r: r["execution_time"], reverse=True)
+    return [{"name": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)} for r in rows[:n]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, required=True, help="customers per organisation")
+    parser.add_argument("--output", type=Path, required=True, help="JSON file to write")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--history-days", type=int, default=365, help="days of events (default 365)")
+    parser.add_argument("--workdir", type=Path, help="where data, project copy and database go (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="retention-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    raw_dir = workdir / "raw"
+    result: dict = {"customers_per_organisation": args.customers, "customers": 3 * args.customers}
+    try:
+        log(f"generating {args.customers:,} customers x 3 organisations ({args.history_days} days) into {raw_dir}")
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"),
+             "--customers", str(args.customers), "--seed", str(args.seed),
+             "--history-days", str(args.history_days),
+             "--out", str(raw_dir), "--upload", str(raw_dir / "upload.csv")],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        result["generate_seconds"] = round(time.perf_counter() - start, 2)
+        with duckdb.connect() as con:
+            result["events"] = con.execute(
+                f"select count(*) from read_parquet('{raw_dir / 'transactions.parquet'}')").fetchone()[0]
+        log(f"generated {result['events']:,} events in {result['generate_seconds']} s")
+
+        project = make_project(workdir, raw_dir, upload_csv=raw_dir / "upload.csv")
+        if project.db_path.exists():
+            project.db_path.unlink()
+        log("dbt build (models and every test) on a fresh database")
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _MEASURE_CHILD, DBT, "build",
+             "--project-dir", str(project.root), "--profiles-dir", str(project.root)],
+            cwd=project.root, env=project.env(), capture_output=True, text=True,
+        )
+        result["build_seconds"] = round(time.perf_counter() - start, 2)
+        if proc.returncode != 0:
+            print(proc.stdout[-5000:], file=sys.stderr)
+            raise SystemExit(f"dbt build failed (exit {proc.returncode})")
+        result["peak_rss_mb"] = round(int(proc.stderr.strip().splitlines()[-1]) / 1024, 1)
+        log(f"built in {result['build_seconds']} s, peak RSS {result['peak_rss_mb']} MB")
+
+        log("floor: one query reading every event once, grouped by customer")
+        result["floor_seconds"] = round(measure_floor(raw_dir, None), 2)
+        result["build_to_floor"] = round(result["build_seconds"] / result["floor_seconds"], 1)
+        results = project.run_results()
+        result["slowest_models"] = slowest(results, "model", 8)
+        result["slowest_tests"] = slowest(results, "test", 5)
+        result["database_mb"] = round(project.db_path.stat().st_size / 2**20, 1)
+        result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                             "duckdb": duckdb.__version__, "platform": platform.platform()}
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print()
+    print(f"{'customers':<22}{result['customers']:>14,}")
+    print(f"{'events':<22}{result['events']:>14,}")
+    for key in ("generate_seconds", "build_seconds", "floor_seconds", "build_to_floor", "peak_rss_mb", "database_mb"):
+        print(f"{key:<22}{result[key]:>14}")
+    print("slowest models:")
+    for row in result["slowest_models"]:
+        print(f"  {row['name']:<50}{row['seconds']:>8} s")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

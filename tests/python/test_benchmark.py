@@ -1,0 +1,28 @@
+"""scripts/benchmark.py runs end to end on a tiny size and writes every field (not a speed test)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from dbt_runner import PROJECT_ROOT
+
+
+def test_benchmark_writes_every_field(tmp_path):
+    output = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "benchmark.py"), "--customers", "60",
+         "--output", str(output), "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(output.read_text())
+    assert result["customers"] == 180
+    assert result["events"] > 180 * 20
+    for key in ("generate_seconds", "build_seconds", "floor_seconds", "peak_rss_mb", "build_to_floor"):
+        assert isinstance(result[key], (int, float)) and result[key] > 0, key
+    assert result["build_seconds"] > result["floor_seconds"]
+    names = {row["name"] for row in result["slowest_models"]}
+    assert "int_transactions_validated" in names
+    assert all(row["seconds"] >= 0 for row in result["slowest_models"] + result["slowest_tests"])
+    assert "slowest models:" in proc.stdout and "build_seconds" in proc.stdout
