@@ -15,9 +15,9 @@ each. The same ``external_id``s (``CUST_00001``...) are used in every organisati
 purpose: external ids are unique within an organisation only. Events span ``--history-days``
 (default 540) days up to ``--end-date`` (default 2026-10-31, fixed so that the output does not
 depend on the day it is run; the project's default as_of_date is then 2026-11-01), about 100
-events per customer and year overall. With the defaults (3 x 10,000 customers, ~4.4M events,
-a few seconds) every organisation has all 11 segments, with Champions 12-14%, At Risk 9-11%
-and Lost 6-7%.
+events per customer and year overall. With the defaults (3 x 10,000 customers, ~4.6M events,
+a few seconds) every organisation has all 11 segments, with Champions 11.5-14%, At Risk
+8.5-10.5% and Lost 6-7%, and every risk signal of its industry fires for 3.5-36% of it.
 
 How the data is made
 --------------------
@@ -31,9 +31,43 @@ activity level (log-normal around the persona's median), a ramp (growing custome
 residual rates after it stops. Events are then drawn as Poisson processes: per customer and
 event type a Poisson count over the active span (rate x span x ramp), placed in time by the
 ramp's inverse CDF (uniform when flat), plus periodic events (monthly bills, loan
-repayments), bursts (support episodes, roaming trips) and an activation value event on the
-day a customer starts within the history window. Nothing is planted to hit a segment: the
-segment mix follows from the behaviour (and the churn scores, which follow the persona).
+repayments, telecom data-usage records every 7-11 days), bursts (support episodes, roaming
+trips) and an activation value event on the day a customer starts within the history window.
+Nothing is planted to hit a segment: the segment mix follows from the behaviour (and the
+churn scores, which follow the persona).
+
+Behaviour traits (``TRAITS``) are attached on top of the persona so that the demo exercises
+every risk signal of spec section 7: within each persona exactly round(p x count) customers
+get a trait, with p depending on the persona (e.g. 35% of declining bank customers are
+balance watchers, 4% of the loyal ones). A trait only changes rates (extra Poisson processes,
+thinning, a change of habits on a per-customer "change day" 20-50 days before the end date),
+never a signal directly. Overall shares with the defaults, and the signals they drive:
+
+* banking: balance_watcher (8.9%; ~0.25 balance checks a day, also after it stopped
+  transacting: balance_checking_without_action), frustrated (5.8%; a support episode of ~5
+  contacts about every 80 days, up to a month after it stops: support_contact_spike).
+  login_frequency_decline, transaction_volume_drop and feature_abandonment come from the
+  declining persona (and chance), single_product_usage from the products a customer holds.
+* telecom: switcher (8.6%; talks 2.5x as much, then from its change day keeps 20% of its
+  calls and sends 1.5 messages per lost call: communication_pattern_change), light_user
+  (5.9%; uses ~12% of its plan instead of ~90%: plan_underutilization, which also fires for
+  customers who stopped), frequent_traveller (6.5%; a 3-9 day trip abroad about every 40 days:
+  frequent_roaming), late_payer (7.9%; 80% of its bills 8-45 days late: payment_delays).
+  data_usage_decline comes from declining customers (data records thinned after the stop)
+  and chance; billing_complaints from support contacts (35% about billing) and bill shock (a
+  bill with an overage charge is followed by a billing complaint with probability 0.4).
+* ecommerce: cart_abandoner (7.0%; ~4 extra carts a month, also after it stopped buying:
+  high_cart_abandonment), category_shifter (11.8%; other preferred categories from its change
+  day: category_shift), bargain_hunter (10.0%; buys twice as often, always with a discount:
+  discount_dependency), downtrader (10.7%; baskets at 45% of their value from its change day:
+  basket_size_decline), window_shopper (6.6%; ~24 extra views a month, also after it stopped
+  buying: low_browse_to_buy), serial_returner (7.7%; returns 40-80% of its purchases:
+  high_return_rate).
+
+With the defaults every signal fires for 3.5-36% of its organisation's analysed customers
+(plan_underutilization and single_product_usage highest; see tests/python/test_generator.py
+for an independent implementation of the rules). Traits come from random streams of their
+own: the customers, their churn predictions and the upload are the same as without them.
 
 Churn scores. The upload (telecom) has exactly 45% Low (< 0.3), 30% Medium (0.3-0.5),
 18% High (0.5-0.7) and 7% Critical (>= 0.7) customers: band counts are fixed first, each
@@ -45,7 +79,7 @@ the latest batch (on the end date) and some also have older ones (30 and 60 days
 All randomness comes from ``numpy.random.Generator(PCG64)`` streams derived from ``--seed``
 (one per organisation and per chunk of customers), so the output is identical for a given
 seed, size and end date. Transactions are generated and written in chunks of customers, so
-1M customers per organisation (~100M events) runs in bounded memory.
+1M customers per organisation (~150M events each) runs in bounded memory.
 
 ``--bad``: deliberately broken rows (spec section 10)
 ----------------------------------------------------
@@ -143,16 +177,90 @@ PERSONAS = [
     Persona("hibernating", 0.143, 0.08, (300, 2500), (130, 300), (1.0, 1.0), (0.0, 0.03), 0.8, 0.40),
 ]
 assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
+PERSONA_NAMES = [p.name for p in PERSONAS]
+
+
+@dataclass(frozen=True)
+class Trait:
+    """A behaviour attached to customers on top of their persona: within each persona exactly
+    round(probability x persona count) customers get it (`default` unless `by_persona` names the
+    persona). Traits are independent of each other; their effects are described in TRAITS."""
+    name: str
+    default: float
+    by_persona: tuple[tuple[str, float], ...] = ()
+
+    def probabilities(self) -> np.ndarray:
+        given = dict(self.by_persona)
+        assert set(given) <= set(PERSONA_NAMES), self.name
+        return np.array([given.get(p, self.default) for p in PERSONA_NAMES])
+
+
+# Rates and effects of the traits (per day; see TRAITS and the module docstring)
+BALANCE_WATCH_RATE = 0.25          # balance checks of a balance watcher
+FRUSTRATION_EPISODE_RATE = 0.012   # support episodes of a frustrated customer
+SWITCH_VOLUME = 2.5                # a switcher's calls and messages, times the usual
+SWITCH_CALLS_KEPT = 0.2            # share of its calls a switcher still makes after its change day
+SWITCH_SMS_PER_CALL = 1.5          # messages per call it no longer makes
+BILL_SHOCK_COMPLAINT = 0.4         # probability of a billing complaint after a bill with an overage
+TRIP_RATE = 0.025                  # trips abroad of a frequent traveller
+DOWNTRADE_FACTOR = 0.45            # basket value of a downtrader after its change day
+BARGAIN_EXTRA = 1.0                # extra purchases of a bargain hunter (times its purchase rate)
+ABANDONER_CART_RATE = 0.13         # carts of a cart abandoner
+WINDOW_SHOPPER_VIEW_RATE = 0.8     # product views of a window shopper
+
+# Behaviour traits per industry (see the module docstring for what each does and the risk
+# signal of spec section 7 it drives). Probabilities per persona; the default for the rest.
+TRAITS = {
+    "banking": [
+        # keeps checking the balance (~7 a month), also after it stopped transacting
+        Trait("balance_watcher", 0.04, (("declining", 0.35), ("at_risk", 0.20), ("occasional", 0.12),
+                                        ("dormant", 0.10), ("hibernating", 0.05), ("lapsed", 0.05))),
+        # repeated support episodes (about one every 80 days, ~5 contacts each), up to a month
+        # after it stops
+        Trait("frustrated", 0.05, (("declining", 0.30), ("new", 0.10), ("occasional", 0.08),
+                                   ("at_risk", 0.0), ("lapsed", 0.0), ("dormant", 0.0), ("hibernating", 0.0))),
+    ],
+    "telecom": [
+        # talks a lot, then replaces most calls by messages from its change day on
+        Trait("switcher", 0.04, (("champions", 0.15), ("loyal", 0.15), ("potential", 0.12), ("declining", 0.10))),
+        # uses ~12% of its plan's data allowance
+        Trait("light_user", 0.05, (("declining", 0.10), ("occasional", 0.08), ("new", 0.08))),
+        # a trip abroad about every 40 days
+        Trait("frequent_traveller", 0.04, (("champions", 0.12), ("loyal", 0.10), ("potential", 0.08))),
+        # pays most bills 8-45 days late
+        Trait("late_payer", 0.05, (("declining", 0.25), ("at_risk", 0.15), ("occasional", 0.08),
+                                   ("promising", 0.08), ("new", 0.08))),
+    ],
+    "ecommerce": [
+        # fills many carts (~4 a month) that it mostly does not buy
+        Trait("cart_abandoner", 0.06, (("declining", 0.12), ("new", 0.10), ("promising", 0.10),
+                                       ("potential", 0.08))),
+        # buys (and browses) other categories from its change day on
+        Trait("category_shifter", 0.06, (("champions", 0.25), ("loyal", 0.20), ("potential", 0.15))),
+        # buys only with a discount, and twice as often as otherwise
+        Trait("bargain_hunter", 0.04, (("champions", 0.20), ("loyal", 0.18), ("potential", 0.15),
+                                       ("occasional", 0.06))),
+        # its baskets shrink to ~45% of their value from its change day on
+        Trait("downtrader", 0.06, (("declining", 0.30), ("champions", 0.15), ("loyal", 0.15),
+                                   ("potential", 0.10))),
+        # browses a lot (~20-25 views a month), also after it stopped buying
+        Trait("window_shopper", 0.02, (("occasional", 0.12), ("declining", 0.20), ("at_risk", 0.10),
+                                       ("dormant", 0.10), ("new", 0.10), ("promising", 0.08),
+                                       ("hibernating", 0.04), ("lapsed", 0.05))),
+        # returns 40-80% of its purchases
+        Trait("serial_returner", 0.05, (("champions", 0.12), ("loyal", 0.12), ("potential", 0.10))),
+    ],
+}
 
 # Per industry: transaction types, whether each is a value event, and its rate per day at
 # activity 1 (the Poisson part; periodic events, bursts and returns are made separately).
 INDUSTRY_TYPES = {
-    "banking": [("login", False, 0.22), ("transaction", True, 0.09), ("feature_use", False, 0.03),
-                ("balance_check", False, 0.08), ("support_contact", False, 0.004)],
-    "telecom": [("data_usage", False, 0.14), ("call", False, 0.12), ("sms", False, 0.06),
+    "banking": [("login", False, 0.19), ("transaction", True, 0.09), ("feature_use", False, 0.03),
+                ("balance_check", False, 0.06), ("support_contact", False, 0.004)],
+    "telecom": [("data_usage", False, 0.0), ("call", False, 0.11), ("sms", False, 0.055),
                 ("roaming", False, 0.0), ("bill_payment", True, 0.0), ("topup", True, 0.0),
                 ("support_contact", False, 0.004)],
-    "ecommerce": [("view", False, 0.24), ("cart", False, 0.04), ("purchase", True, 0.025),
+    "ecommerce": [("view", False, 0.20), ("cart", False, 0.04), ("purchase", True, 0.025),
                   ("return", False, 0.0), ("support_contact", False, 0.003)],
 }
 # Value events per org_type (spec: var value_transaction_types); `return` has an amount but is
@@ -273,12 +381,14 @@ def _poisson_span(rng, rate, t0, t1, a0=None, a1=None):
 
 
 def _periodic(rng, mask, t0, t_end, phase, period=30.4):
-    """One event per period from the first phase point >= t0 up to t_end, for masked customers."""
+    """One event per period (a number, or one per customer) from the first phase point >= t0 up
+    to t_end, for masked customers."""
+    period = np.broadcast_to(np.asarray(period, dtype=float), t0.shape)
     first = t0 + np.mod(phase - t0, period)
     n = np.where(mask & (first < t_end), np.floor((t_end - first) / period).astype(np.int64) + 1, 0)
     ci = np.repeat(np.arange(len(t0)), n)
     k = np.arange(len(ci)) - np.repeat(np.cumsum(n) - n, n)
-    return ci, first[ci] + k * period
+    return ci, first[ci] + k * period[ci]
 
 
 def _bursts(rng, episode_rate, t0, t1, length=(3.0, 10.0), intensity=1.0):
@@ -321,6 +431,23 @@ class OrgCustomers:
         if "_ids" not in self.attrs:
             self.attrs["_ids"] = pa.array(self.customer_id, pa.string())
         return self.attrs["_ids"]
+
+
+def _assign_traits(rng: np.random.Generator, persona: np.ndarray, org_type: str) -> dict[str, np.ndarray]:
+    """Per trait of the industry, a boolean per customer: within each persona exactly
+    round(probability x persona count) customers, chosen at random."""
+    n = len(persona)
+    sizes = np.bincount(persona, minlength=len(PERSONAS))
+    starts = np.cumsum(sizes) - sizes
+    out = {}
+    for trait in TRAITS[org_type]:
+        k = np.floor(trait.probabilities() * sizes + 0.5).astype(np.int64)
+        order = np.lexsort((rng.random(n), persona))          # grouped by persona, random inside
+        pos = np.arange(n) - np.repeat(starts, sizes)         # position inside the persona group
+        flag = np.zeros(n, dtype=bool)
+        flag[order] = pos < k[persona[order]]
+        out[trait.name] = flag
+    return out
 
 
 def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int,
@@ -383,10 +510,41 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         attrs["sms_affinity"] = rng.gamma(2.0, 0.5, n)
     else:
         attrs["category_weights"] = rng.dirichlet(np.full(len(SHOP_CATEGORIES), 0.4), size=n) + 1e-9
-        attrs["discount_prop"] = np.where(rng.random(n) < 0.08, rng.uniform(0.8, 1.0, n),
-                                          rng.beta(2, 6, n))
+        # share of purchases made with a discount (bargain hunters: all, see TRAITS); the first
+        # two draws are unused but kept, so that the attributes drawn after them stay the same
+        _, _, attrs["discount_prop"] = rng.random(n), rng.uniform(0.8, 1.0, n), rng.beta(2, 6, n)
         attrs["return_prop"] = rng.beta(1.5, 12, n)
         attrs["browse_ratio"] = rng.lognormal(0.0, 0.5, n)
+
+    # Behaviour traits come from a stream of their own, so that the customers, their churn
+    # scores and the upload do not depend on them.
+    trng = _child_rng(seed, org_index, 3)
+    traits = _assign_traits(trng, persona, org_type)
+    attrs["traits"] = traits
+    # the day a switcher / category shifter / downtrader changes its habits: 20-50 days before
+    # the end date (days from the history start, like t0 and t1)
+    attrs["change_at"] = H - trng.uniform(20.0, 50.0, n)
+    if org_type == "telecom":
+        # share of the plan's allowance used in a month: light users ~12%, the others ~90%
+        light = traits["light_user"]
+        attrs["utilisation"] = np.clip(np.where(light, trng.lognormal(np.log(0.12), 0.4, n),
+                                                trng.lognormal(np.log(0.9), 0.25, n)), 0.02, 2.0)
+        attrs["data_period"] = trng.uniform(7.0, 11.0, n)
+        attrs["data_phase"] = trng.uniform(0.0, 11.0, n)
+        late = traits["late_payer"]
+        attrs["late_prob"] = np.where(late, 0.8, attrs["late_prob"])
+        attrs["late_min"] = np.where(late, 8, 1)
+        attrs["late_max"] = np.where(late, 45, attrs["late_max"])
+    elif org_type == "ecommerce":
+        # a category shifter's preferences after its change day: a new draw that avoids the
+        # categories it used to prefer
+        new = trng.dirichlet(np.full(len(SHOP_CATEGORIES), 0.4), size=n)
+        old = attrs["category_weights"]
+        new = new * np.where(old >= 0.15, 0.05, 1.0) + 1e-9
+        attrs["category_weights_new"] = new
+        attrs["discount_prop"] = np.where(traits["bargain_hunter"], 1.0, attrs["discount_prop"])
+        attrs["return_prop"] = np.where(traits["serial_returner"], trng.uniform(0.4, 0.8, n),
+                                        attrs["return_prop"])
 
     width = max(5, len(str(n)))
     external_id = np.array([f"CUST_{i:0{width}d}" for i in range(1, n + 1)])
@@ -416,8 +574,11 @@ def customers_table(c: OrgCustomers, end: np.datetime64, history_days: int) -> p
 # events
 # --------------------------------------------------------------------------------------------
 
-def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float):
-    """All events of customers [lo, hi) of an organisation, as numpy columns."""
+def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float,
+                      brng: np.random.Generator | None = None):
+    """All events of customers [lo, hi) of an organisation, as numpy columns. `rng` draws the
+    events of the personas, `brng` (default: `rng`) the additions of the behaviour traits."""
+    brng = rng if brng is None else brng
     sl = slice(lo, hi)
     m = hi - lo
     t0 = np.maximum(c.t0[sl], 0.0)
@@ -432,6 +593,8 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
     act = c.activity[sl]
     fval, foth = c.after_value[sl], c.after_other[sl]
     hend = np.full(m, H)
+    trait = {k: v[sl] for k, v in c.attrs["traits"].items()}
+    change_at = c.attrs["change_at"][sl]
     types = INDUSTRY_TYPES[c.org_type]
     tnames = [t[0] for t in types]
     vocab = CATEGORY_VOCAB[c.org_type]
@@ -446,17 +609,20 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
                       np.full(k, -1, dtype=np.int16) if category is None else category.astype(np.int16),
                       nan if discount is None else discount))
 
-    def poisson(tname, rate, is_value):
+    def poisson(tname, rate, is_value, g=rng):
         """Poisson events over the active span (with ramp) and, damped, after it."""
         if is_value:
-            ci1, tt1 = _poisson_span(rng, rate, tv, t1, a0v, a1w)
+            ci1, tt1 = _poisson_span(g, rate, tv, t1, a0v, a1w)
         else:
-            ci1, tt1 = _poisson_span(rng, rate, t0, t1, a0w, a1w)
-        ci2, tt2 = _poisson_span(rng, rate * (fval if is_value else foth), t1, hend)
+            ci1, tt1 = _poisson_span(g, rate, t0, t1, a0w, a1w)
+        ci2, tt2 = _poisson_span(g, rate * (fval if is_value else foth), t1, hend)
         return np.concatenate([ci1, ci2]), np.concatenate([tt1, tt2])
 
-    def noise(shape=3.0):
-        return rng.gamma(shape, 1.0 / shape, m)
+    def noise(shape=3.0, g=rng):
+        return g.gamma(shape, 1.0 / shape, m)
+
+    def cat(*pairs):
+        return tuple(np.concatenate(x) for x in zip(*pairs))
 
     # activation: a value event on the day a customer starts (buying) inside the window
     act_ci = np.flatnonzero(c.tv[sl] >= 0)
@@ -465,6 +631,8 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
     if c.org_type == "banking":
         a = c.attrs
         pw = a["product_weights"][sl]
+        bank_topic_p = [0.25, 0.08, 0.2, 0.15, 0.1, 0.22]
+        bank_topic_code = np.array([cat_index[x] for x in BANK_TOPICS])
         for tname, is_value, rate in types:
             if rate == 0:
                 continue
@@ -482,8 +650,8 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
             elif tname == "support_contact":
                 bci, bt = _bursts(rng, np.full(m, 0.002), t0, t1, (2.0, 7.0), 0.8)
                 ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
-                topic = rng.choice(len(BANK_TOPICS), size=len(ci), p=[0.25, 0.08, 0.2, 0.15, 0.1, 0.22])
-                add(tname, ci, t, category=np.array([cat_index[x] for x in BANK_TOPICS])[topic])
+                topic = rng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
+                add(tname, ci, t, category=bank_topic_code[topic])
             else:
                 add(tname, ci, t)
         # monthly loan / mortgage repayments (value events)
@@ -492,45 +660,84 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
             keep = (t < t1[ci]) | (rng.random(len(ci)) < fval[ci])
             ci, t = ci[keep], t[keep] + rng.random(keep.sum()) * 0.9
             add("transaction", ci, t, amount=a[amt][sl][ci], category=np.full(len(ci), cat_index[prod]))
+        # traits. Balance watchers check their balance ~0.25 times a day from their start to the
+        # end, whether they still transact or not ...
+        r = np.where(trait["balance_watcher"], BALANCE_WATCH_RATE, 0.0) * noise(g=brng)
+        ci, t = _poisson_span(brng, r, t0, hend)
+        add("balance_check", ci, t)
+        # ... frustrated customers have support episodes (~5 contacts each) about every 80 days
+        # while active and up to a month after they stop
+        ci, t = _bursts(brng, np.where(trait["frustrated"], FRUSTRATION_EPISODE_RATE, 0.0), t0,
+                        np.minimum(t1 + 30.0, hend), (3.0, 8.0), 0.9)
+        topic = brng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
+        add("support_contact", ci, t, category=bank_topic_code[topic])
 
     elif c.org_type == "telecom":
         a = c.attrs
         plan = a["plan"][sl]
         postpaid = a["postpaid"][sl]
+        switcher = trait["switcher"]
+        rates = {}
+        # data usage: a usage record every 7-11 days (per customer) while active, fewer after the
+        # stop, each of `utilisation` x the plan's allowance pro rata (everybody with a phone
+        # uses data, whatever its activity)
+        period = a["data_period"][sl]
+        ci, t = _periodic(rng, np.ones(m, dtype=bool), t0, hend, a["data_phase"][sl], period)
+        keep = (t < t1[ci]) | (rng.random(len(ci)) < foth[ci])
+        ci, t = ci[keep], t[keep] + rng.random(keep.sum())
+        per_record = PLANS_MB[plan] * a["utilisation"][sl] * period / 30.4
+        add("data_usage", ci, t, quantity=np.round(per_record[ci] * rng.lognormal(-0.06, 0.35, len(ci)), 1))
         for tname, is_value, rate in types:
-            if tname in ("data_usage", "call", "sms", "support_contact"):
+            if tname in ("call", "sms", "support_contact"):
                 r = rate * act * noise()
                 if tname == "sms":
                     r = r * a["sms_affinity"][sl]
+                rates[tname] = r
                 ci, t = poisson(tname, r, is_value)
-                if tname == "data_usage":
-                    per_event = PLANS_MB[plan] * a["utilisation"][sl] / (30.4 * np.maximum(r, 0.05))
-                    mb = np.round(np.minimum(per_event[ci] * rng.lognormal(-0.18, 0.6, len(ci)), 8000.0), 1)
-                    add(tname, ci, t, quantity=mb)
-                elif tname == "call":
+                if tname == "call":
+                    # switchers talk SWITCH_VOLUME times as much and, from their change day on,
+                    # keep only SWITCH_CALLS_KEPT of their calls
+                    ci, t = cat((ci, t), poisson(tname, np.where(switcher, (SWITCH_VOLUME - 1.0) * r, 0.0),
+                                                 False, brng))
+                    drop = switcher[ci] & (t >= change_at[ci]) & (brng.random(len(ci)) >= SWITCH_CALLS_KEPT)
+                    ci, t = ci[~drop], t[~drop]
                     add(tname, ci, t, quantity=np.ceil(rng.lognormal(np.log(3.0), 0.9, len(ci))))
                 elif tname == "sms":
+                    # ... and send SWITCH_VOLUME times the messages, plus, from the change day on,
+                    # SWITCH_SMS_PER_CALL messages per call they no longer make (thinned Poisson)
+                    before = (SWITCH_VOLUME - 1.0) * r
+                    after = before + SWITCH_VOLUME * (1.0 - SWITCH_CALLS_KEPT) * SWITCH_SMS_PER_CALL * rates["call"]
+                    rmax = np.where(switcher, after, 0.0)
+                    eci, et = poisson(tname, rmax, False, brng)
+                    keep = (et >= change_at[eci]) | (brng.random(len(eci)) * rmax[eci] < before[eci])
+                    ci, t = cat((ci, t), (eci[keep], et[keep]))
                     add(tname, ci, t)
                 else:
                     bci, bt = _bursts(rng, np.full(m, 0.002), t0, t1, (2.0, 7.0), 0.8)
                     ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
                     topic = rng.choice(len(TELECOM_TOPICS), size=len(ci), p=[0.35, 0.25, 0.12, 0.12, 0.06, 0.10])
                     add(tname, ci, t, category=topic)
-        # roaming trips of travellers
+        # roaming trips of travellers, and more of frequent travellers
         rci, rt = _bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, t1, (4.0, 14.0), 1.2)
+        rci, rt = cat((rci, rt), _bursts(brng, np.where(trait["frequent_traveller"], TRIP_RATE, 0.0),
+                                         t0, t1, (3.0, 9.0), 1.0))
         add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
         # postpaid monthly bills: due date + days late; damped after the stop, none beyond the end
         ci, due = _periodic(rng, postpaid, tv, hend, a["bill_phase"][sl])
         keep = (due < t1[ci]) | (rng.random(len(ci)) < fval[ci])
         ci, due = ci[keep], due[keep]
         is_late = rng.random(len(ci)) < a["late_prob"][sl][ci]
-        late = np.where(is_late, rng.integers(1, a["late_max"][sl][ci] + 1), 0)
+        late = np.where(is_late, rng.integers(a["late_min"][sl][ci], a["late_max"][sl][ci] + 1), 0)
         t = np.floor(due) + late + rng.random(len(ci))
         ok = t < H
         ci, t, late = ci[ok], t[ok], late[ok]
         price = PLAN_PRICE[plan[ci]]
         overage = np.where(rng.random(len(ci)) < 0.15, rng.uniform(2, 25, len(ci)), 0.0)
         add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
+        # bill shock: a bill with an overage charge is often followed by a billing complaint
+        shock = (overage > 0) & (brng.random(len(ci)) < BILL_SHOCK_COMPLAINT)
+        add("support_contact", ci[shock], t[shock] + brng.uniform(0.0, 4.0, shock.sum()),
+            category=np.full(shock.sum(), TELECOM_TOPICS.index("billing")))
         # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
         r_top = np.where(postpaid, 0.03, 0.075) * act * noise(3.0)
         ci, t = poisson("topup", r_top, True)
@@ -546,7 +753,36 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
 
     else:  # ecommerce
         a = c.attrs
-        cw = a["category_weights"][sl]
+        cw, cw_new = a["category_weights"][sl], a["category_weights_new"][sl]
+        shifter, downtrader = trait["category_shifter"], trait["downtrader"]
+
+        def categories(g, ci, t):
+            """Product category of each event; a category shifter's new preferences from its change day."""
+            k = _sample_rows(g, cw, ci)
+            moved = shifter[ci] & (t >= change_at[ci])
+            if moved.any():
+                k[moved] = _sample_rows(brng, cw_new, ci[moved])
+            return k
+
+        def purchases(g, ci, t):
+            """Purchase events (and the returns that follow some of them)."""
+            k = categories(g, ci, t)
+            items = 1 + g.poisson(0.6, len(ci))
+            unit = SHOP_PRICE[k] * c.value[sl][ci] * g.lognormal(-0.2, 0.6, len(ci))
+            # a downtrader's baskets shrink from its change day on
+            unit = unit * np.where(downtrader[ci] & (t >= change_at[ci]), DOWNTRADE_FACTOR, 1.0)
+            amount = np.round(items * unit, 2)
+            disc = g.random(len(ci)) < a["discount_prop"][sl][ci]
+            discount = np.where(disc, np.round(amount * g.uniform(0.05, 0.3, len(ci)), 2), np.nan)
+            add("purchase", ci, t, amount=amount, quantity=items.astype(float), category=k, discount=discount)
+            # returns follow some purchases, 2-30 days later (before the end)
+            ret = g.random(len(ci)) < a["return_prop"][sl][ci]
+            rt = t[ret] + g.uniform(2, 30, ret.sum())
+            okr = rt < H
+            rci = ci[ret][okr]
+            add("return", rci, rt[okr], amount=np.round(amount[ret][okr] * g.uniform(0.3, 1.0, okr.sum()), 2),
+                category=k[ret][okr])
+
         for tname, is_value, rate in types:
             if rate == 0:
                 continue
@@ -555,28 +791,23 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
                 r = r * a["browse_ratio"][sl]
             ci, t = poisson(tname, r, is_value)
             if tname in ("view", "cart"):
-                add(tname, ci, t, category=_sample_rows(rng, cw, ci))
+                add(tname, ci, t, category=categories(rng, ci, t))
             elif tname == "purchase":
-                ci, t = np.concatenate([ci, act_ci]), np.concatenate([t, act_t])
-                cat = _sample_rows(rng, cw, ci)
-                items = 1 + rng.poisson(0.6, len(ci))
-                unit = SHOP_PRICE[cat] * c.value[sl][ci] * rng.lognormal(-0.2, 0.6, len(ci))
-                amount = np.round(items * unit, 2)
-                disc = rng.random(len(ci)) < a["discount_prop"][sl][ci]
-                discount = np.where(disc, np.round(amount * rng.uniform(0.05, 0.3, len(ci)), 2), np.nan)
-                add(tname, ci, t, amount=amount, quantity=items.astype(float), category=cat, discount=discount)
-                # returns follow some purchases, 2-30 days later (before the end)
-                ret = rng.random(len(ci)) < a["return_prop"][sl][ci]
-                rt = t[ret] + rng.uniform(2, 30, ret.sum())
-                okr = rt < H
-                rci = ci[ret][okr]
-                add("return", rci, rt[okr], amount=np.round(amount[ret][okr] * rng.uniform(0.3, 1.0, okr.sum()), 2),
-                    category=cat[ret][okr])
+                purchases(rng, np.concatenate([ci, act_ci]), np.concatenate([t, act_t]))
+                # bargain hunters buy BARGAIN_EXTRA as often again (with a discount, as always)
+                purchases(brng, *poisson(tname, np.where(trait["bargain_hunter"], BARGAIN_EXTRA * r, 0.0),
+                                         True, brng))
             else:  # support_contact
                 bci, bt = _bursts(rng, np.full(m, 0.0015), t0, t1, (2.0, 7.0), 0.8)
                 ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
                 topic = rng.choice(len(SHOP_TOPICS), size=len(ci), p=[0.35, 0.2, 0.15, 0.1, 0.2])
                 add(tname, ci, t, category=len(SHOP_CATEGORIES) + topic)
+        # cart abandoners fill ~4 carts a month, window shoppers view ~24 products a month, both
+        # from their start to the end, whether they still buy or not
+        for tname, flag, rate in (("cart", "cart_abandoner", ABANDONER_CART_RATE),
+                                  ("view", "window_shopper", WINDOW_SHOPPER_VIEW_RATE)):
+            ci, t = _poisson_span(brng, np.where(trait[flag], rate, 0.0) * noise(g=brng), t0, hend)
+            add(tname, ci, t, category=categories(brng, ci, t))
 
     cols = [np.concatenate([p[i] for p in parts]) for i in range(7)]
     tcode, ci, t, amount, quantity, category, discount = cols
@@ -998,7 +1229,8 @@ def main(argv=None) -> int:
         n_chunks = (c.n + CHUNK_CUSTOMERS - 1) // CHUNK_CUSTOMERS
         for k in range(n_chunks):
             lo, hi = k * CHUNK_CUSTOMERS, min(c.n, (k + 1) * CHUNK_CUSTOMERS)
-            ev = _events_for_chunk(c, lo, hi, _child_rng(args.seed, i, 10 + k), float(H))
+            ev = _events_for_chunk(c, lo, hi, _child_rng(args.seed, i, 10 + k), float(H),
+                                   _child_rng(args.seed, i, 10 + k, 1))
             tbl = _txn_table(c, ev, counter, day0_sec, text_ts)
             counter += tbl.num_rows
             if k == 0 and tbl.num_rows:

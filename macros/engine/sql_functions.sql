@@ -70,3 +70,16 @@
 {% macro run_started_at_literal() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
+
+{#- Whether this engine runs the project's dbt Python models (the CLV models): DuckDB does;
+    dbt-spark runs them only on Databricks, dbt-postgres not at all. Keep in step with the
+    `+enabled` of the CLV models in dbt_project.yml. -#}
+{% macro python_models_enabled() -%}
+    {{ return(adapter.dispatch('python_models_enabled')()) }}
+{%- endmacro %}
+{% macro default__python_models_enabled() -%}
+    {{ return(false) }}
+{%- endmacro %}
+{% macro duckdb__python_models_enabled() -%}
+    {{ return(true) }}
+{%- endmacro %}

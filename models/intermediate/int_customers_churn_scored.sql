@@ -1,9 +1,10 @@
 {#- One row per valid customer: its churn score, where it came from and its risk level
     (spec section 5). Sources in order of precedence: the uploaded CSV, then the latest valid
-    churn_predictions row. The model estimate 1 - p_alive (spec section 9: the CLV Python
-    models, DuckDB only, var churn_model_fallback) is the third source and joins here, in
-    `resolved`, once those models exist. Predictions and uploads are used whatever their date
-    relative to as_of_date. -#}
+    churn_predictions row, then the model estimate 1 - p_alive of the CLV models (spec section
+    9: where the engine runs Python models and var churn_model_fallback is true; only for
+    customers of organisations whose BG/NBD fit converged). Predictions and uploads are used
+    whatever their date relative to as_of_date. -#}
+{%- set use_model = var('churn_model_fallback') and python_models_enabled() %}
 with
 
 customers as (
@@ -31,15 +32,33 @@ predicted as (
 
 ),
 
+{%- if use_model %}
+
+modelled as (
+
+    select customer_id, 1 - p_alive as churn_score
+    from {{ ref('customer_lifetime_value') }}
+    where p_alive is not null
+
+),
+{%- endif %}
+
 resolved as (
 
     select
         customers.customer_id,
         customers.organization_id,
-        coalesce(uploaded.churn_score, predicted.churn_score) as churn_score,
+        coalesce(
+            uploaded.churn_score,
+            predicted.churn_score
+            {%- if use_model %}, modelled.churn_score{% endif %}
+        ) as churn_score,
         case
             when uploaded.churn_score is not null then 'upload'
             when predicted.churn_score is not null then 'churn_prediction'
+            {%- if use_model %}
+            when modelled.churn_score is not null then 'model'
+            {%- endif %}
         end as churn_score_source
 
     from customers
@@ -47,6 +66,10 @@ resolved as (
         on customers.customer_id = uploaded.customer_id
     left join predicted
         on customers.customer_id = predicted.customer_id
+    {%- if use_model %}
+    left join modelled
+        on customers.customer_id = modelled.customer_id
+    {%- endif %}
 
 )
 

@@ -22,7 +22,9 @@ def test_benchmark_writes_every_field(tmp_path):
     for key in ("generate_seconds", "build_seconds", "floor_seconds", "peak_rss_mb", "build_to_floor"):
         assert isinstance(result[key], (int, float)) and result[key] > 0, key
     assert result["build_seconds"] > result["floor_seconds"]
-    names = {row["name"] for row in result["slowest_models"]}
-    assert "int_transactions_validated" in names
+    models = {p.stem for p in (PROJECT_ROOT / "models").rglob("*") if p.suffix in (".sql", ".py")}
+    seconds = [row["seconds"] for row in result["slowest_models"]]
+    assert len(seconds) == 8 and seconds == sorted(seconds, reverse=True)
+    assert {row["name"] for row in result["slowest_models"]} <= models
     assert all(row["seconds"] >= 0 for row in result["slowest_models"] + result["slowest_tests"])
     assert "slowest models:" in proc.stdout and "build_seconds" in proc.stdout
