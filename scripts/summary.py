@@ -3,8 +3,8 @@
 
 For every organisation: the segment distribution (all 11 segments, counts and
 percentages), the churn upload's errors, the behaviour analysis (average behaviour score,
-customers by activity trend, top priority actions); then the raw rows rejected by data
-quality checks.
+customers by activity trend, top priority actions), the customer-lifetime-value fit (where
+the CLV models ran); then the raw rows rejected by data quality checks.
 
     python scripts/summary.py [--db data/retention.duckdb] [--errors 5] [--actions 3]
 """
@@ -67,6 +67,39 @@ def behaviour_lines(con: duckdb.DuckDBPyConnection, org_id: str, max_actions: in
     return lines
 
 
+def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str) -> list[str]:
+    """The organisation's BG/NBD + Gamma-Gamma fit, or why there is none (DuckDB only)."""
+    tables = {r["table_name"] for r in fetch(
+        con, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    if "clv_model_params" not in tables:
+        return []
+    rows = fetch(con, "select * from marts.clv_model_params where organization_id = ?", org_id)
+    if not rows:
+        return []
+    p = rows[0]
+    if not p["converged"]:
+        return [f"  lifetime value: not fitted - {p['reason']}"]
+    totals = fetch(
+        con,
+        """
+        select count(clv_365d) as valued, sum(clv_365d) as total, avg(p_alive) as alive,
+               (select count(*) from marts.customer_segments
+                where organization_id = ? and churn_score_source = 'model') as model_churn
+        from marts.customer_lifetime_value where organization_id = ?
+        """,
+        org_id, org_id,
+    )[0]
+    line = (f"  lifetime value: BG/NBD r={p['r']:.3f} alpha={p['alpha']:.2f} d a={p['a']:.3f} "
+            f"b={p['b']:.3f} on {p['customers_fitted']:,} customers, average P(alive) "
+            f"{totals['alive']:.2f}")
+    if totals["valued"]:
+        line += f", expected 365-day value {totals['total']:,.2f}"
+    lines = [line, f"    model churn (1 - P(alive)) used for {totals['model_churn']:,} customers"]
+    if p["reason"]:
+        lines.append(f"    note: {p['reason']}")
+    return lines
+
+
 def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int = 3) -> str:
     lines: list[str] = []
     organisations = fetch(
@@ -117,6 +150,7 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
         if org["error_count"] > max_errors:
             lines.append(f"    ... and {org['error_count'] - max_errors} more in marts.segmentation_errors")
         lines.extend(behaviour_lines(con, org_id, max_actions))
+        lines.extend(clv_lines(con, org_id))
 
     orphan_errors = fetch(
         con,
