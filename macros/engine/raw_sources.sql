@@ -75,8 +75,12 @@
                 ~ " rejects_table = 'raw_rejects_" ~ table ~ "', rejects_scan = 'raw_scans_" ~ table ~ "')" -%}
             {%- set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list -%}
             {%- do _drop_raw_relation(schema, table) -%}
+            {#- row_number() over () is the file order only while insertion order is kept -#}
+            {%- set keep_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
+            {%- do run_query('set preserve_insertion_order = true') -%}
             {%- do run_query('create or replace table ' ~ relation ~ ' as select '
                 ~ _raw_select_list(columns, present) ~ ', cast(row_number() over () as bigint) as _raw_row_number from ' ~ reader) -%}
+            {%- do run_query('set preserve_insertion_order = ' ~ keep_order) -%}
             {%- do run_query("insert into " ~ schema ~ ".load_errors select '" ~ table ~ "', line, csv_line, error_message"
                 ~ " from raw_rejects_" ~ table) -%}
         {%- endif -%}

@@ -83,3 +83,12 @@
 {% macro duckdb__python_models_enabled() -%}
     {{ return(true) }}
 {%- endmacro %}
+
+{#- A 64-bit hash of a value, for cheap grouping of long text keys (collisions only make
+    extra candidates, never wrong answers, where it is used). -#}
+{% macro hash64(expression) -%}
+    {{ return(adapter.dispatch('hash64')(expression)) }}
+{%- endmacro %}
+{% macro default__hash64(expression) -%}
+    hash({{ expression }})
+{%- endmacro %}

@@ -36,62 +36,16 @@ checked as (
 
     select
         *,
-        {{ reject_reason_columns([
-            ('missing_transaction_id', 'transaction_id is null',
-                "'transaction_id is missing or blank: every event needs a unique id'"),
-            ('missing_customer_id', 'customer_id is null',
-                "'customer_id is missing for transaction ' || transaction_id || ': set the customer the event belongs to'"),
-            ('unknown_customer', 'not is_customer_valid',
-                "'customer_id ' || customer_id || ' of transaction ' || transaction_id || ' is not a valid customer (missing from customers, or rejected there): load or fix the customer first'"),
-            ('missing_occurred_at', 'occurred_at is null and ' ~ clean_id('raw_occurred_at') ~ ' is null',
-                "'occurred_at is missing for transaction ' || transaction_id || ': every event needs a timestamp'"),
-            ('invalid_occurred_at', 'occurred_at is null',
-                "'occurred_at ' || " ~ clean_id('raw_occurred_at') ~ " || ' of transaction ' || transaction_id || ' is not a timestamp: use YYYY-MM-DD HH:MM:SS'"),
-            ('future_occurred_at', 'occurred_at > ' ~ add_days(run_started_at_literal(), var('future_tolerance_days')),
-                "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is more than " ~ var('future_tolerance_days') ~ " day(s) after the build started: check the clock or time zone of the source'"),
-            ('unknown_transaction_type', 'not (' ~ is_known_transaction_type('org_type', 'transaction_type') ~ ')',
-                "'transaction_type ''' || coalesce(transaction_type, '') || ''' of transaction ' || transaction_id || ' is not a ' || org_type || ' event type: map it to one of the industry''s types'"),
-            ('negative_amount', 'amount < 0',
-                "'amount ' || cast(amount as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: refunds are return events with a positive amount'"),
-            ('negative_quantity', 'quantity < 0',
-                "'quantity ' || cast(quantity as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: quantities are counts, minutes, MB or days late'"),
-        ]) }}
+        {{ reject_reason_columns(transaction_checks()) }}
 
     from joined
-
-),
-
-{#- Duplicate ids are rare: find them with a grouping and rank only their copies (a window
-    over every event would sort the whole table). -#}
-duplicated_ids as (
-
-    select organization_id, transaction_id
-    from checked
-    where reject_reason_code is null
-    group by organization_id, transaction_id
-    having count(*) > 1
 
 ),
 
 later_copies as (
 
     select organization_id, transaction_id, _raw_row_number
-    from (
-        select
-            checked.organization_id,
-            checked.transaction_id,
-            checked._raw_row_number,
-            row_number() over (
-                partition by checked.organization_id, checked.transaction_id
-                order by checked.occurred_at, checked._raw_row_number
-            ) as copy_number
-        from checked
-        inner join duplicated_ids
-            on checked.organization_id = duplicated_ids.organization_id
-            and checked.transaction_id = duplicated_ids.transaction_id
-        where checked.reject_reason_code is null
-    ) as ranked
-    where copy_number > 1
+    from {{ ref('int_transactions_duplicated') }}
 
 ),
 

@@ -1,0 +1,27 @@
+{#- The checks of a raw transaction row, in the order of spec section 10 (the first failing
+    one names the reason): one place for int_transactions_validated and
+    int_transactions_duplicated, which must agree on what "passed" means. Columns used:
+    transaction_id, customer_id, is_customer_valid, occurred_at, raw_occurred_at, org_type,
+    transaction_type, amount, quantity. -#}
+{% macro transaction_checks() -%}
+    {{ return([
+            ('missing_transaction_id', 'transaction_id is null',
+                "'transaction_id is missing or blank: every event needs a unique id'"),
+            ('missing_customer_id', 'customer_id is null',
+                "'customer_id is missing for transaction ' || transaction_id || ': set the customer the event belongs to'"),
+            ('unknown_customer', 'not is_customer_valid',
+                "'customer_id ' || customer_id || ' of transaction ' || transaction_id || ' is not a valid customer (missing from customers, or rejected there): load or fix the customer first'"),
+            ('missing_occurred_at', 'occurred_at is null and ' ~ clean_id('raw_occurred_at') ~ ' is null',
+                "'occurred_at is missing for transaction ' || transaction_id || ': every event needs a timestamp'"),
+            ('invalid_occurred_at', 'occurred_at is null',
+                "'occurred_at ' || " ~ clean_id('raw_occurred_at') ~ " || ' of transaction ' || transaction_id || ' is not a timestamp: use YYYY-MM-DD HH:MM:SS'"),
+            ('future_occurred_at', 'occurred_at > ' ~ add_days(run_started_at_literal(), var('future_tolerance_days')),
+                "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is more than " ~ var('future_tolerance_days') ~ " day(s) after the build started: check the clock or time zone of the source'"),
+            ('unknown_transaction_type', 'not (' ~ is_known_transaction_type('org_type', 'transaction_type') ~ ')',
+                "'transaction_type ''' || coalesce(transaction_type, '') || ''' of transaction ' || transaction_id || ' is not a ' || org_type || ' event type: map it to one of the industry''s types'"),
+            ('negative_amount', 'amount < 0',
+                "'amount ' || cast(amount as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: refunds are return events with a positive amount'"),
+            ('negative_quantity', 'quantity < 0',
+                "'quantity ' || cast(quantity as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: quantities are counts, minutes, MB or days late'"),
+    ]) }}
+{%- endmacro %}

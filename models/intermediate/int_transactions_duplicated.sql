@@ -1,0 +1,86 @@
+{#- One row per later copy of a transaction_id repeated within an organisation among the rows
+    that pass every other check (spec section 10): the first copy by occurred_at, then by raw
+    order, is kept; these are the ones int_transactions_validated rejects. Repeated ids are
+    rare, so candidates are found by grouping a 64-bit hash of the id (cheap even over a
+    hundred million events) and only the candidates' rows are checked and ranked. -#}
+with
+
+transactions as (
+
+    select * from {{ ref('stg_raw__transactions') }}
+
+),
+
+candidate_hashes as (
+
+    select {{ hash64('transaction_id') }} as id_hash
+    from transactions
+    where transaction_id is not null
+    group by {{ hash64('transaction_id') }}
+    having count(*) > 1
+
+),
+
+candidates as (
+
+    select transactions.*
+    from transactions
+    inner join candidate_hashes
+        on {{ hash64('transactions.transaction_id') }} = candidate_hashes.id_hash
+
+),
+
+valid_customers as (
+
+    select customer_id, organization_id, org_type
+    from {{ ref('int_customers_validated') }}
+    where reject_reason_code is null
+
+),
+
+joined as (
+
+    select
+        candidates.*,
+        valid_customers.organization_id,
+        valid_customers.org_type,
+        valid_customers.customer_id is not null as is_customer_valid
+
+    from candidates
+    left join valid_customers
+        on candidates.customer_id = valid_customers.customer_id
+
+),
+
+checked as (
+
+    select
+        organization_id,
+        transaction_id,
+        occurred_at,
+        _raw_row_number,
+        {{ reject_reason_columns(transaction_checks()) }}
+
+    from joined
+
+),
+
+ranked as (
+
+    select
+        organization_id,
+        transaction_id,
+        _raw_row_number,
+        row_number() over (
+            partition by organization_id, transaction_id
+            order by occurred_at, _raw_row_number
+        ) as copy_number
+
+    from checked
+    where reject_reason_code is null
+
+)
+
+select organization_id, transaction_id, _raw_row_number
+from ranked
+where copy_number > 1
