@@ -78,4 +78,4 @@ def make_project(tmp_path: Path, raw_dir: Path, upload_csv: str | Path | None = 
             shutil.copy2(upload_csv, target)
         else:
             target.write_text(upload_csv)
-    return DbtProject(root=root, raw_dir=Path(raw_dir), db_path=tmp_path / "retention.duckdb")
+    return DbtProject(root=root, raw_dir=Path(raw_dir).resolve(), db_path=(tmp_path / "retention.duckdb").resolve())

@@ -5,7 +5,7 @@
 {% macro _d(expression) -%}cast({{ expression }} as {{ type_double() }}){%- endmacro %}
 {#- numerator / denominator in double precision; NULL (never an error) when the denominator is 0. -#}
 {% macro _ratio(numerator, denominator) -%}
-    {{ _d(numerator) }} / nullif({{ _d(denominator) }}, 0)
+    ({{ _d(numerator) }} / nullif({{ _d(denominator) }}, 0))
 {%- endmacro %}
 
 {% macro risk_signal_rules() -%}
@@ -57,7 +57,6 @@
             'category_shift':
                 'purchases_prev >= ' ~ var('signal_category_shift_min_purchases')
                 ~ ' and purchases_last >= ' ~ var('signal_category_shift_min_purchases')
-                ~ ' and categorised_purchases_last > 0 and categorised_purchases_prev > 0'
                 ~ ' and category_share_difference >= 2 * ' ~ var('signal_category_shift_distance')
                 ~ ' * categorised_purchases_last * categorised_purchases_prev',
             'discount_dependency':

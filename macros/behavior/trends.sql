@@ -4,7 +4,7 @@
 
 {#- (last - prev) / prev, in double precision; only meaningful when prev <> 0. -#}
 {% macro relative_change(last, prev) -%}
-    (cast({{ last }} as {{ type_double() }}) - cast({{ prev }} as {{ type_double() }})) / cast({{ prev }} as {{ type_double() }})
+    ((cast({{ last }} as {{ type_double() }}) - cast({{ prev }} as {{ type_double() }})) / cast({{ prev }} as {{ type_double() }}))
 {%- endmacro %}
 
 {#- increasing / stable / declining / unknown (var trend_threshold; exactly +threshold is

@@ -17,13 +17,14 @@
     double
 {%- endmacro %}
 
-{#- A number from raw input: NULL when it does not parse or is not finite (NaN, infinity),
-    so such a value is treated like a missing one instead of poisoning ranks and sums. -#}
+{#- A number from raw input: NULL when it does not parse, is not finite (NaN, infinity) or
+    is beyond +-1e18 (no real amount or measure is; it would overflow exact decimal sums), so
+    such a value is treated like a missing one instead of poisoning ranks and sums. -#}
 {% macro safe_double(expression) -%}
     {{ return(adapter.dispatch('safe_double')(expression)) }}
 {%- endmacro %}
 {% macro default__safe_double(expression) -%}
-    case when isfinite(try_cast({{ expression }} as double)) then try_cast({{ expression }} as double) end
+    case when abs(try_cast({{ expression }} as double)) < 1e18 then try_cast({{ expression }} as double) end
 {%- endmacro %}
 
 {#- A timestamp from raw input, in UTC: text with an offset ('...+02:00', '...Z') is

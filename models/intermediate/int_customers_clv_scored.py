@@ -12,7 +12,10 @@ from retention_clv import score_organisations
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = dbt.config.get("meta") or {}
-    summary = dbt.ref("int_customers_purchase_summarised").df()
+    # The warehouse returns rows in no particular order; the fits must not depend on it.
+    summary = (dbt.ref("int_customers_purchase_summarised").df()
+               .sort_values(["organization_id", "customer_id"], kind="mergesort")
+               .reset_index(drop=True))
     customers, params = score_organisations(
         summary,
         min_customers=int(settings.get("clv_min_customers", 50)),

@@ -12,20 +12,21 @@ organizations as (
 
 fits as (
 
+    -- Typed explicitly: a Python model's output has no types of its own when it is empty.
     select distinct
-        organization_id,
-        customers_fitted,
-        r,
-        alpha,
-        a,
-        b,
-        bgnbd_log_likelihood,
-        p,
-        q,
-        v,
-        gamma_gamma_log_likelihood,
-        converged,
-        reason
+        cast(organization_id as {{ dbt.type_string() }}) as organization_id,
+        cast(customers_fitted as {{ dbt.type_bigint() }}) as customers_fitted,
+        cast(r as {{ type_double() }}) as r,
+        cast(alpha as {{ type_double() }}) as alpha,
+        cast(a as {{ type_double() }}) as a,
+        cast(b as {{ type_double() }}) as b,
+        cast(bgnbd_log_likelihood as {{ type_double() }}) as bgnbd_log_likelihood,
+        cast(p as {{ type_double() }}) as p,
+        cast(q as {{ type_double() }}) as q,
+        cast(v as {{ type_double() }}) as v,
+        cast(gamma_gamma_log_likelihood as {{ type_double() }}) as gamma_gamma_log_likelihood,
+        cast(converged as {{ dbt.type_boolean() }}) as converged,
+        cast(reason as {{ dbt.type_string() }}) as reason
 
     from {{ ref('int_customers_clv_scored') }}
 

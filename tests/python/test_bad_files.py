@@ -87,3 +87,21 @@ def test_json_text_survives_quotes_backslashes_and_accents(built):
         "select reason_code, raw_record from marts.data_quality_rejects where record_id = 'X-QUOTE'")[0]
     assert row["reason_code"] == "unknown_transaction_type"
     assert json.loads(row["raw_record"])["category"] == 'Café "Noël" \\ mix'
+
+
+def test_organisations_without_any_event_still_build(tmp_path):
+    """No transactions at all: every mart builds, customers are segmented with no activity,
+    every customer is a behaviour error and no CLV model is fitted."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("organizations.csv", "customers.csv"):
+        shutil.copy(FIXTURE / name, raw / name)
+    project = make_project(tmp_path, raw, upload_csv="customer_id,churn_score\n")
+    project.build(vars={"as_of_date": "2026-06-01"})
+    segments = project.query("select count(*) as n, max(frequency) as f from marts.customer_segments")[0]
+    assert segments["n"] > 0 and segments["f"] == 0
+    runs = project.query("select sum(analyzed) as analysed, sum(error_count) as errors from marts.behavior_run_summary")[0]
+    assert runs["analysed"] == 0 and runs["errors"] == segments["n"]
+    params = project.query("select count(*) as n, count(r) as fitted from marts.clv_model_params")[0]
+    assert params["n"] > 0 and params["fitted"] == 0
+    assert project.query("select count(*) as n from marts.customer_lifetime_value")[0]["n"] == 0
