@@ -66,3 +66,14 @@ def test_cdnow_customers_are_scored_and_churn_falls_back_to_the_model(built):
     """)[0]
     assert churn["n"] == churn["modelled"] == 2357
     assert churn["worst"] < 1e-9
+
+
+def test_clv_min_customers_var_reaches_the_python_model(built):
+    vars = {"as_of_date": "1997-10-01", "churn_upload_organization_id": ORG}
+    try:
+        built.run("run", "--select", "int_customers_clv_scored+", vars={**vars, "clv_min_customers": 5000})
+        row = built.query("select converged, r, reason from marts.clv_model_params")[0]
+        assert not row["converged"] and row["r"] is None
+        assert "need at least 5000" in row["reason"]
+    finally:
+        built.run("run", "--select", "int_customers_clv_scored+", vars=vars)
