@@ -109,3 +109,13 @@
         {%- do run_query('drop ' ~ ('view' if table_type == 'VIEW' else 'table') ~ ' ' ~ schema ~ '.' ~ name) -%}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- The lower-case data type of a raw column as the engine holds it (none while parsing, or
+    when the column does not exist), so staging can skip work the type makes unnecessary. -#}
+{% macro raw_column_type(table, column) -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- for item in adapter.get_columns_in_relation(source('raw', table)) -%}
+        {%- if item.name | lower == column -%}{{ return(item.dtype | lower) }}{%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}

@@ -3,7 +3,9 @@
     RFM lookback and the two behaviour windows). RFM features (spec section 4), behaviour
     metrics and the industry metrics behind the risk signals (spec section 7) all read this
     model; nothing downstream scans the events again. The only other read is the per-category
-    purchase counts of the 60-day window that category_shift needs.
+    counts of the 60-day window (distinct categories, and the purchase mix of category_shift)
+    and the value events summed per day (the purchase history of the CLV models).
+    Distinct active days are counted with count_distinct_days (a day bitmap on DuckDB).
 
     Windows (spec section 3): last = [as_of - 30d, as_of), prev = [as_of - 60d, as_of - 30d),
     60d = both, lookback = [as_of - 365d, as_of). Amounts are summed as decimals, so a
@@ -38,6 +40,7 @@ events as (
 
     select
         valid_events.*,
+        as_of.as_of_date,
         cast(valid_events.occurred_at as date) as event_date,
         valid_events.occurred_at >= as_of.lookback_start as is_in_lookback,
         valid_events.occurred_at >= as_of.last_window_start as is_in_last,
@@ -62,15 +65,15 @@ per_customer as (
         max(case when is_in_lookback and is_value_event then event_date end) as last_value_event_date,
         count(case when is_in_lookback and is_value_event then 1 end) as frequency,
         cast(round({{ sum_exact('case when is_in_lookback and is_value_event then coalesce(amount, 0) end') }}, 2) as {{ type_double() }}) as monetary,
-        count(distinct case when is_in_lookback then event_date end) as engagement,
+        {{ count_distinct_days('case when is_in_lookback then event_date end', 'as_of_date', var('rfm_lookback_days')) }} as engagement,
 
         -- behaviour windows: activity, value, active days
         count(case when is_in_last then 1 end) as activity_last_30,
         count(case when is_in_prev then 1 end) as activity_prev_30,
         cast(coalesce({{ sum_exact('case when is_in_last and is_value_event then coalesce(amount, 0) end') }}, 0) as {{ type_double() }}) as value_last_30,
         cast(coalesce({{ sum_exact('case when is_in_prev and is_value_event then coalesce(amount, 0) end') }}, 0) as {{ type_double() }}) as value_prev_30,
-        count(distinct case when is_in_last then event_date end) as active_days_last_30,
-        count(distinct case when is_in_prev then event_date end) as active_days_prev_30,
+        {{ count_distinct_days('case when is_in_last then event_date end', 'as_of_date', var('window_days')) }} as active_days_last_30,
+        {{ count_distinct_days('case when is_in_prev then event_date end', 'as_of_date', '2 * ' ~ var('window_days')) }} as active_days_prev_30,
 
         -- banking
         count(case when is_in_last and transaction_type = 'login' then 1 end) as logins_last,
@@ -78,9 +81,6 @@ per_customer as (
         count(case when is_in_last and transaction_type = 'transaction' then 1 end) as transactions_last,
         count(case when is_in_prev and transaction_type = 'transaction' then 1 end) as transactions_prev,
         count(case when is_in_60d and transaction_type = 'transaction' then 1 end) as transactions_60d,
-        count(distinct case when is_in_60d and transaction_type = 'transaction' then category end) as transaction_categories_60d,
-        count(distinct case when is_in_last and transaction_type = 'feature_use' then category end) as features_last,
-        count(distinct case when is_in_prev and transaction_type = 'feature_use' then category end) as features_prev,
         count(case when is_in_last and transaction_type = 'balance_check' then 1 end) as balance_checks_last,
 
         -- every industry
@@ -114,17 +114,23 @@ per_customer as (
 
 ),
 
-purchase_categories as (
+{#- Distinct categories and the purchase category mix, from per-category counts of the
+    60-day window: a small second aggregation instead of count(distinct category), which
+    would cost more than everything else in this model together. -#}
+window_categories as (
 
     select
         customer_id,
+        transaction_type,
         category,
-        count(case when is_in_last then 1 end) as purchases_last,
-        count(case when is_in_prev then 1 end) as purchases_prev
+        count(case when is_in_last then 1 end) as events_last,
+        count(case when is_in_prev then 1 end) as events_prev
 
     from events
-    where is_in_60d and transaction_type = 'purchase' and category is not null
-    group by customer_id, category
+    where is_in_60d
+        and transaction_type in ('transaction', 'feature_use', 'purchase')
+        and category is not null
+    group by customer_id, transaction_type, category
 
 ),
 
@@ -132,10 +138,11 @@ purchase_category_totals as (
 
     select
         *,
-        sum(purchases_last) over (partition by customer_id) as categorised_purchases_last,
-        sum(purchases_prev) over (partition by customer_id) as categorised_purchases_prev
+        sum(events_last) over (partition by customer_id) as categorised_purchases_last,
+        sum(events_prev) over (partition by customer_id) as categorised_purchases_prev
 
-    from purchase_categories
+    from window_categories
+    where transaction_type = 'purchase'
 
 ),
 
@@ -147,19 +154,74 @@ category_mix as (
         customer_id,
         max(categorised_purchases_last) as categorised_purchases_last,
         max(categorised_purchases_prev) as categorised_purchases_prev,
-        sum(abs(purchases_last * categorised_purchases_prev - purchases_prev * categorised_purchases_last)) as category_share_difference
+        sum(abs(events_last * categorised_purchases_prev - events_prev * categorised_purchases_last)) as category_share_difference
 
     from purchase_category_totals
+    group by customer_id
+
+),
+
+{#- The purchase history the CLV models fit (spec section 9): value events summed per day
+    first, over all history before as_of_date. -#}
+purchase_days as (
+
+    select
+        customer_id,
+        event_date,
+        {{ sum_exact('coalesce(amount, 0)') }} as day_total,
+        min(event_date) over (partition by customer_id) as first_purchase_date
+
+    from events
+    where is_value_event
+    group by customer_id, event_date
+
+),
+
+purchase_history as (
+
+    select
+        customer_id,
+        count(*) as purchase_days,
+        min(event_date) as first_purchase_date,
+        max(event_date) as last_purchase_date,
+        sum(case when event_date > first_purchase_date then day_total end) as repeat_purchase_total
+
+    from purchase_days
+    group by customer_id
+
+),
+
+distinct_categories as (
+
+    select
+        customer_id,
+        count(case when transaction_type = 'transaction' then 1 end) as transaction_categories_60d,
+        count(case when transaction_type = 'feature_use' and events_last > 0 then 1 end) as features_last,
+        count(case when transaction_type = 'feature_use' and events_prev > 0 then 1 end) as features_prev
+
+    from window_categories
+    where transaction_type in ('transaction', 'feature_use')
     group by customer_id
 
 )
 
 select
     per_customer.*,
+    coalesce(distinct_categories.transaction_categories_60d, 0) as transaction_categories_60d,
+    coalesce(distinct_categories.features_last, 0) as features_last,
+    coalesce(distinct_categories.features_prev, 0) as features_prev,
     coalesce(category_mix.categorised_purchases_last, 0) as categorised_purchases_last,
     coalesce(category_mix.categorised_purchases_prev, 0) as categorised_purchases_prev,
-    coalesce(category_mix.category_share_difference, 0) as category_share_difference
+    coalesce(category_mix.category_share_difference, 0) as category_share_difference,
+    coalesce(purchase_history.purchase_days, 0) as purchase_days,
+    purchase_history.first_purchase_date,
+    purchase_history.last_purchase_date,
+    purchase_history.repeat_purchase_total
 
 from per_customer
 left join category_mix
     on per_customer.customer_id = category_mix.customer_id
+left join distinct_categories
+    on per_customer.customer_id = distinct_categories.customer_id
+left join purchase_history
+    on per_customer.customer_id = purchase_history.customer_id

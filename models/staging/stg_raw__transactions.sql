@@ -11,7 +11,7 @@ normalised as (
     select
         {{ clean_id('transaction_id') }} as transaction_id,
         {{ clean_id('customer_id') }} as customer_id,
-        {{ safe_timestamp_utc('occurred_at') }} as occurred_at,
+        {{ safe_timestamp_utc('occurred_at', raw_column_type('transactions', 'occurred_at')) }} as occurred_at,
         {{ clean_code('transaction_type') }} as transaction_type,
         {{ safe_double('amount') }} as amount,
         {{ safe_double('quantity') }} as quantity,
