@@ -1,5 +1,7 @@
 # Shared set-up for the README commands: a virtual environment in .venv with the pinned
-# requirements, installed once and again only when requirements.txt changes.
+# requirements, installed once and again only when a requirements file changes.
+# REQUIREMENTS (default: requirements.txt) lists the files to install, e.g.
+# "requirements.txt requirements-postgres.txt" for the PostgreSQL target.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
@@ -7,12 +9,13 @@ if [ ! -x .venv/bin/python ]; then
     echo "==> creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
 fi
-wanted="$(sha256sum requirements.txt | cut -d' ' -f1)"
-if [ "$(cat .venv/.requirements.sha256 2>/dev/null || true)" != "$wanted" ]; then
-    echo "==> installing requirements.txt into .venv"
+REQUIREMENTS="${REQUIREMENTS:-requirements.txt}"
+wanted="$(cat $REQUIREMENTS | sha256sum | cut -d' ' -f1)"
+if ! grep -qx "$wanted" .venv/.requirements.sha256 2>/dev/null; then
+    echo "==> installing $REQUIREMENTS into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -r requirements.txt
-    echo "$wanted" > .venv/.requirements.sha256
+    .venv/bin/python -m pip install --quiet $(printf -- '-r %s ' $REQUIREMENTS)
+    echo "$wanted" >> .venv/.requirements.sha256
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 export DO_NOT_TRACK=1

@@ -110,12 +110,19 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- The lower-case data type of a raw column as the engine holds it (none while parsing, or
-    when the column does not exist), so staging can skip work the type makes unnecessary. -#}
+{#- The lower-case data types of a raw table's columns as the engine holds them, by column
+    name (empty while parsing), so staging can skip work the types make unnecessary. -#}
+{% macro raw_column_types(table) -%}
+    {%- set types = {} -%}
+    {%- if execute -%}
+        {%- for item in adapter.get_columns_in_relation(source('raw', table)) -%}
+            {%- do types.update({item.name | lower: item.dtype | lower}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(types) }}
+{%- endmacro %}
+
+{#- The lower-case data type of one raw column (none while parsing, or when it does not exist). -#}
 {% macro raw_column_type(table, column) -%}
-    {%- if not execute -%}{{ return(none) }}{%- endif -%}
-    {%- for item in adapter.get_columns_in_relation(source('raw', table)) -%}
-        {%- if item.name | lower == column -%}{{ return(item.dtype | lower) }}{%- endif -%}
-    {%- endfor -%}
-    {{ return(none) }}
+    {{ return(raw_column_types(table).get(column)) }}
 {%- endmacro %}

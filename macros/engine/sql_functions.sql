@@ -1,12 +1,20 @@
 {#- Engine differences live here, behind adapter.dispatch. `default__` is the DuckDB (and
     ANSI-ish) spelling; engines that differ add `<adapter>__` variants. -#}
 
-{#- Cast that yields NULL instead of failing on unparseable input. -#}
-{% macro safe_cast(expression, data_type) -%}
-    {{ return(adapter.dispatch('safe_cast')(expression, data_type)) }}
+{#- A date from raw input; NULL when it does not parse. -#}
+{% macro safe_date(expression) -%}
+    {{ return(adapter.dispatch('safe_date')(expression)) }}
 {%- endmacro %}
-{% macro default__safe_cast(expression, data_type) -%}
-    try_cast({{ expression }} as {{ data_type }})
+{% macro default__safe_date(expression) -%}
+    try_cast({{ expression }} as date)
+{%- endmacro %}
+
+{#- A double as text, the same on every engine: DuckDB's spelling (12.0, 0.25, 1e+20). -#}
+{% macro double_text(expression) -%}
+    {{ return(adapter.dispatch('double_text')(expression)) }}
+{%- endmacro %}
+{% macro default__double_text(expression) -%}
+    cast({{ expression }} as varchar)
 {%- endmacro %}
 
 {#- The engine's 8-byte floating point type. -#}

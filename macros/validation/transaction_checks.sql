@@ -20,8 +20,8 @@
             ('unknown_transaction_type', 'not (' ~ is_known_transaction_type('org_type', 'transaction_type') ~ ')',
                 "'transaction_type ''' || coalesce(transaction_type, '') || ''' of transaction ' || transaction_id || ' is not a ' || org_type || ' event type: map it to one of the industry''s types'"),
             ('negative_amount', 'amount < 0',
-                "'amount ' || cast(amount as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: refunds are return events with a positive amount'"),
+                "'amount ' || " ~ double_text('amount') ~ " || ' of transaction ' || transaction_id || ' is negative: refunds are return events with a positive amount'"),
             ('negative_quantity', 'quantity < 0',
-                "'quantity ' || cast(quantity as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is negative: quantities are counts, minutes, MB or days late'"),
+                "'quantity ' || " ~ double_text('quantity') ~ " || ' of transaction ' || transaction_id || ' is negative: quantities are counts, minutes, MB or days late'"),
     ]) }}
 {%- endmacro %}

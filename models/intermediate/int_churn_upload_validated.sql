@@ -81,8 +81,8 @@ select
         when row_checked.reject_reason_code is null
             and customer_scores.min_churn_score < customer_scores.max_churn_score
             then 'Customer ' || row_checked.customer_ref || ' has conflicting churn scores ('
-                || cast(customer_scores.min_churn_score as {{ dbt.type_string() }}) || ' to '
-                || cast(customer_scores.max_churn_score as {{ dbt.type_string() }})
+                || {{ double_text('customer_scores.min_churn_score') }} || ' to '
+                || {{ double_text('customer_scores.max_churn_score') }}
                 || '); all its rows are ignored: upload one score per customer'
         else row_checked.reject_reason
     end as reject_reason

@@ -184,7 +184,7 @@ purchase_history as (
         count(*) as purchase_days,
         min(event_date) as first_purchase_date,
         max(event_date) as last_purchase_date,
-        sum(case when event_date > first_purchase_date then day_total end) as repeat_purchase_total
+        cast(sum(case when event_date > first_purchase_date then day_total end) as {{ type_double() }}) as repeat_purchase_total
 
     from purchase_days
     group by customer_id

@@ -39,7 +39,7 @@ select
     {{ days_between('purchase_history.first_purchase_date', add_days('as_of.as_of_date', -1)) }} as T,
     case
         when purchase_history.purchase_days > 1
-            then cast(purchase_history.repeat_purchase_total / (purchase_history.purchase_days - 1) as {{ type_double() }})
+            then purchase_history.repeat_purchase_total / (purchase_history.purchase_days - 1)
     end as m,
     as_of.as_of_date
 

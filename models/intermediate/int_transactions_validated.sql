@@ -86,7 +86,7 @@ select
         else reject_reason
     end as reject_reason,
     case
-        when reject_reason_code is not null or is_later_copy then {{ raw_record_json('transactions', 'raw_') }}
+        when reject_reason_code is not null or is_later_copy then {{ raw_record_json('transactions', 'raw_', ref('stg_raw__transactions')) }}
     end as raw_record
 
 from deduplicated

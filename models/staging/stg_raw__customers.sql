@@ -12,7 +12,7 @@ normalised as (
         {{ clean_id('customer_id') }} as customer_id,
         {{ clean_id('organization_id') }} as organization_id,
         {{ clean_id('external_id') }} as external_id,
-        {{ safe_cast('signup_date', 'date') }} as signup_date,
+        {{ safe_date('signup_date') }} as signup_date,
         {{ safe_double('plan_allowance_mb') }} as plan_allowance_mb,
         _raw_row_number,
         {{ raw_record_json('customers') }} as raw_record
