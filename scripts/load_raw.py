@@ -10,7 +10,8 @@ present and NULL otherwise; a missing or empty file is an empty table. Parquet c
 their types; CSV columns are text (validation is the project's, not the loader's) and every
 CSV line the reader cannot take goes to <schema>.load_errors. Every table gets
 `_raw_row_number`, the row's 1-based position in its file. Loading replaces the tables, so
-running it again is safe. Files are read with DuckDB; PostgreSQL receives them by COPY, Spark
+running it again is safe (on PostgreSQL the staging views that read them are dropped with
+them; the next `dbt build` creates them again). Files are read with DuckDB; PostgreSQL receives them by COPY, Spark
 as tables of its metastore (created through dbt's own Spark session settings).
 """
 from __future__ import annotations
@@ -87,11 +88,11 @@ def load_postgres(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[str, l
             csv_path = Path(tmp) / f"{table}.csv"
             # Empty strings are quoted and NULLs are not, which is how PostgreSQL's CSV COPY tells them apart.
             con.execute(f"copy (select {', '.join(casts)} from ({query})) to '{csv_path}' (format csv, header false)")
-            cur.execute(f'drop table if exists "{schema}"."{table}"')
+            cur.execute(f'drop table if exists "{schema}"."{table}" cascade')  # with the staging views on it
             cur.execute(f'create table "{schema}"."{table}" ({", ".join(ddl)})')
             with open(csv_path) as handle:
                 cur.copy_expert(f'copy "{schema}"."{table}" from stdin with (format csv)', handle)
-        cur.execute(f'drop table if exists "{schema}".load_errors')
+        cur.execute(f'drop table if exists "{schema}".load_errors cascade')
         cur.execute(f'create table "{schema}".load_errors (source_table text, line bigint, csv_line text, error_message text)')
         errors = [row for _, rows in tables.values() for row in rows]
         if errors:

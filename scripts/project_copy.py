@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,6 +27,7 @@ class DbtProject:
     root: Path
     raw_dir: Path
     db_path: Path
+    extra_env: dict = field(default_factory=dict)  # e.g. the PG* variables of the postgres target
 
     def run(self, *args: str, vars: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
         """Run ``dbt <args>`` in the copy; raise with dbt's output when it fails and ``check``."""
@@ -38,8 +39,8 @@ class DbtProject:
             raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-20000:]}\n{proc.stderr[-5000:]}")
         return proc
 
-    def build(self, vars: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        return self.run("build", vars=vars, check=check)
+    def build(self, vars: dict | None = None, check: bool = True, target: str | None = None) -> subprocess.CompletedProcess:
+        return self.run("build", *(["--target", target] if target else []), vars=vars, check=check)
 
     def env(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class DbtProject:
             "RAW_DATA_DIR": str(self.raw_dir),
             "DBT_DUCKDB_PATH": str(self.db_path),
             "DO_NOT_TRACK": "1",
+            **self.extra_env,
         }
 
     def run_results(self) -> list[dict]:

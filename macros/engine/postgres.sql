@@ -11,29 +11,65 @@
     select 1 as raw_tables_are_tables
 {%- endmacro %}
 
+{#- The parsing functions catch errors, which needs a subtransaction: they are parallel
+    unsafe (PostgreSQL's default), so queries that call them run in one process. -#}
 {% macro postgres_helper_functions() -%}
     {%- set s = target.schema -%}
     create schema if not exists {{ s }};
     create or replace function {{ s }}.retention_try_json(v text) returns json
-    language plpgsql immutable strict parallel safe as $$
+    language plpgsql immutable strict as $$
     begin
         return v::json;
     exception when others then
         return null;
     end $$;
     create or replace function {{ s }}.retention_try_date(v text) returns date
-    language plpgsql stable strict parallel safe set datestyle to 'ISO, YMD' as $$
+    language plpgsql stable strict set datestyle to 'ISO, YMD' as $$
     begin
         return v::date;
     exception when others then
         return null;
     end $$;
     create or replace function {{ s }}.retention_try_timestamp_utc(v text) returns timestamp
-    language plpgsql stable strict parallel safe set timezone to 'UTC' set datestyle to 'ISO, YMD' as $$
+    language plpgsql stable strict set timezone to 'UTC' set datestyle to 'ISO, YMD' as $$
     begin
         return v::timestamptz at time zone 'UTC';
     exception when others then
         return null;
+    end $$;
+    {#- DuckDB's round of a double: the exact binary value rounded half away from zero
+        (round(76.255, 2) = 76.25 because the double is 76.25499...; 0.125 -> 0.13). The
+        double's exact decimal value is rebuilt from its bits and rounded as numeric. -#}
+    create or replace function {{ s }}.retention_round_half_away(x double precision, digits int) returns double precision
+    language plpgsql immutable strict parallel safe as $$
+    declare
+        bits bigint;
+        biased int;
+        mantissa numeric;
+        exponent int;
+        exact numeric;
+    begin
+        if x = 0 or x <> x or x = 'Infinity'::float8 or x = '-Infinity'::float8 then
+            return x;
+        end if;
+        bits := ('x' || encode(float8send(x), 'hex'))::bit(64)::bigint;
+        biased := ((bits >> 52) & 2047)::int;
+        mantissa := (bits & 4503599627370495)::numeric;
+        if biased = 0 then
+            exponent := -1074;
+        else
+            mantissa := mantissa + 4503599627370496;
+            exponent := biased - 1075;
+        end if;
+        if exponent >= 0 then
+            exact := mantissa * power(2::numeric, exponent);
+        else
+            exact := mantissa * power(5::numeric, -exponent) * ('1e' || exponent)::numeric;
+        end if;
+        if bits < 0 then
+            exact := -exact;
+        end if;
+        return round(exact, digits)::double precision;
     end $$;
 {%- endmacro %}
 
@@ -88,12 +124,10 @@
     (cast({{ end_date }} as date) - cast({{ start_date }} as date))
 {%- endmacro %}
 
-{#- DuckDB rounds the double itself, half away from zero (round(1.005, 2) = 1.0); PostgreSQL's
-    round(numeric) would round the decimal text (1.01), round(float8) ties to even. -#}
+{#- DuckDB rounds the exact double half away from zero (round(1.005, 2) = 1.0); PostgreSQL's
+    round(numeric) would round the 15-digit decimal (1.01) and round(float8) ties to even. -#}
 {% macro postgres__round_to(expression, digits) -%}
-    (sign(cast({{ expression }} as double precision))
-        * floor(abs(cast({{ expression }} as double precision)) * power(10::double precision, {{ digits }}) + 0.5)
-        / power(10::double precision, {{ digits }}))
+    {{ target.schema }}.retention_round_half_away(cast({{ expression }} as double precision), {{ digits }})
 {%- endmacro %}
 
 {#- Accepts one expression or a comma-separated list of them. -#}

@@ -56,6 +56,13 @@
     sum(cast({{ expression }} as decimal(38, {{ scale }})))
 {%- endmacro %}
 
+{#- Mean of the non-NULL values of a double expression: the exact sum (sum_exact) divided as a
+    double, so every engine divides the same double (a decimal division rounds differently on
+    each engine, which can move a later rounding by 0.01). -#}
+{% macro avg_exact(expression, scale=6) -%}
+    cast({{ sum_exact(expression, scale) }} as {{ type_double() }}) / count({{ expression }})
+{%- endmacro %}
+
 {#- A date/timestamp expression moved by a number of days (an integer expression). -#}
 {% macro add_days(expression, days) -%}
     {{ return(adapter.dispatch('add_days')(expression, days)) }}

@@ -29,7 +29,7 @@ by_organization as (
     select
         organization_id,
         count(*) as total_customers,
-        {{ sum_exact('behavior_score', 2) }} / count(*) as avg_behavior_score,
+        {{ avg_exact('behavior_score', 2) }} as avg_behavior_score,
         count(case when activity_trend = 'increasing' then 1 end) as customers_increasing,
         count(case when activity_trend = 'stable' then 1 end) as customers_stable,
         count(case when activity_trend = 'declining' then 1 end) as customers_declining,

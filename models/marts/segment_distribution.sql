@@ -36,8 +36,8 @@ segment_totals as (
         count(*) as customer_count,
         -- Summed as decimals: exact whatever the order, so an average that lands on a
         -- rounding boundary rounds the same way on every run and engine.
-        {{ sum_exact('segment_score', 2) }} / count(*) as avg_segment_score,
-        {{ sum_exact('churn_score', 10) }} / count(churn_score) as avg_churn_score,
+        {{ avg_exact('segment_score', 2) }} as avg_segment_score,
+        {{ avg_exact('churn_score', 10) }} as avg_churn_score,
         {{ sum_exact('revenue_at_risk', 2) }} as revenue_at_risk
 
     from customers
