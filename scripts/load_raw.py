@@ -99,11 +99,37 @@ def load_postgres(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[str, l
             cur.executemany(f'insert into "{schema}".load_errors values (%s, %s, %s, %s)', errors)
 
 
+def load_spark(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[str, list[tuple]]], schema: str,
+               project_dir: Path) -> None:
+    """Parquet files written by DuckDB, copied into Spark tables by dbt's own Spark session
+    (the run-operation spark_load_raw), so the metastore and settings are the profile's."""
+    import json
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for table, (query, _) in tables.items():
+            con.execute(f"copy ({query}) to '{tmp}/{table}.parquet' (format parquet)")
+        con.execute("create or replace table load_errors_rows (source_table varchar, line bigint, csv_line varchar, error_message varchar)")
+        errors = [row for _, rows in tables.values() for row in rows]
+        if errors:
+            con.executemany("insert into load_errors_rows values (?, ?, ?, ?)", errors)
+        con.execute(f"copy load_errors_rows to '{tmp}/load_errors.parquet' (format parquet)")
+        dbt = str(Path(sys.executable).with_name("dbt"))
+        args = {"directory": tmp, "tables": [*tables, "load_errors"], "schema": schema}
+        proc = subprocess.run([dbt, "run-operation", "spark_load_raw", "--target", "spark", "--args", json.dumps(args),
+                               "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
+                              cwd=project_dir, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"loading into Spark failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-3000:]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", choices=["postgres", "spark"], required=True)
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
     parser.add_argument("--schema", default="raw", help="the project's var raw_schema (default raw)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT,
+                        help="Spark: the dbt project whose profile and .spark/ directory to use (default this one)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     with duckdb.connect() as con:
@@ -113,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.target == "postgres":
             load_postgres(con, tables, args.schema)
         else:
-            load_spark(con, tables, args.schema)
+            load_spark(con, tables, args.schema, args.project_dir.resolve())
         for table, (query, errors) in tables.items():
             rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
             print(f"{args.schema}.{table}: {rows:,} rows" + (f", {len(errors)} unreadable line(s)" if errors else ""))
