@@ -2,6 +2,7 @@
 """Load a raw directory into the `raw_schema` of the PostgreSQL or Spark target.
 
     python scripts/load_raw.py --target postgres|spark --raw-dir DIR [--schema raw]
+                               [--stage-dir DIR] [--dbt-target NAME] [--project-dir DIR]
 
 The same files and rules as the DuckDB on-run-start hook (macros/engine/raw_sources.sql):
 per raw table, DIR/<table>.parquet (preferred) or DIR/<table>.csv; the table's expected
@@ -100,13 +101,16 @@ def load_postgres(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[str, l
 
 
 def load_spark(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[str, list[tuple]]], schema: str,
-               project_dir: Path) -> None:
+               project_dir: Path, stage_dir: Path | None = None, dbt_target: str = "spark") -> None:
     """Parquet files written by DuckDB, copied into Spark tables by dbt's own Spark session
     (the run-operation spark_load_raw), so the metastore and settings are the profile's."""
     import json
     import subprocess
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as local:
+        tmp = str(stage_dir) if stage_dir else local
+        if stage_dir:
+            stage_dir.mkdir(parents=True, exist_ok=True)
         for table, (query, _) in tables.items():
             con.execute(f"copy ({query}) to '{tmp}/{table}.parquet' (format parquet)")
         con.execute("create or replace table load_errors_rows (source_table varchar, line bigint, csv_line varchar, error_message varchar)")
@@ -116,7 +120,7 @@ def load_spark(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[str, list
         con.execute(f"copy load_errors_rows to '{tmp}/load_errors.parquet' (format parquet)")
         dbt = str(Path(sys.executable).with_name("dbt"))
         args = {"directory": tmp, "tables": [*tables, "load_errors"], "schema": schema}
-        proc = subprocess.run([dbt, "run-operation", "spark_load_raw", "--target", "spark", "--args", json.dumps(args),
+        proc = subprocess.run([dbt, "run-operation", "spark_load_raw", "--target", dbt_target, "--args", json.dumps(args),
                                "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
                               cwd=project_dir, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -128,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", choices=["postgres", "spark"], required=True)
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
     parser.add_argument("--schema", default="raw", help="the project's var raw_schema (default raw)")
+    parser.add_argument("--stage-dir", type=Path,
+                        help="Spark: where the Parquet files go for Spark to read (default a local temporary "
+                             "directory; a remote cluster needs a path it can read, e.g. a shared mount)")
+    parser.add_argument("--dbt-target", default="spark",
+                        help="Spark: the profiles.yml output whose session loads the tables (default spark)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT,
                         help="Spark: the dbt project whose profile and .spark/ directory to use (default this one)")
     args = parser.parse_args(argv)
@@ -139,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.target == "postgres":
             load_postgres(con, tables, args.schema)
         else:
-            load_spark(con, tables, args.schema, args.project_dir.resolve())
+            load_spark(con, tables, args.schema, args.project_dir.resolve(), args.stage_dir, args.dbt_target)
         for table, (query, errors) in tables.items():
             rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
             print(f"{args.schema}.{table}: {rows:,} rows" + (f", {len(errors)} unreadable line(s)" if errors else ""))

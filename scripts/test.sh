@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: pytest runs the generator tests, the hand-made end-to-end fixture, and dbt
+# Every test: pytest runs the generator tests, the hand-made end-to-end fixture, the
+# cross-engine comparison (DuckDB, PostgreSQL, Spark), and dbt
 # build (all dbt unit and data tests) on generated data with bad rows. Extra arguments go
 # to pytest (e.g. -k handmade).
 REQUIREMENTS="requirements.txt requirements-postgres.txt requirements-spark.txt"
