@@ -10,4 +10,6 @@ rm -f "${DBT_DUCKDB_PATH:-data/retention.duckdb}"
 dbt build
 echo "==> summary"
 python scripts/summary.py
+echo "==> dashboard"
+python scripts/report.py
 echo "==> demo finished in $((SECONDS - start)) s"

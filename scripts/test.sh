@@ -5,4 +5,9 @@
 # to pytest (e.g. -k handmade).
 REQUIREMENTS="requirements.txt requirements-postgres.txt requirements-spark.txt"
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+# The dashboard test opens the HTML in headless Chromium (Debian's package).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing chromium"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 python -m pytest tests/python "$@"

@@ -1,0 +1,202 @@
+#!/usr/bin/env python
+"""Write the retention dashboard: one self-contained HTML file from the DuckDB marts.
+
+    python scripts/report.py [--database FILE] [--output FILE]
+
+Per organisation: segment distribution and revenue at risk by segment, the segment x
+churn-risk matrix, the behaviour-score distribution, customers by activity trend, risk-signal
+prevalence coloured by urgency, and customer lifetime value where the CLV models ran. Plotly's
+JavaScript is embedded, so the file opens offline. Each chart is a <div class="chart"
+data-chart=NAME>; after drawing, a script counts the drawn marks of every chart into
+<pre id="render-check"> (what tests/python/test_report.py reads in headless Chromium).
+Defaults: --database $DBT_DUCKDB_PATH or data/retention.duckdb, --output
+target/retention_dashboard.html. Declared as the dbt exposure `retention_dashboard`.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+# segment_order 1..11: from the best (greens) through the ones to watch (blues, yellow) to the
+# ones slipping away (oranges, reds)
+SEGMENT_COLOURS = [
+    "#1b7837", "#5aae61", "#a6dba0", "#4393c3", "#92c5de", "#fee08b",
+    "#fdae61", "#f46d43", "#d73027", "#a50026", "#67001f",
+]
+CLV_EDGES = [0, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400]
+URGENCY_COLOURS = {"high": "#b2182b", "medium": "#ef8a62", "low": "#67a9cf"}
+RISK_LEVELS = ["Low", "Medium", "High", "Critical", "Unknown"]
+TRENDS = ["increasing", "stable", "declining", "unknown"]
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, *params) -> list[dict]:
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+    settings = {"height": 360, "autosize": True, "margin": dict(l=60, r=20, t=50, b=60), "template": "plotly_white", **kwargs}
+    fig.update_layout(title=title, **settings)
+    return fig
+
+
+def organisation_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[tuple[str, go.Figure]]:
+    charts: list[tuple[str, go.Figure]] = []
+    segments = fetch(con, """
+        select segment, segment_order, customer_count, percentage, revenue_at_risk
+        from marts.segment_distribution where organization_id = ? order by segment_order""", org_id)
+    names = [r["segment"] for r in segments]
+    charts.append(("segment_distribution", _layout(go.Figure(go.Bar(
+        x=names, y=[r["customer_count"] for r in segments], marker_color=SEGMENT_COLOURS[:len(names)],
+        text=[f"{r['percentage']:.1f}%" for r in segments], textposition="outside",
+        hovertemplate="%{x}: %{y:,} customers (%{text})<extra></extra>")),
+        "Customers by segment", yaxis_title="customers")))
+    charts.append(("revenue_at_risk", _layout(go.Figure(go.Bar(
+        x=names, y=[r["revenue_at_risk"] for r in segments], marker_color=SEGMENT_COLOURS[:len(names)],
+        hovertemplate="%{x}: %{y:,.2f}<extra></extra>")),
+        "Revenue at risk by segment", yaxis_title="revenue at risk")))
+
+    matrix = fetch(con, """
+        select segment, churn_risk_level, count(*) as customers
+        from marts.customer_segments where organization_id = ? group by all""", org_id)
+    counts = {(r["segment"], r["churn_risk_level"]): r["customers"] for r in matrix}
+    charts.append(("segment_churn_matrix", _layout(go.Figure(go.Heatmap(
+        x=RISK_LEVELS, y=names, z=[[counts.get((s, level), 0) for level in RISK_LEVELS] for s in names],
+        colorscale="Reds", texttemplate="%{z}", hovertemplate="%{y} / %{x}: %{z}<extra></extra>")),
+        "Segment x churn risk (customers)", yaxis=dict(autorange="reversed"), height=420)))
+
+    scores = fetch(con, """
+        select least(floor(behavior_score / 10), 9) * 10 as bucket, count(*) as customers
+        from marts.behavior_analysis where organization_id = ? and behavior_score is not null
+        group by all order by bucket""", org_id)
+    charts.append(("behavior_score_distribution", _layout(go.Figure(go.Bar(
+        x=[f"{int(r['bucket'])}-{int(r['bucket']) + 10}" for r in scores], y=[r["customers"] for r in scores],
+        marker_color="#4575b4", hovertemplate="score %{x}: %{y:,} customers<extra></extra>")),
+        "Behaviour score distribution", xaxis_title="behaviour score", yaxis_title="customers")))
+
+    trends = {r["activity_trend"]: r["customers"] for r in fetch(con, """
+        select activity_trend, count(*) as customers from marts.behavior_analysis
+        where organization_id = ? group by all""", org_id)}
+    charts.append(("customers_by_trend", _layout(go.Figure(go.Bar(
+        x=TRENDS, y=[trends.get(t, 0) for t in TRENDS],
+        marker_color=["#1a9850", "#91bfdb", "#d73027", "#bdbdbd"],
+        hovertemplate="%{x}: %{y:,} customers<extra></extra>")),
+        "Customers by activity trend (last vs previous 30 days)", yaxis_title="customers")))
+
+    signals = fetch(con, """
+        select risk_signal, affected_customers, percentage, urgency from marts.behavior_signal_summary
+        where organization_id = ? order by percentage, risk_signal desc""", org_id)
+    charts.append(("risk_signal_prevalence", _layout(go.Figure(go.Bar(
+        y=[r["risk_signal"] for r in signals], x=[r["percentage"] for r in signals], orientation="h",
+        marker_color=[URGENCY_COLOURS.get(r["urgency"], "#999999") for r in signals],
+        text=[f"{r['urgency']} ({r['affected_customers']:,})" for r in signals], textposition="auto",
+        hovertemplate="%{y}: %{x:.2f}% of customers, %{text}<extra></extra>")),
+        "Risk signals: % of customers (colour = urgency)", xaxis_title="% of analysed customers",
+        margin=dict(l=200, r=20, t=50, b=60))))
+
+    if "customer_lifetime_value" in tables:
+        edges = CLV_EDGES
+        bucket = " ".join(f"when clv_365d < {hi} then {i}" for i, hi in enumerate(edges[1:]))
+        clv = {r["bucket"]: r["customers"] for r in fetch(con, f"""
+            select case {bucket} else {len(edges) - 1} end as bucket, count(*) as customers
+            from marts.customer_lifetime_value where organization_id = ? and clv_365d is not null
+            group by all""", org_id)}
+        if clv:
+            labels = [f"{lo:,}-{hi:,}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:,}+"]
+            charts.append(("clv_distribution", _layout(go.Figure(go.Bar(
+                x=labels, y=[clv.get(i, 0) for i in range(len(labels))], marker_color="#762a83",
+                hovertemplate="365-day value %{x}: %{y:,} customers<extra></extra>")),
+                "Expected 365-day customer value (BG/NBD + Gamma-Gamma)", xaxis_title="expected value",
+                yaxis_title="customers")))
+    return charts
+
+
+RENDER_CHECK = """
+<script>
+window.addEventListener('load', function () {
+  // the charts were drawn while the page was still being laid out: fit them to their boxes
+  document.querySelectorAll('.plotly-graph-div').forEach(function (plot) { Plotly.Plots.resize(plot); });
+  setTimeout(function () {
+    var result = {};
+    document.querySelectorAll('div.chart').forEach(function (div) {
+      var plot = div.querySelector('.plotly-graph-div');
+      var marks = div.querySelectorAll('.barlayer .point path, .hm image, .heatmaplayer image').length;
+      result[div.id] = {svg: div.querySelectorAll('.main-svg').length, marks: marks,
+                        traces: plot && plot.data ? plot.data.length : 0};
+    });
+    document.getElementById('render-check').textContent = JSON.stringify(result);
+  }, 500);
+});
+</script>
+"""
+
+
+def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+    tables = {r["table_name"] for r in fetch(
+        con, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    organisations = fetch(con, """
+        select s.organization_id, coalesce(o.organization_name, s.organization_id) as name, o.org_type,
+               s.total_customers, s.segmented
+        from marts.segmentation_run_summary as s
+        left join intermediate.int_organizations_validated as o
+            on o.organization_id = s.organization_id and o.reject_reason_code is null
+        order by o.org_type, name""")
+    as_of = fetch(con, "select max(as_of_date) as d from marts.segment_distribution")[0]["d"]
+    sections, chart_count = [], 0
+    for n, org in enumerate(organisations):
+        parts = []
+        for name, fig in organisation_charts(con, org["organization_id"], tables):
+            div_id = f"org{n}-{name}"
+            parts.append(f'<div class="chart" id="{div_id}" data-chart="{name}">'
+                         + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"{div_id}-plot", default_width="100%",
+                                       config={"displaylogo": False, "responsive": True})
+                         + "</div>")
+            chart_count += 1
+        sections.append(
+            f'<section><h2>{html.escape(str(org["name"]))} <small>{html.escape(str(org["org_type"] or ""))} · '
+            f'{org["total_customers"]:,} customers, {org["segmented"]:,} segmented · {html.escape(org["organization_id"])}'
+            f'</small></h2><div class="grid">{"".join(parts)}</div></section>')
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Retention dashboard</title>
+<script type="text/javascript">{get_plotlyjs()}</script>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; background: #fafafa; }}
+h1 {{ margin-bottom: 4px; }} h2 small {{ font-weight: normal; color: #666; font-size: 0.6em; }}
+section {{ background: white; border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 18px 0; }}
+.grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 12px; }}
+#render-check {{ display: none; }}
+</style></head><body>
+<h1>Retention dashboard</h1>
+<p>As of {as_of} (exclusive) · {len(organisations)} organisation(s) · from the marts of <code>retention_analytics</code></p>
+{''.join(sections)}
+<pre id="render-check"></pre>
+{RENDER_CHECK}
+</body></html>
+"""
+    return page, chart_count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb")))
+    parser.add_argument("--output", type=Path, default=Path("target/retention_dashboard.html"))
+    args = parser.parse_args(argv)
+    with duckdb.connect(str(args.database), read_only=True) as con:
+        page, charts = build_html(con)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(page)
+    print(f"dashboard ({charts} charts): {args.output.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
