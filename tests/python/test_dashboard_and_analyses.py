@@ -1,4 +1,5 @@
-"""The dashboard (scripts/report.py) renders every chart with data in a real browser.
+"""What analysts open: the dashboard renders every chart with data in a real browser, and the
+analyses (analyses/*.sql) compile and answer their questions on a built project.
 
 A small generated data set is built, the dashboard written, and opened in headless Chromium
 (Debian's package; scripts/test.sh installs it when missing). The page's own check, run after
@@ -19,7 +20,7 @@ from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
 CHARTS = {"segment_distribution", "revenue_at_risk", "segment_churn_matrix", "behavior_score_distribution",
           "customers_by_trend", "risk_signal_prevalence", "clv_distribution"}
 
@@ -44,6 +45,7 @@ def _chromium(*args: str) -> subprocess.CompletedProcess:
                            "--virtual-time-budget=15000", *args], capture_output=True, text=True, timeout=120)
 
 
+@needs_chromium
 def test_every_chart_renders_with_data_in_chromium(dashboard):
     project, output = dashboard
     dom = _chromium("--dump-dom", output.as_uri()).stdout
@@ -67,6 +69,7 @@ def test_every_chart_renders_with_data_in_chromium(dashboard):
     assert sum("clv_distribution" in names for names in per_org.values()) == fitted
 
 
+@needs_chromium
 def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     _, output = dashboard
     page = output.read_text()
@@ -79,3 +82,57 @@ def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     screenshot.unlink(missing_ok=True)
     _chromium(f"--screenshot={screenshot}", "--window-size=1400,1800", output.as_uri())
     assert screenshot.exists() and screenshot.stat().st_size > 20_000
+
+
+def _analysis(project, name: str, vars: dict | None = None) -> list[dict]:
+    project.run("compile", "--select", f"resource_type:analysis,{name}", vars=vars)
+    sql = (project.root / "target" / "compiled" / "retention_analytics" / "analyses" / f"{name}.sql").read_text()
+    return project.query(sql)
+
+
+def test_top_revenue_at_risk_customers(dashboard):
+    project, _ = dashboard
+    rows = _analysis(project, "top_revenue_at_risk_customers", {"top_n": 5})
+    best = {r["organization_id"]: r["revenue_at_risk"] for r in project.query(
+        "select organization_id, max(revenue_at_risk) as revenue_at_risk from marts.customer_segments group by 1")}
+    assert {r["organization_id"] for r in rows} == set(best)
+    for org, top in best.items():
+        mine = [r for r in rows if r["organization_id"] == org]
+        assert len(mine) == 5 and [r["risk_rank"] for r in mine] == [1, 2, 3, 4, 5]
+        assert mine[0]["revenue_at_risk"] == top
+        assert [r["revenue_at_risk"] for r in mine] == sorted((r["revenue_at_risk"] for r in mine), reverse=True)
+
+
+def test_customer_profile_gathers_everything_about_one_customer(dashboard):
+    project, _ = dashboard
+    customer = project.query("""
+        select customer_id, segment, churn_risk_level from marts.customer_segments
+        where customer_id in (select customer_id from marts.behavior_risk_signals)
+        order by customer_id limit 1""")[0]
+    rows = _analysis(project, "customer_profile", {"profile_customer_id": customer["customer_id"]})
+    assert len(rows) == 1
+    profile = rows[0]
+    assert (profile["segment"], profile["churn_risk_level"]) == (customer["segment"], customer["churn_risk_level"])
+    signals = {r["risk_signal"]: r["recommendation"] for r in project.query(
+        f"select risk_signal, recommendation from marts.behavior_risk_signals where customer_id = '{customer['customer_id']}'")}
+    assert json.loads(profile["risk_signals"]) == signals and signals
+    assert "clv_365d" in profile and profile["behavior_score"] is not None
+
+
+def test_risk_signal_co_occurrence_is_symmetric(dashboard):
+    project, _ = dashboard
+    rows = _analysis(project, "risk_signal_co_occurrence")
+    both = {(r["organization_id"], r["signal"], r["with_signal"]): r["customers_with_both"] for r in rows}
+    assert both and all(both[(o, b, a)] == n for (o, a, b), n in both.items())
+    assert all(0 < r["pct_of_signal"] <= 100 for r in rows)
+
+
+def test_segments_by_industry_adds_up(dashboard):
+    project, _ = dashboard
+    rows = _analysis(project, "segments_by_industry")
+    totals = {r["org_type"]: r["n"] for r in project.query(
+        "select org_type, count(*) as n from marts.customer_segments group by 1")}
+    for industry, total in totals.items():
+        mine = [r for r in rows if r["org_type"] == industry]
+        assert sum(r["customers"] for r in mine) == total
+        assert abs(sum(r["pct_of_industry"] for r in mine) - 100) < 0.1
