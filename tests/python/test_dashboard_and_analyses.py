@@ -136,3 +136,23 @@ def test_segments_by_industry_adds_up(dashboard):
         mine = [r for r in rows if r["org_type"] == industry]
         assert sum(r["customers"] for r in mine) == total
         assert abs(sum(r["pct_of_industry"] for r in mine) - 100) < 0.1
+
+
+def test_static_docs_are_one_file_with_descriptions_and_columns(dashboard):
+    """`dbt docs generate --static`: one HTML file with the manifest (descriptions, doc() blocks
+    rendered) and the catalog (the built columns and their types) embedded."""
+    project, _ = dashboard
+    project.run("docs", "generate", "--static")
+    page = (project.root / "target" / "static_index.html").read_text()
+    tags = re.findall(r"<script[^>]*>", re.sub(r"(<script[^>]*>).*?</script>", r"\1", page, flags=re.S))
+    assert not any("src=" in tag for tag in tags)
+    assert "Rejected input rows" in page or "data_quality_rejects" in page
+    catalog = json.loads((project.root / "target" / "catalog.json").read_text())
+    segments = next(node for key, node in catalog["nodes"].items() if key.endswith(".customer_segments"))
+    assert {"segment", "churn_risk_level", "revenue_at_risk"} <= set(segments["columns"])
+    manifest = json.loads((project.root / "target" / "manifest.json").read_text())
+    node = manifest["nodes"]["model.retention_analytics.customer_segments"]
+    assert node["columns"]["customer_id"]["description"] and "{{" not in node["columns"]["customer_id"]["description"]
+    assert node["config"]["persist_docs"] == {"relation": True, "columns": True}
+    comment = project.query("select comment from duckdb_tables() where table_name = 'customer_segments'")[0]["comment"]
+    assert comment and comment.strip() == node["description"].strip()
