@@ -8,11 +8,13 @@ saved as target/dashboard_screenshot.png for people to look at.
 """
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +158,41 @@ def test_static_docs_are_one_file_with_descriptions_and_columns(dashboard):
     assert node["config"]["persist_docs"] == {"relation": True, "columns": True}
     comment = project.query("select comment from duckdb_tables() where table_name = 'customer_segments'")[0]["comment"]
     assert comment and comment.strip() == node["description"].strip()
+
+
+def _mf_query(project, metrics: str, group_by: str) -> list[dict]:
+    mf = shutil.which("mf", path=str(Path(sys.executable).parent))
+    if mf is None:
+        pytest.skip("dbt-metricflow is not installed (requirements-semantic.txt)")
+    output = project.root / "target" / f"mf_{metrics.replace(',', '_')}.csv"
+    proc = subprocess.run([mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)],
+                          cwd=project.root, env={**project.env(), "DBT_PROFILES_DIR": str(project.root)},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(output) as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_metrics_through_metricflow_equal_the_marts(dashboard):
+    project, _ = dashboard
+    rows = _mf_query(project, "customers,revenue_at_risk", "customer__organization_id,customer__segment")
+    mart = {(r["organization_id"], r["segment"]): r for r in project.query(
+        "select organization_id, segment, customer_count, revenue_at_risk from marts.segment_distribution"
+        " where customer_count > 0")}
+    assert len(rows) == len(mart) > 10
+    for row in rows:
+        expected = mart[(row["customer__organization_id"], row["customer__segment"])]
+        assert int(row["customers"]) == expected["customer_count"]
+        assert abs(float(row["revenue_at_risk"]) - expected["revenue_at_risk"]) < 0.01
+
+    rows = _mf_query(project, "average_behavior_score,signal_prevalence", "behavior_customer__organization_id")
+    insights = {r["organization_id"]: r for r in project.query("""
+        select i.organization_id, i.avg_behavior_score,
+               (select count(*) from marts.behavior_analysis as b
+                where b.organization_id = i.organization_id and b.risk_signal_count > 0) * 1.0 / i.total_customers as prevalence
+        from marts.behavior_insights as i""")}
+    assert len(rows) == len(insights) == 3
+    for row in rows:
+        expected = insights[row["behavior_customer__organization_id"]]
+        assert abs(float(row["average_behavior_score"]) - expected["avg_behavior_score"]) < 0.01
+        assert abs(float(row["signal_prevalence"]) - expected["prevalence"]) < 1e-9
