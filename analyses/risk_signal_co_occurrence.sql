@@ -49,4 +49,4 @@ inner join prevalence as signal_prevalence
 inner join prevalence as with_prevalence
     on pairs.organization_id = with_prevalence.organization_id
     and pairs.with_signal = with_prevalence.risk_signal
-order by pairs.organization_id, pairs.customers_with_both desc, pairs.signal, pairs.with_signal
+order by pairs.organization_id asc, pairs.customers_with_both desc, pairs.signal asc, pairs.with_signal asc

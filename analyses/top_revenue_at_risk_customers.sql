@@ -30,7 +30,7 @@ ranked as (
         behaviour.risk_signals,
         row_number() over (
             partition by segments.organization_id
-            order by segments.revenue_at_risk desc, segments.customer_id
+            order by segments.revenue_at_risk desc, segments.customer_id asc
         ) as risk_rank
 
     from segments

@@ -3,7 +3,7 @@
 # cross-engine comparison (DuckDB, PostgreSQL, Spark), and dbt
 # build (all dbt unit and data tests) on generated data with bad rows. Extra arguments go
 # to pytest (e.g. -k handmade).
-REQUIREMENTS="requirements.txt requirements-postgres.txt requirements-spark.txt requirements-semantic.txt"
+REQUIREMENTS="requirements.txt requirements-postgres.txt requirements-spark.txt requirements-semantic.txt requirements-lint.txt"
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 # The dashboard test opens the HTML in headless Chromium (Debian's package).
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

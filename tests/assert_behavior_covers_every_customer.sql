@@ -40,14 +40,14 @@ left join customers on run.organization_id = customers.organization_id
 left join with_events on run.organization_id = with_events.organization_id
 left join analysed on run.organization_id = analysed.organization_id
 where run.analyzed + run.error_count != coalesce(customers.valid_customers, 0)
-   or run.analyzed != coalesce(analysed.analysed_customers, 0)
-   or coalesce(analysed.analysed_customers, 0) != coalesce(with_events.customers_with_events, 0)
+    or run.analyzed != coalesce(analysed.analysed_customers, 0)
+    or coalesce(analysed.analysed_customers, 0) != coalesce(with_events.customers_with_events, 0)
 
 union all
 
-select organizations.organization_id, 'signal summary misses signals of its industry'
+select organizations.organization_id, 'signal summary misses signals of its industry' as problem
 from {{ ref('int_organizations_validated') }} as organizations
 left join summary_signals on organizations.organization_id = summary_signals.organization_id
 left join catalog on organizations.org_type = catalog.org_type
 where organizations.reject_reason_code is null
-  and coalesce(summary_signals.signals, 0) != coalesce(catalog.signals, 0)
+    and coalesce(summary_signals.signals, 0) != coalesce(catalog.signals, 0)

@@ -17,17 +17,32 @@ counts as (
     select
         '{{ table }}' as source_table,
         (select count(*) from {{ source('raw', table) }})
-            + (select count(*) from {{ ref('stg_raw__load_errors') }} where source_table = '{{ table }}') as raw_rows,
-        (select count(*) from {{ ref(validated) }} where reject_reason_code is null) as used_rows,
-        (select count(*) from {{ ref('data_quality_rejects') }} where source_table = '{{ table }}') as rejected_rows
+        + (
+            select count(*) from {{ ref('stg_raw__load_errors') }}
+            where source_table = '{{ table }}'
+        ) as raw_rows,
+        (
+            select count(*) from {{ ref(validated) }}
+            where reject_reason_code is null
+        ) as used_rows,
+        (
+            select count(*) from {{ ref('data_quality_rejects') }}
+            where source_table = '{{ table }}'
+        ) as rejected_rows
     {{ 'union all' if not loop.last }}
     {%- endfor %}
     union all
     select
-        'churn_upload',
-        (select count(*) from {{ ref('synthetic_churn_predictions') }}),
-        (select count(*) from {{ ref('int_churn_upload_validated') }} where reject_reason_code is null),
-        (select count(*) from {{ ref('data_quality_rejects') }} where source_table = 'churn_upload')
+        'churn_upload' as source_table,
+        (select count(*) from {{ ref('synthetic_churn_predictions') }}) as raw_rows,
+        (
+            select count(*) from {{ ref('int_churn_upload_validated') }}
+            where reject_reason_code is null
+        ) as used_rows,
+        (
+            select count(*) from {{ ref('data_quality_rejects') }}
+            where source_table = 'churn_upload'
+        ) as rejected_rows
 )
 
 select *

@@ -5,18 +5,31 @@
 with
 
 levels as (
-    select 'High' as level union all select 'Medium' union all select 'Low'
+    select 'High' as level
+    union all
+    select 'Medium'
+    union all
+    select 'Low'
 ),
 
 churn_levels as (
-    select 'Low' as churn_level union all select 'Medium' union all select 'High'
-    union all select 'Critical' union all select 'Unknown'
+    select 'Low' as churn_level
+    union all
+    select 'Medium'
+    union all
+    select 'High'
+    union all
+    select 'Critical'
+    union all
+    select 'Unknown'
 ),
 
 tenures as (
     select {{ var('new_customer_days') }} as tenure_days
-    union all select {{ var('new_customer_days') }} + 1
-    union all select cast(null as integer)
+    union all
+    select {{ var('new_customer_days') }} + 1
+    union all
+    select cast(null as integer)
 ),
 
 combinations as (
@@ -44,15 +57,19 @@ misassigned as (
     left join definitions on assigned.segment = definitions.segment
     where definitions.segment is null
     union all
-    select 'About to Sleep is not exactly R = Medium and F = Low', segment
+    select 'About to Sleep is not exactly R = Medium and F = Low' as problem, segment
     from assigned
     where (segment = 'About to Sleep') != (r = 'Medium' and f = 'Low')
+),
+
+reached as (
+    select distinct segment from assigned
 ),
 
 unreachable as (
     select 'segment unreachable' as problem, definitions.segment
     from definitions
-    left join (select distinct segment from assigned) as reached
+    left join reached
         on definitions.segment = reached.segment
     where reached.segment is null
 ),

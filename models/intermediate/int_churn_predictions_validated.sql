@@ -54,9 +54,9 @@ ranked as (
         case
             when reject_reason_code is null
                 then row_number() over (
-                    partition by customer_id, reject_reason_code is null
-                    order by predicted_at desc, churn_probability desc
-                ) = 1
+                        partition by customer_id, reject_reason_code is null
+                        order by predicted_at desc, churn_probability desc
+                    ) = 1
             else false
         end as is_latest
 

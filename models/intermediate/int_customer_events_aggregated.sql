@@ -44,8 +44,7 @@ events as (
         cast(valid_events.occurred_at as date) as event_date,
         valid_events.occurred_at >= as_of.lookback_start as is_in_lookback,
         valid_events.occurred_at >= as_of.last_window_start as is_in_last,
-        valid_events.occurred_at >= as_of.prev_window_start
-            and valid_events.occurred_at < as_of.last_window_start as is_in_prev,
+        (valid_events.occurred_at >= as_of.prev_window_start and valid_events.occurred_at < as_of.last_window_start) as is_in_prev,
         valid_events.occurred_at >= as_of.prev_window_start as is_in_60d
 
     from valid_events

@@ -36,7 +36,7 @@ select
     purchase_history.customer_id,
     purchase_history.purchase_days - 1 as x,
     {{ days_between('purchase_history.first_purchase_date', 'purchase_history.last_purchase_date') }} as t_x,
-    {{ days_between('purchase_history.first_purchase_date', add_days('as_of.as_of_date', -1)) }} as T,
+    {{ days_between('purchase_history.first_purchase_date', add_days('as_of.as_of_date', -1)) }} as T,  -- noqa: CP02
     case
         when purchase_history.purchase_days > 1
             then purchase_history.repeat_purchase_total / (purchase_history.purchase_days - 1)

@@ -44,6 +44,7 @@ final as (
         customers.value_prev_30,
         customers.active_days_last_30,
         customers.active_days_prev_30,
+        -- noqa: disable=LT02
         case customers.org_type
             {%- for org_type, columns in behavior_metadata_columns().items() %}
             {%- set pairs = [] %}
@@ -51,6 +52,7 @@ final as (
             when '{{ org_type }}' then {{ json_object_text(pairs) }}
             {%- endfor %}
         end as metadata,
+        -- noqa: enable=LT02
         customers.as_of_date,
         {{ run_started_at_literal() }} as analyzed_at
 

@@ -67,9 +67,9 @@ select
     case
         when affected_customers > 0
             then row_number() over (
-                partition by organization_id, affected_customers > 0
-                order by affected_customers desc, risk_signal
-            )
+                    partition by organization_id, affected_customers > 0
+                    order by affected_customers desc, risk_signal asc
+                )
     end as priority_rank,
     recommendation
 

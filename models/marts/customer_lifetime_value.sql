@@ -9,7 +9,7 @@ select
     cast(customer_id as {{ dbt.type_string() }}) as customer_id,
     cast(x as {{ dbt.type_bigint() }}) as x,
     cast(t_x as {{ dbt.type_bigint() }}) as t_x,
-    cast(T as {{ dbt.type_bigint() }}) as T,
+    cast(T as {{ dbt.type_bigint() }}) as T,  -- noqa: CP02
     cast(m as {{ type_double() }}) as m,
     cast(p_alive as {{ type_double() }}) as p_alive,
     cast(expected_purchases_90d as {{ type_double() }}) as expected_purchases_90d,

@@ -57,7 +57,7 @@ final as (
         coalesce(errors.error_count, 0) as error_count,
         coalesce(errors.errors, '[]') as errors,
         coalesce(errors.error_count, 0) = 0
-            and coalesce(segmented.segmented, 0) = coalesce(customers.total_customers, 0) as success
+        and coalesce(segmented.segmented, 0) = coalesce(customers.total_customers, 0) as success
 
     from organizations
     left join customers on organizations.organization_id = customers.organization_id

@@ -20,6 +20,7 @@ normalised as (
         _raw_row_number,
         -- The raw values, untouched: the validation model turns them into raw_record only for
         -- rejected rows (building JSON for every event would cost more than the rest).
+        -- noqa: disable=LT02
         {%- for name, type in raw_table_columns()['transactions'] %}
         {{ name }} as raw_{{ name }}{{ ',' if not loop.last }}
         {%- endfor %}

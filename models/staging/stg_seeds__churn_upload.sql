@@ -3,8 +3,8 @@
 {%- set upload = ref('synthetic_churn_predictions') -%}
 {%- set has_organization_column = false -%}
 {%- if execute -%}
-    {%- set upload_columns = adapter.get_columns_in_relation(upload) | map(attribute='name') | map('lower') | list -%}
-    {%- set has_organization_column = 'organization_id' in upload_columns -%}
+{%- set upload_columns = adapter.get_columns_in_relation(upload) | map(attribute='name') | map('lower') | list -%}
+{%- set has_organization_column = 'organization_id' in upload_columns -%}
 {%- endif -%}
 
 with
