@@ -25,7 +25,8 @@ def built(tmp_path_factory, bad_raw_dir):
 
 def test_every_dbt_test_ran_and_passed(built):
     results = built.run_results()
-    statuses = Counter(r["status"] for r in results)
+    # Exposures (the dashboard) are nodes with nothing to run: their status is no-op.
+    statuses = Counter(r["status"] for r in results if not r["unique_id"].startswith("exposure."))
     assert statuses.keys() <= {"success", "pass", "warn"}, statuses
     unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
     data_tests = [r for r in results if r["unique_id"].startswith("test.")]
