@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import os
 import sys
 from pathlib import Path
@@ -24,6 +23,9 @@ from pathlib import Path
 import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summary import as_of_date, fetch, organisations  # noqa: E402
 
 # segment_order 1..11: from the best (greens) through the ones to watch (blues, yellow) to the
 # ones slipping away (oranges, reds)
@@ -35,12 +37,6 @@ CLV_EDGES = [0, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400]
 URGENCY_COLOURS = {"high": "#b2182b", "medium": "#ef8a62", "low": "#67a9cf"}
 RISK_LEVELS = ["Low", "Medium", "High", "Critical", "Unknown"]
 TRENDS = ["increasing", "stable", "declining", "unknown"]
-
-
-def fetch(con: duckdb.DuckDBPyConnection, sql: str, *params) -> list[dict]:
-    cur = con.execute(sql, list(params))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
@@ -143,16 +139,10 @@ window.addEventListener('load', function () {
 def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     tables = {r["table_name"] for r in fetch(
         con, "select table_name from information_schema.tables where table_schema = 'marts'")}
-    organisations = fetch(con, """
-        select s.organization_id, coalesce(o.organization_name, s.organization_id) as name, o.org_type,
-               s.total_customers, s.segmented
-        from marts.segmentation_run_summary as s
-        left join intermediate.int_organizations_validated as o
-            on o.organization_id = s.organization_id and o.reject_reason_code is null
-        order by o.org_type, name""")
-    as_of = fetch(con, "select max(as_of_date) as d from marts.segment_distribution")[0]["d"]
+    orgs = organisations(con)
+    as_of = as_of_date(con)
     sections, chart_count = [], 0
-    for n, org in enumerate(organisations):
+    for n, org in enumerate(orgs):
         parts = []
         for name, fig in organisation_charts(con, org["organization_id"], tables):
             div_id = f"org{n}-{name}"
@@ -162,7 +152,7 @@ def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
                          + "</div>")
             chart_count += 1
         sections.append(
-            f'<section><h2>{html.escape(str(org["name"]))} <small>{html.escape(str(org["org_type"] or ""))} · '
+            f'<section><h2>{html.escape(str(org["organization_name"] or org["organization_id"]))} <small>{html.escape(str(org["org_type"] or ""))} · '
             f'{org["total_customers"]:,} customers, {org["segmented"]:,} segmented · {html.escape(org["organization_id"])}'
             f'</small></h2><div class="grid">{"".join(parts)}</div></section>')
     page = f"""<!DOCTYPE html>
@@ -176,7 +166,7 @@ section {{ background: white; border: 1px solid #ddd; border-radius: 6px; paddin
 #render-check {{ display: none; }}
 </style></head><body>
 <h1>Retention dashboard</h1>
-<p>As of {as_of} (exclusive) · {len(organisations)} organisation(s) · from the marts of <code>retention_analytics</code></p>
+<p>As of {as_of} (exclusive) · {len(orgs)} organisation(s) · from the marts of <code>retention_analytics</code></p>
 {''.join(sections)}
 <pre id="render-check"></pre>
 {RENDER_CHECK}

@@ -100,9 +100,9 @@ def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str) -> list[str]:
     return lines
 
 
-def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int = 3) -> str:
-    lines: list[str] = []
-    organisations = fetch(
+def organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The run's organisations with name, industry and counts, by industry and name."""
+    return fetch(
         con,
         """
         select s.organization_id, o.organization_name, o.org_type, s.total_customers,
@@ -113,9 +113,18 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
         order by o.org_type, o.organization_name
         """,
     )
-    as_of = fetch(con, "select max(as_of_date) as d from marts.segment_distribution")[0]["d"]
-    lines.append(f"Segmentation as of {as_of} (exclusive): {len(organisations)} organisation(s)")
-    for org in organisations:
+
+
+def as_of_date(con: duckdb.DuckDBPyConnection):
+    return fetch(con, "select max(as_of_date) as d from marts.segment_distribution")[0]["d"]
+
+
+def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int = 3) -> str:
+    lines: list[str] = []
+    orgs = organisations(con)
+    as_of = as_of_date(con)
+    lines.append(f"Segmentation as of {as_of} (exclusive): {len(orgs)} organisation(s)")
+    for org in orgs:
         org_id = org["organization_id"]
         lines.append("")
         lines.append(

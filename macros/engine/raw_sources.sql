@@ -110,16 +110,21 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- The lower-case data types of a raw table's columns as the engine holds them, by column
-    name (empty while parsing), so staging can skip work the types make unnecessary. -#}
-{% macro raw_column_types(table) -%}
+{#- The lower-case data types of a relation's columns as the engine holds them, by column
+    name (empty while parsing), so models can skip work the types make unnecessary. -#}
+{% macro relation_column_types(relation) -%}
     {%- set types = {} -%}
     {%- if execute -%}
-        {%- for item in adapter.get_columns_in_relation(source('raw', table)) -%}
+        {%- for item in adapter.get_columns_in_relation(relation) -%}
             {%- do types.update({item.name | lower: item.dtype | lower}) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(types) }}
+{%- endmacro %}
+
+{#- The same for a raw table. -#}
+{% macro raw_column_types(table) -%}
+    {{ return(relation_column_types(source('raw', table))) }}
 {%- endmacro %}
 
 {#- The lower-case data type of one raw column (none while parsing, or when it does not exist). -#}

@@ -4,16 +4,7 @@
     were carried under another name (e.g. raw_), and `relation` is then the model that
     carries them (its column types are read from there; by default, from the raw table). -#}
 {% macro raw_record_json(table_name, column_prefix='', relation=none) -%}
-    {%- if relation is none -%}
-        {%- set types = raw_column_types(table_name) -%}
-    {%- else -%}
-        {%- set types = {} -%}
-        {%- if execute -%}
-            {%- for item in adapter.get_columns_in_relation(relation) -%}
-                {%- do types.update({item.name | lower: item.dtype | lower}) -%}
-            {%- endfor -%}
-        {%- endif -%}
-    {%- endif -%}
+    {%- set types = raw_column_types(table_name) if relation is none else relation_column_types(relation) -%}
     {%- set pairs = [] -%}
     {%- for name, type in raw_table_columns()[table_name] -%}
         {%- set column = column_prefix ~ name -%}

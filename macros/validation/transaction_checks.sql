@@ -25,3 +25,30 @@
                 "'quantity ' || " ~ double_text('quantity') ~ " || ' of transaction ' || transaction_id || ' is negative: quantities are counts, minutes, MB or days late'"),
     ]) }}
 {%- endmacro %}
+
+{#- The CTEs `valid_customers` and `joined`: the events of CTE `transactions_cte` with their
+    customer's organisation and industry and `is_customer_valid`, which transaction_checks()
+    read. One place for both models that check transactions. -#}
+{% macro transactions_joined_to_customers(transactions_cte) -%}
+valid_customers as (
+
+    select customer_id, organization_id, org_type
+    from {{ ref('int_customers_validated') }}
+    where reject_reason_code is null
+
+),
+
+joined as (
+
+    select
+        {{ transactions_cte }}.*,
+        valid_customers.organization_id,
+        valid_customers.org_type,
+        valid_customers.customer_id is not null as is_customer_valid
+
+    from {{ transactions_cte }}
+    left join valid_customers
+        on {{ transactions_cte }}.customer_id = valid_customers.customer_id
+
+)
+{%- endmacro %}

@@ -26,27 +26,7 @@ candidates as (
 
 ),
 
-valid_customers as (
-
-    select customer_id, organization_id, org_type
-    from {{ ref('int_customers_validated') }}
-    where reject_reason_code is null
-
-),
-
-joined as (
-
-    select
-        candidates.*,
-        valid_customers.organization_id,
-        valid_customers.org_type,
-        valid_customers.customer_id is not null as is_customer_valid
-
-    from candidates
-    left join valid_customers
-        on candidates.customer_id = valid_customers.customer_id
-
-),
+{{ transactions_joined_to_customers('candidates') }},
 
 checked as (
 

@@ -10,27 +10,7 @@ transactions as (
 
 ),
 
-valid_customers as (
-
-    select customer_id, organization_id, org_type
-    from {{ ref('int_customers_validated') }}
-    where reject_reason_code is null
-
-),
-
-joined as (
-
-    select
-        transactions.*,
-        valid_customers.organization_id,
-        valid_customers.org_type,
-        valid_customers.customer_id is not null as is_customer_valid
-
-    from transactions
-    left join valid_customers
-        on transactions.customer_id = valid_customers.customer_id
-
-),
+{{ transactions_joined_to_customers('transactions') }},
 
 checked as (
 
