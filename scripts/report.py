@@ -5,11 +5,13 @@
 
 Per organisation: segment distribution and revenue at risk by segment, the segment x
 churn-risk matrix, the behaviour-score distribution, customers by activity trend, risk-signal
-prevalence coloured by urgency, and customer lifetime value where the CLV models ran. Plotly's
+prevalence coloured by urgency, the segment migration matrix between the last two runs when
+segment_migration holds them, and customer lifetime value where the CLV models ran. Plotly's
 JavaScript is embedded, so the file opens offline. Each chart is a <div class="chart"
 data-chart=NAME>; after drawing, a script counts the drawn marks of every chart into
 <pre id="render-check"> (what tests/python/test_report.py reads in headless Chromium).
-Defaults: --database $DBT_DUCKDB_PATH or data/retention.duckdb, --output
+Defaults: --database $DBT_DUCKDB_PATH or data/retention.duckdb (a scheduled deployment points
+it at the published file, see scripts/publish.py), --output
 target/retention_dashboard.html. Declared as the dbt exposure `retention_dashboard`.
 """
 from __future__ import annotations
@@ -98,6 +100,24 @@ def organisation_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
         hovertemplate="%{y}: %{x:.2f}% of customers, %{text}<extra></extra>")),
         "Risk signals: % of customers (colour = urgency)", xaxis_title="% of analysed customers",
         margin=dict(l=200, r=20, t=50, b=60))))
+
+    if "segment_migration" in tables:
+        moves = fetch(con, """
+            select m.from_as_of_date, m.to_as_of_date, m.from_segment, m.to_segment, m.customer_count, m.percentage
+            from marts.segment_migration as m
+            where m.organization_id = ?
+              and m.to_as_of_date = (select max(to_as_of_date) from marts.segment_migration where organization_id = ?)""",
+            org_id, org_id)
+        if moves:
+            cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
+            charts.append(("segment_migration", _layout(go.Figure(go.Heatmap(
+                x=names, y=names, z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
+                customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
+                colorscale="Blues", texttemplate="%{z}",
+                hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>")),
+                f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: from, columns: to)",
+                yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-35), height=520,
+                margin=dict(l=140, r=20, t=50, b=120))))
 
     if "customer_lifetime_value" in tables:
         edges = CLV_EDGES

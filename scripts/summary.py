@@ -2,9 +2,11 @@
 """Print the demo's results per organisation from the built DuckDB marts.
 
 For every organisation: the segment distribution (all 11 segments, counts and
-percentages), the churn upload's errors, the behaviour analysis (average behaviour score,
-customers by activity trend, top priority actions), the customer-lifetime-value fit (where
-the CLV models ran); then the raw rows rejected by data quality checks.
+percentages), the churn upload's errors, the segment moves since the previous run (when
+segment_history holds one), the behaviour analysis (average behaviour score, customers by
+activity trend, top priority actions), the customer-lifetime-value fit (where the CLV models
+ran); then the raw rows rejected by data quality checks. It reads only schema `marts`, so
+it works on the published database as well as on the working one.
 
     python scripts/summary.py [--db data/retention.duckdb] [--errors 5] [--actions 3]
 """
@@ -100,6 +102,34 @@ def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str) -> list[str]:
     return lines
 
 
+def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str], top: int = 3) -> list[str]:
+    """Customers who changed segment between the last two runs, and the largest moves."""
+    if "segment_migration" not in tables:
+        return []
+    moves = fetch(
+        con,
+        """
+        select from_as_of_date, to_as_of_date, from_segment, to_segment, customer_count
+        from marts.segment_migration
+        where organization_id = ?
+          and to_as_of_date = (select max(to_as_of_date) from marts.segment_migration where organization_id = ?)
+        order by customer_count desc, from_segment, to_segment
+        """,
+        org_id,
+        org_id,
+    )
+    if not moves:
+        return []
+    both = sum(m["customer_count"] for m in moves)
+    changed = [m for m in moves if m["from_segment"] != m["to_segment"] and m["customer_count"]]
+    line = (f"  since {moves[0]['from_as_of_date']}: {sum(m['customer_count'] for m in changed):,} of "
+            f"{both:,} customers changed segment")
+    if changed:
+        line += "; most: " + ", ".join(
+            f"{m['from_segment']} -> {m['to_segment']} {m['customer_count']:,}" for m in changed[:top])
+    return [line]
+
+
 def organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The run's organisations with name, industry and counts, by industry and name."""
     return fetch(
@@ -108,8 +138,7 @@ def organisations(con: duckdb.DuckDBPyConnection) -> list[dict]:
         select s.organization_id, o.organization_name, o.org_type, s.total_customers,
                s.segmented, s.upload_rows, s.error_count, s.success
         from marts.segmentation_run_summary as s
-        left join intermediate.int_organizations_validated as o
-            on o.organization_id = s.organization_id and o.reject_reason_code is null
+        left join marts.organizations as o on o.organization_id = s.organization_id
         order by o.org_type, o.organization_name
         """,
     )
@@ -123,6 +152,8 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
     lines: list[str] = []
     orgs = organisations(con)
     as_of = as_of_date(con)
+    tables = {r["table_name"] for r in fetch(
+        con, "select table_name from information_schema.tables where table_schema = 'marts'")}
     lines.append(f"Segmentation as of {as_of} (exclusive): {len(orgs)} organisation(s)")
     for org in orgs:
         org_id = org["organization_id"]
@@ -158,6 +189,7 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
             lines.append(f"    - {err['message']}")
         if org["error_count"] > max_errors:
             lines.append(f"    ... and {org['error_count'] - max_errors} more in marts.segmentation_errors")
+        lines.extend(migration_lines(con, org_id, tables))
         lines.extend(behaviour_lines(con, org_id, max_actions))
         lines.extend(clv_lines(con, org_id))
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env python
+"""One scheduled run: dbt build, then publish the marts for readers (what cron calls).
+
+    python scripts/scheduled_run.py [--as-of-date YYYY-MM-DD] [--full-refresh] [--target duckdb]
+                                    [--no-publish] [--project-dir DIR] [--quiet]
+
+The build writes into the working database (DuckDB: $DBT_DUCKDB_PATH). Only when the whole
+build passed, models and tests alike, are the marts published (scripts/publish.py) to the
+file readers open; a failed run leaves the last good publication in place and exits non-zero.
+Without --as-of-date the project's default date is used (the day after the latest valid
+event). Every run appends its date's rows to segment_history and behavior_signal_history, or
+replaces them when that date ran before; --full-refresh starts the history again. Other
+targets (postgres, spark) are built the same way; publishing is DuckDB's (their readers do
+not lock the database), so it is skipped there.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from publish import default_published, default_working, publish  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def run(as_of_date: str | None = None, full_refresh: bool = False, target: str | None = None,
+        publish_marts: bool = True, project_dir: Path = ROOT, quiet: bool = False) -> dict:
+    """Build (and publish); return a summary. Raises RuntimeError when the build fails."""
+    cmd = [DBT, "build", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if target:
+        cmd += ["--target", target]
+    if as_of_date:
+        cmd += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    if full_refresh:
+        cmd.append("--full-refresh")
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=project_dir, capture_output=quiet, text=True)
+    seconds = round(time.perf_counter() - started, 1)
+    if proc.returncode != 0:
+        output = f"\n{proc.stdout[-8000:]}" if quiet else ""
+        raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published{output}")
+    result = {"as_of_date": as_of_date, "build_seconds": seconds, "published": None}
+    if publish_marts and (target or "duckdb") == "duckdb":
+        working = default_working()
+        if not working.is_absolute():
+            working = project_dir / working
+        result["published"] = publish(working, default_published(working))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--as-of-date", help="YYYY-MM-DD (default: the day after the latest valid event)")
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild the history tables from this run only")
+    parser.add_argument("--target", help="dbt target (default: the profile's, duckdb)")
+    parser.add_argument("--no-publish", action="store_true", help="build only")
+    parser.add_argument("--project-dir", type=Path, default=ROOT)
+    parser.add_argument("--quiet", action="store_true", help="show dbt's output only when it fails")
+    args = parser.parse_args(argv)
+    try:
+        result = run(args.as_of_date, args.full_refresh, args.target, not args.no_publish,
+                     args.project_dir, args.quiet)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    published = result["published"]
+    print(f"built in {result['build_seconds']} s" + (
+        f"; published as_of_date {published['as_of_date']} to {published['published']}" if published else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
