@@ -1,7 +1,8 @@
 """What analysts open: the dashboard renders every chart with data in a real browser, and the
 analyses (analyses/*.sql) compile and answer their questions on a built project.
 
-A small generated data set is built, the dashboard written, and opened in headless Chromium
+A small generated data set is built for two monthly runs and published (scripts/backfill.py),
+the dashboard written from the published marts, and opened in headless Chromium
 (Debian's package; scripts/test.sh installs it when missing). The page's own check, run after
 Plotly drew, counts the drawn marks (bars, heatmap cells) of every chart; a screenshot is
 saved as target/dashboard_screenshot.png for people to look at.
@@ -24,7 +25,7 @@ from dbt_runner import PROJECT_ROOT, make_project
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
 CHARTS = {"segment_distribution", "revenue_at_risk", "segment_churn_matrix", "behavior_score_distribution",
-          "customers_by_trend", "risk_signal_prevalence", "clv_distribution"}
+          "customers_by_trend", "risk_signal_prevalence", "segment_migration", "clv_distribution"}
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,15 @@ def dashboard(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     raw = generate(tmp / "raw", "--customers", "400", "--seed", "5")
     project = make_project(tmp, raw, upload_csv=raw / "upload.csv")
-    project.build()
+    # two monthly scheduled runs, so that segment_migration has a pair of runs to show
+    backfill = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "backfill.py"), "--project-dir", str(project.root),
+                               "--start", "2026-10-02", "--end", "2026-11-01", "--every", "30d"],
+                              cwd=project.root, env=project.env(), capture_output=True, text=True)
+    assert backfill.returncode == 0, backfill.stdout + backfill.stderr
     output = tmp / "dashboard.html"
+    published = project.db_path.parent / "published" / project.db_path.name  # what readers open: only marts
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "report.py"),
-                           "--database", str(project.db_path), "--output", str(output)],
+                           "--database", str(published), "--output", str(output)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert str(output) in proc.stdout
@@ -64,8 +70,10 @@ def test_every_chart_renders_with_data_in_chromium(dashboard):
         assert state["marks"] > 0, f"{chart_id} drew nothing"
     assert len(per_org) == organisations
     assert all(names >= CHARTS - {"clv_distribution"} for names in per_org.values()), per_org
-    # the segment chart draws one bar per segment that has customers (11 defined)
+    # the segment chart draws one bar per segment that has customers (11 defined); the
+    # migration matrix all 11 x 11 cells (one heatmap image)
     assert all(charts[f"{org}-segment_distribution"]["marks"] >= 5 for org in per_org)
+    assert all(charts[f"{org}-segment_migration"]["marks"] >= 1 for org in per_org)
     fitted = project.query("select count(distinct organization_id) as n from marts.customer_lifetime_value"
                            " where clv_365d is not null")[0]["n"]
     assert sum("clv_distribution" in names for names in per_org.values()) == fitted
