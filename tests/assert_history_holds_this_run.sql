@@ -7,8 +7,14 @@ as_of as (
 ),
 
 segment_history as (
-    select history.organization_id, history.customer_id, history.segment, history.segment_score,
-        history.churn_score, history.churn_risk_level, history.rfm_score
+    select
+        history.organization_id,
+        history.customer_id,
+        history.segment,
+        history.segment_score,
+        history.churn_score,
+        history.churn_risk_level,
+        history.rfm_score
     from {{ ref('segment_history') }} as history
     inner join as_of on history.as_of_date = as_of.as_of_date
 ),
@@ -19,8 +25,12 @@ segments as (
 ),
 
 signal_history as (
-    select history.organization_id, history.customer_id, history.behavior_score,
-        history.activity_trend, history.risk_signals
+    select
+        history.organization_id,
+        history.customer_id,
+        history.behavior_score,
+        history.activity_trend,
+        history.risk_signals
     from {{ ref('behavior_signal_history') }} as history
     inner join as_of on history.as_of_date = as_of.as_of_date
 ),
@@ -30,18 +40,34 @@ behavior as (
     from {{ ref('behavior_analysis') }}
 ),
 
-problems as (
-    select 'segment_history lacks this customer segment' as problem, customer_id
-    from (select * from segments except select * from segment_history) as missing
-    union all
-    select 'segment_history row not in customer_segments', customer_id
-    from (select * from segment_history except select * from segments) as extra
-    union all
-    select 'behavior_signal_history lacks this analysis', customer_id
-    from (select * from behavior except select * from signal_history) as missing
-    union all
-    select 'behavior_signal_history row not in behavior_analysis', customer_id
-    from (select * from signal_history except select * from behavior) as extra
+segments_missing as (
+    select * from segments
+    except
+    select * from segment_history
+),
+
+segments_extra as (
+    select * from segment_history
+    except
+    select * from segments
+),
+
+behavior_missing as (
+    select * from behavior
+    except
+    select * from signal_history
+),
+
+behavior_extra as (
+    select * from signal_history
+    except
+    select * from behavior
 )
 
-select * from problems
+select 'segment_history lacks this customer segment' as problem, customer_id from segments_missing
+union all
+select 'segment_history row not in customer_segments' as problem, customer_id from segments_extra
+union all
+select 'behavior_signal_history lacks this analysis' as problem, customer_id from behavior_missing
+union all
+select 'behavior_signal_history row not in behavior_analysis' as problem, customer_id from behavior_extra

@@ -45,8 +45,12 @@ in_both_runs as (
 ),
 
 row_sums as (
-    select organization_id, from_as_of_date, from_segment,
-        sum(customer_count) as customers, sum(percentage) as percentage_total
+    select
+        organization_id,
+        from_as_of_date,
+        from_segment,
+        sum(customer_count) as customers,
+        sum(percentage) as percentage_total
     from migration
     group by organization_id, from_as_of_date, from_segment
 ),

@@ -1,6 +1,9 @@
 """The same project on DuckDB, PostgreSQL and Spark gives the same marts.
 
-Two data sets, each built on every engine from the same raw files and upload: the hand-made
+Two data sets, each built on every engine from the same raw files and upload (the hand-made
+one after a first run of the history models at an earlier as_of_date, so that the
+incremental history models, segment_migration and customer_segments' previous segment are
+compared too): the hand-made
 fixture (raw CSVs with bad rows, plus one line of invalid UTF-8) and a generated data set with
 bad rows of every kind (Parquet). Each engine's build runs all dbt unit and data tests. Every
 mart is then read through dbt itself (run-operation dump_relations_json) and compared with
@@ -79,8 +82,11 @@ def _load(project, raw: Path, target: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def _build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, vars: dict):
-    """Build the data set on every engine; return the project with ``dumps[engine]``."""
+def _build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, vars: dict,
+               earlier_as_of_date: str | None = None):
+    """Build the data set on every engine, after a run of the history models at
+    ``earlier_as_of_date`` when given (so the incremental history, segment_migration and the
+    previous segment are compared too); return the project with ``dumps[engine]``."""
     admin = psycopg2.connect(**_connect_args(pg_env, "postgres"))
     admin.autocommit = True
     admin.cursor().execute(f"create database {database}")
@@ -92,6 +98,10 @@ def _build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, 
     for target in ENGINES:
         if target != "duckdb":
             _load(project, raw, target)
+        if earlier_as_of_date:
+            project.run("build", "--target", target, "--select", "+segment_history +behavior_signal_history",
+                        "--resource-type", "model", "--resource-type", "seed",
+                        vars={**vars, "as_of_date": earlier_as_of_date})
         project.build(vars=vars, target=target)
         project.dumps[target] = _dump(project, target)
     return project
@@ -143,7 +153,7 @@ def _normalise(rows: list[dict]) -> list[dict]:
     return sorted(out, key=_key)
 
 
-def assert_marts_equal(project, engine: str) -> None:
+def assert_marts_equal(project, engine: str, may_be_empty: frozenset = frozenset()) -> None:
     differences = []
     for mart in MARTS:
         duck = _normalise(project.dumps["duckdb"][mart])
@@ -151,7 +161,7 @@ def assert_marts_equal(project, engine: str) -> None:
         if len(duck) != len(other):
             differences.append(f"{mart}: {len(duck)} rows on DuckDB, {len(other)} on {engine}")
             continue
-        assert duck, f"{mart} is empty: the comparison would prove nothing"
+        assert duck or mart in may_be_empty, f"{mart} is empty: the comparison would prove nothing"
         for d, o in zip(duck, other):
             if d.keys() != o.keys():
                 differences.append(f"{mart}: columns {sorted(d)} on DuckDB, {sorted(o)} on {engine}")
@@ -173,7 +183,7 @@ def handmade(tmp_path_factory, postgres):
     with open(raw / "transactions.csv", "ab") as handle:  # a line no reader can take (invalid UTF-8)
         handle.write(b"T_UNREADABLE,\xff\xfe,2026-05-01 10:00:00,login,,,,\n")
     vars = {"as_of_date": "2026-06-01", "churn_upload_organization_id": "7e1e0000-0000-4000-8000-00000000000a"}
-    return _build_all(tmp, raw, HANDMADE / "upload.csv", "handmade", postgres, vars)
+    return _build_all(tmp, raw, HANDMADE / "upload.csv", "handmade", postgres, vars, "2026-05-02")
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +200,7 @@ def test_handmade_fixture_gives_the_same_marts(handmade, engine):
 
 @pytest.mark.parametrize("engine", ["postgres", "spark"])
 def test_generated_bad_data_gives_the_same_marts(generated, engine):
-    assert_marts_equal(generated, engine)
+    assert_marts_equal(generated, engine, may_be_empty=frozenset({"segment_migration"}))  # one run only
     rejects = generated.query("select count(*) as n from marts.data_quality_rejects")[0]["n"]
     assert rejects > 20  # the comparison covers rejects of many kinds
 
