@@ -9,7 +9,7 @@ python scripts/generate_synthetic_data.py --out "${RAW_DATA_DIR:-data/raw}" "$@"
 working="${DBT_DUCKDB_PATH:-data/retention.duckdb}"
 published="$(python -c 'import sys; sys.path.insert(0, "scripts"); from publish import default_published; print(default_published())')"
 echo "==> three monthly runs, each dbt build + publish (working database: $working)"
-rm -f "$working"
+rm -f "$working" "$working.wal"
 # The demo data ends on 2026-10-31, so the project's default as_of_date is 2026-11-01.
 python scripts/backfill.py --start 2026-09-02 --end 2026-11-01 --every 30d
 echo "==> summary (published marts: $published)"

@@ -14,7 +14,7 @@ separate published file instead (read-only), which is only ever replaced whole:
 3. the new file is closed (DuckDB checkpoints it, so it needs no write-ahead log) and renamed
    over the published path. A rename within one file system is atomic: a reader that opens
    the path gets either the old file or the new one, whole, and a reader that has the old
-   one open keeps reading it unchanged.
+   one open keeps reading it unchanged. The file is read-only (mode 444) for every user.
 
 Defaults: --working is $DBT_DUCKDB_PATH or data/retention.duckdb; --published is
 $RETENTION_PUBLISHED_PATH or published/<name> beside the working file
@@ -125,9 +125,22 @@ def publish(working: Path, published: Path) -> dict:
             raise RuntimeError(f"{staging}.wal remains after closing: the copy is not self-contained")
         with open(staging, "rb") as handle:
             os.fsync(handle.fileno())
+        # Read-only for everyone, so that a client that forgets read_only=True cannot write a
+        # write-ahead log next to it; a stale one (from such a client) would make DuckDB
+        # replay it into the new file and fail, so it goes before and after the swap.
+        staging.chmod(0o444)
+        wal = Path(f"{published}.wal")
+        wal.unlink(missing_ok=True)
         os.replace(staging, published)
+        wal.unlink(missing_ok=True)
+        directory = os.open(published.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a crash
+        finally:
+            os.close(directory)
     finally:
         staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
     return {
         "published": str(published),
         "as_of_date": str(as_of_date) if as_of_date else None,

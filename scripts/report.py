@@ -5,8 +5,8 @@
 
 Per organisation: segment distribution and revenue at risk by segment, the segment x
 churn-risk matrix, the behaviour-score distribution, customers by activity trend, risk-signal
-prevalence coloured by urgency, the segment migration matrix between the last two runs when
-segment_migration holds them, and customer lifetime value where the CLV models ran. Plotly's
+prevalence coloured by urgency, the segment migration matrix from the run before to this run
+when segment_migration holds them, and customer lifetime value where the CLV models ran. Plotly's
 JavaScript is embedded, so the file opens offline. Each chart is a <div class="chart"
 data-chart=NAME>; after drawing, a script counts the drawn marks of every chart into
 <pre id="render-check"> (what tests/python/test_report.py reads in headless Chromium).
@@ -106,8 +106,8 @@ def organisation_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
             select m.from_as_of_date, m.to_as_of_date, m.from_segment, m.to_segment, m.customer_count, m.percentage
             from marts.segment_migration as m
             where m.organization_id = ?
-              and m.to_as_of_date = (select max(to_as_of_date) from marts.segment_migration where organization_id = ?)""",
-            org_id, org_id)
+              and m.to_as_of_date = (select max(as_of_date) from marts.customer_segments)""",
+            org_id)
         if moves:
             cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
             charts.append(("segment_migration", _layout(go.Figure(go.Heatmap(

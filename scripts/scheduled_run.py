@@ -6,7 +6,8 @@
 
 The build writes into the working database (DuckDB: $DBT_DUCKDB_PATH). Only when the whole
 build passed, models and tests alike, are the marts published (scripts/publish.py) to the
-file readers open; a failed run leaves the last good publication in place and exits non-zero.
+file readers open; a failed run leaves the last good publication in place, removes the
+history rows it may have written for its date (DuckDB) and exits non-zero.
 Without --as-of-date the project's default date is used (the day after the latest valid
 event). Every run appends its date's rows to segment_history and behavior_signal_history, or
 replaces them when that date ran before; --full-refresh starts the history again. Other
@@ -25,8 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from publish import default_published, default_working, publish  # noqa: E402
 
+import duckdb  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
+HISTORY_MODELS = {"segment_history", "behavior_signal_history"}
 
 
 def run(as_of_date: str | None = None, full_refresh: bool = False, target: str | None = None,
@@ -39,19 +43,50 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
         cmd += ["--vars", json.dumps({"as_of_date": as_of_date})]
     if full_refresh:
         cmd.append("--full-refresh")
-    started = time.perf_counter()
+    working = default_working()
+    if not working.is_absolute():
+        working = project_dir / working
+    started = time.time()
     proc = subprocess.run(cmd, cwd=project_dir, capture_output=quiet, text=True)
-    seconds = round(time.perf_counter() - started, 1)
+    seconds = round(time.time() - started, 1)
     if proc.returncode != 0:
+        discarded = _discard_unvalidated_history(project_dir, working, target, started)
         output = f"\n{proc.stdout[-8000:]}" if quiet else ""
-        raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published{output}")
+        raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published. "
+                           f"{discarded}{output}")
     result = {"as_of_date": as_of_date, "build_seconds": seconds, "published": None}
     if publish_marts and (target or "duckdb") == "duckdb":
-        working = default_working()
-        if not working.is_absolute():
-            working = project_dir / working
-        result["published"] = publish(working, default_published(working))
+        published = default_published(working)
+        if not published.is_absolute():
+            published = project_dir / published
+        try:
+            result["published"] = publish(working, published)
+        except (duckdb.Error, OSError) as error:
+            raise RuntimeError(f"the build passed but publishing failed: {error}") from error
     return result
+
+
+def _discard_unvalidated_history(project_dir: Path, working: Path, target: str | None, started: float) -> str:
+    """After a failed build: remove the history rows it wrote. The history models run before
+    the tests of later marts, so a build can fail after replacing its date's rows; keeping
+    them would let the next publication show a run that never passed."""
+    results_path = project_dir / "target" / "run_results.json"
+    if not results_path.exists() or results_path.stat().st_mtime < started:
+        return "The build wrote no run results; check the history of this date."
+    written = sorted(
+        r["unique_id"].rsplit(".", 1)[1] for r in json.loads(results_path.read_text())["results"]
+        if r["status"] == "success" and r["unique_id"].startswith("model.")
+        and r["unique_id"].rsplit(".", 1)[1] in HISTORY_MODELS
+    )
+    if not written:
+        return "The history was not touched."
+    if (target or "duckdb") != "duckdb":
+        return f"{', '.join(written)} hold this run's date: run the date again or delete its rows."
+    with duckdb.connect(str(working)) as con:
+        day = con.execute("select as_of_date from intermediate.int_as_of_date_resolved").fetchone()[0]
+        for model in written:
+            con.execute(f"delete from marts.{model} where as_of_date = ?", [day])
+    return f"The {day} rows this build wrote to {' and '.join(written)} were removed: run the date again once it passes."
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,7 +103,7 @@ def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str) -> list[str]:
 
 
 def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str], top: int = 3) -> list[str]:
-    """Customers who changed segment between the last two runs, and the largest moves."""
+    """Customers who changed segment between this run and the one before, and the largest moves."""
     if "segment_migration" not in tables:
         return []
     moves = fetch(
@@ -112,10 +112,9 @@ def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str
         select from_as_of_date, to_as_of_date, from_segment, to_segment, customer_count
         from marts.segment_migration
         where organization_id = ?
-          and to_as_of_date = (select max(to_as_of_date) from marts.segment_migration where organization_id = ?)
+          and to_as_of_date = (select max(as_of_date) from marts.customer_segments)
         order by customer_count desc, from_segment, to_segment
         """,
-        org_id,
         org_id,
     )
     if not moves:

@@ -191,12 +191,21 @@ def test_backfill_dates():
             parse_every(bad)
 
 
-def test_failed_build_publishes_nothing(runs, tmp_path):
-    """A run whose build fails exits non-zero and leaves the last publication as it was."""
+def test_failed_build_publishes_nothing_and_keeps_no_history(runs):
+    """A build that fails after the history models wrote its date (here a test of this
+    date's history fails) exits non-zero, removes those rows and leaves the publication."""
     project, published = runs["project"], runs["published"]
     before = _query(published, "select * from marts.published_run")
-    proc = subprocess.run([sys.executable, str(SCRIPTS / "scheduled_run.py"), "--project-dir", str(project.root),
-                           "--as-of-date", "not-a-date", "--quiet"],
-                          cwd=project.root, env=project.env(), capture_output=True, text=True)
+    history = _history(project)
+    failing = project.root / "tests" / "fails_for_one_date.sql"
+    failing.write_text("select * from {{ ref('segment_history') }} where as_of_date = cast('2026-12-01' as date)\n")
+    try:
+        proc = subprocess.run([sys.executable, str(SCRIPTS / "scheduled_run.py"), "--project-dir", str(project.root),
+                               "--as-of-date", "2026-12-01", "--quiet"],
+                              cwd=project.root, env=project.env(), capture_output=True, text=True)
+    finally:
+        failing.unlink()
     assert proc.returncode == 1 and "nothing was published" in proc.stderr
+    assert "2026-12-01 rows this build wrote to behavior_signal_history and segment_history were removed" in proc.stderr
+    assert _history(project) == history
     assert _query(published, "select * from marts.published_run") == before
