@@ -10,4 +10,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     echo "==> installing chromium"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-python -m pytest tests/python "$@"
+# Two workers (PYTEST_WORKERS), one test file each at a time: files share module fixtures
+# (a built project, a PostgreSQL server), and the cross-engine file alone takes half the time.
+python -m pytest tests/python -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
