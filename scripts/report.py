@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from summary import as_of_date, fetch, organisations  # noqa: E402
+from summary import as_of_date, fetch, mart_tables, migration_into_this_run, organisations  # noqa: E402
 
 # segment_order 1..11: from the best (greens) through the ones to watch (blues, yellow) to the
 # ones slipping away (oranges, reds)
@@ -101,23 +101,17 @@ def organisation_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
         "Risk signals: % of customers (colour = urgency)", xaxis_title="% of analysed customers",
         margin=dict(l=200, r=20, t=50, b=60))))
 
-    if "segment_migration" in tables:
-        moves = fetch(con, """
-            select m.from_as_of_date, m.to_as_of_date, m.from_segment, m.to_segment, m.customer_count, m.percentage
-            from marts.segment_migration as m
-            where m.organization_id = ?
-              and m.to_as_of_date = (select max(as_of_date) from marts.customer_segments)""",
-            org_id)
-        if moves:
-            cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
-            charts.append(("segment_migration", _layout(go.Figure(go.Heatmap(
-                x=names, y=names, z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
-                customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
-                colorscale="Blues", texttemplate="%{z}",
-                hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>")),
-                f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: from, columns: to)",
-                yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-35), height=520,
-                margin=dict(l=140, r=20, t=50, b=120))))
+    moves = migration_into_this_run(con, org_id, tables)
+    if moves:
+        cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
+        charts.append(("segment_migration", _layout(go.Figure(go.Heatmap(
+            x=names, y=names, z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
+            customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
+            colorscale="Blues", texttemplate="%{z}",
+            hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>")),
+            f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: from, columns: to)",
+            yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-35), height=520,
+            margin=dict(l=140, r=20, t=50, b=120))))
 
     if "customer_lifetime_value" in tables:
         edges = CLV_EDGES
@@ -157,8 +151,7 @@ window.addEventListener('load', function () {
 
 
 def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
-    tables = {r["table_name"] for r in fetch(
-        con, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    tables = mart_tables(con)
     orgs = organisations(con)
     as_of = as_of_date(con)
     sections, chart_count = [], 0

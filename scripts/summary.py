@@ -69,10 +69,14 @@ def behaviour_lines(con: duckdb.DuckDBPyConnection, org_id: str, max_actions: in
     return lines
 
 
-def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str) -> list[str]:
-    """The organisation's BG/NBD + Gamma-Gamma fit, or why there is none (DuckDB only)."""
-    tables = {r["table_name"] for r in fetch(
+def mart_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the relations in schema marts (some exist only on DuckDB or with history)."""
+    return {r["table_name"] for r in fetch(
         con, "select table_name from information_schema.tables where table_schema = 'marts'")}
+
+
+def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:
+    """The organisation's BG/NBD + Gamma-Gamma fit, or why there is none (DuckDB only)."""
     if "clv_model_params" not in tables:
         return []
     rows = fetch(con, "select * from marts.clv_model_params where organization_id = ?", org_id)
@@ -102,14 +106,15 @@ def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str) -> list[str]:
     return lines
 
 
-def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str], top: int = 3) -> list[str]:
-    """Customers who changed segment between this run and the one before, and the largest moves."""
+def migration_into_this_run(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[dict]:
+    """The organisation's 11 x 11 segment_migration cells from the run before to this run
+    (the as_of_date of customer_segments); none without such a pair."""
     if "segment_migration" not in tables:
         return []
-    moves = fetch(
+    return fetch(
         con,
         """
-        select from_as_of_date, to_as_of_date, from_segment, to_segment, customer_count
+        select from_as_of_date, to_as_of_date, from_segment, to_segment, customer_count, percentage
         from marts.segment_migration
         where organization_id = ?
           and to_as_of_date = (select max(as_of_date) from marts.customer_segments)
@@ -117,6 +122,11 @@ def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str
         """,
         org_id,
     )
+
+
+def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str], top: int = 3) -> list[str]:
+    """Customers who changed segment between this run and the one before, and the largest moves."""
+    moves = migration_into_this_run(con, org_id, tables)
     if not moves:
         return []
     both = sum(m["customer_count"] for m in moves)
@@ -151,8 +161,7 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
     lines: list[str] = []
     orgs = organisations(con)
     as_of = as_of_date(con)
-    tables = {r["table_name"] for r in fetch(
-        con, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    tables = mart_tables(con)
     lines.append(f"Segmentation as of {as_of} (exclusive): {len(orgs)} organisation(s)")
     for org in orgs:
         org_id = org["organization_id"]
@@ -190,7 +199,7 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
             lines.append(f"    ... and {org['error_count'] - max_errors} more in marts.segmentation_errors")
         lines.extend(migration_lines(con, org_id, tables))
         lines.extend(behaviour_lines(con, org_id, max_actions))
-        lines.extend(clv_lines(con, org_id))
+        lines.extend(clv_lines(con, org_id, tables))
 
     orphan_errors = fetch(
         con,

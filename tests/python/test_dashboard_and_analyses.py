@@ -21,6 +21,7 @@ import pytest
 
 from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
+from publish import default_published
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
@@ -39,7 +40,7 @@ def dashboard(tmp_path_factory):
                               cwd=project.root, env=project.env(), capture_output=True, text=True)
     assert backfill.returncode == 0, backfill.stdout + backfill.stderr
     output = tmp / "dashboard.html"
-    published = project.db_path.parent / "published" / project.db_path.name  # what readers open: only marts
+    published = default_published(project.db_path)  # what readers open: only marts
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "report.py"),
                            "--database", str(published), "--output", str(output)],
                           capture_output=True, text=True)

@@ -23,6 +23,7 @@ from dbt_runner import PROJECT_ROOT, make_project
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 from backfill import as_of_dates, parse_every  # noqa: E402
+from publish import default_published  # noqa: E402
 
 D1, D2, D3 = "2026-09-02", "2026-10-02", "2026-11-01"
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -54,7 +55,7 @@ def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("history")
     raw = generate(tmp / "raw", "--customers", "120", "--seed", "5")
     project = make_project(tmp, raw, upload_csv=raw / "upload.csv")
-    published = project.db_path.parent / "published" / project.db_path.name
+    published = default_published(project.db_path)
     state = {"project": project, "published": published}
 
     _script(project, "scheduled_run.py", "--as-of-date", D1, "--quiet")
