@@ -1,33 +1,36 @@
 """Customer-lifetime-value maths for the retention-analytics dbt project (spec section 9).
 
-BG/NBD (purchase counts and P(alive)) and Gamma-Gamma (spend), fitted by maximum likelihood
-per organisation, in days. The dbt Python models only wire inputs to outputs:
+Fitted by maximum likelihood per organisation and setting, in days:
+
+- non-contractual customers: MBG/NBD (default) or BG/NBD for purchase counts, P(alive) and
+  model churn (``bgnbd``, one likelihood with a ``modified`` switch), Gamma-Gamma for spend
+  (``gamma_gamma``);
+- contractual customers: the shifted-beta-geometric retention model (``sbg``).
+
+The dbt Python model only wires inputs to outputs:
 
     from retention_clv import score_organisations
-    customers, params = score_organisations(summary_df, min_customers=50)
+    customers, params = score_organisations(summary_df, noncontractual_model="mbgnbd")
 
-See ``bgnbd``, ``gamma_gamma``, ``summary``, ``scoring`` and ``simulate`` for the pieces.
+See ``scoring`` for the outputs, ``summary`` for the non-contractual summary in pandas and
+``simulate`` for seeded simulations.
 """
 from .bgnbd import (BgNbdFit, expected_purchases, expected_purchases_new_customer, fit_bgnbd,
-                    p_alive)
+                    fit_mbgnbd, p_alive)
 from .gamma_gamma import GammaGammaFit, expected_avg_value, fit_gamma_gamma
-from .scoring import (CLV_HORIZON_DAYS, CUSTOMER_COLUMNS, PARAMS_COLUMNS,
-                      PURCHASES_HORIZON_DAYS, score_organisation, score_organisations)
-from .simulate import simulate
+from .sbg import SbgFit, fit_sbg
+from .scoring import (CHURN_HORIZON_DAYS, CLV_HORIZON_DAYS, CONTRACT_PERIOD_DAYS,
+                      CUSTOMER_COLUMNS, NONCONTRACTUAL_MODELS, PARAMS_COLUMNS,
+                      PURCHASES_HORIZON_DAYS, score_organisations)
+from .simulate import simulate, simulate_contracts
 from .summary import summarise
 
-
-def clv(x, t_x, T, m, bgnbd_params, gamma_gamma_params, horizon_days: float = CLV_HORIZON_DAYS):
-    """Undiscounted expected value of the next ``horizon_days``: expected purchases in that
-    horizon times the Gamma-Gamma expected average value. ``bgnbd_params`` = (r, alpha, a, b),
-    ``gamma_gamma_params`` = (p, q, v) (or the fit objects' ``.params``)."""
-    return (expected_purchases(horizon_days, x, t_x, T, *bgnbd_params)
-            * expected_avg_value(x, m, *gamma_gamma_params))
-
-
 __all__ = [
-    "BgNbdFit", "GammaGammaFit", "fit_bgnbd", "fit_gamma_gamma", "p_alive",
-    "expected_purchases", "expected_purchases_new_customer", "expected_avg_value", "clv",
-    "summarise", "score_organisation", "score_organisations", "simulate",
-    "CUSTOMER_COLUMNS", "PARAMS_COLUMNS", "PURCHASES_HORIZON_DAYS", "CLV_HORIZON_DAYS",
+    "score_organisations", "CUSTOMER_COLUMNS", "PARAMS_COLUMNS", "NONCONTRACTUAL_MODELS",
+    "PURCHASES_HORIZON_DAYS", "CLV_HORIZON_DAYS", "CHURN_HORIZON_DAYS", "CONTRACT_PERIOD_DAYS",
+    "BgNbdFit", "fit_bgnbd", "fit_mbgnbd", "p_alive", "expected_purchases",
+    "expected_purchases_new_customer",
+    "GammaGammaFit", "fit_gamma_gamma", "expected_avg_value",
+    "SbgFit", "fit_sbg",
+    "summarise", "simulate", "simulate_contracts",
 ]

@@ -171,6 +171,21 @@ def dot(u: np.ndarray, w: np.ndarray) -> float:
     return float(np.einsum("i,i->", u, w))
 
 
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique values of a 1-d array and the inverse index (np.unique(..., return_inverse)).
+
+    Whole, non-negative values of a moderate range (days, counts) go through a bincount table
+    instead of a sort, many times faster on long arrays."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    if len(v) and np.all(v >= 0) and np.all(v == np.floor(v)) and v.max() <= 8 * len(v) + 4096:
+        iv = v.astype(np.int64)
+        present = np.bincount(iv) > 0
+        code = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(float), code[iv]
+    uniq, inverse = np.unique(v, return_inverse=True)
+    return uniq, inverse.reshape(-1).astype(np.int64)
+
+
 def compress_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Unique rows of the given equal-length columns, their counts and the inverse index.
 

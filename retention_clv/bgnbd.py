@@ -1,18 +1,24 @@
-"""BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+"""BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") and MBG/NBD
+(Batislam, Denizel & Filiztekin 2007, "Empirical validation and comparison of models for
+customer base analysis"), one likelihood class with a ``modified`` switch.
 
 Time is in whatever unit x, t_x and T are given in; the project uses days.
 
 Per customer: x = repeat purchases (distinct purchase days - 1), t_x = time of the last
 purchase since the first, T = time from the first purchase to the end of observation.
 
-Log-likelihood of one customer (FHL 2005, eq. 6, in the numerically stable log form of the
-``lifetimes`` package):
+Both models: while alive, purchases follow a Poisson process of rate lambda ~ Gamma(r, alpha);
+at each drop-out opportunity the customer leaves with probability p ~ Beta(a, b). BG/NBD's
+opportunities are the repeat purchases; MBG/NBD adds one at time 0 (right after the first
+purchase), so that a one-time buyer is not certain to be alive. With delta = 0 (BG/NBD) or
+1 (MBG/NBD), the log-likelihood of one customer (FHL 2005, eq. 6, and BDF 2007, in the
+numerically stable log form of the ``lifetimes`` package) is
 
     A1 = lnG(r + x) - lnG(r) + r ln(alpha)
-    A2 = lnG(a + b) + lnG(b + x) - lnG(b) - lnG(a + b + x)
+    A2 = lnB(a, b + x + delta) - lnB(a, b)
     A3 = -(r + x) ln(alpha + T)
-    A4 = ln(a) - ln(b + x - 1) - (r + x) ln(alpha + t_x)          (x > 0 only)
-    LL = A1 + A2 + ln(e^A3 + [x > 0] e^A4)
+    A4 = ln(a) - ln(b + x + delta - 1) - (r + x) ln(alpha + t_x)     (BG/NBD: x > 0 only)
+    LL = A1 + A2 + ln(e^A3 + e^A4)
 
 The fit maximises the sum over customers in log-parameter space. Customers with identical
 (x, t_x, T) contribute identical terms, so the sum runs over the unique triples weighted by
@@ -26,13 +32,24 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import compress_rows, dot as _dot, minimise_log_params
+from ._optim import compress_rows, dot as _dot, minimise_log_params, unique_inverse
 
 PARAM_NAMES = ("r", "alpha", "a", "b")
 
 
+def model_name(modified: bool) -> str:
+    """The model's name in the outputs: 'mbgnbd' or 'bgnbd'."""
+    return "mbgnbd" if modified else "bgnbd"
+
+
+def model_label(modified: bool) -> str:
+    """The model's name in human-readable reasons: 'MBG/NBD' or 'BG/NBD'."""
+    return "MBG/NBD" if modified else "BG/NBD"
+
+
 @dataclass(frozen=True)
 class BgNbdFit:
+    """A BG/NBD or (``modified=True``) MBG/NBD fit; the parameters are NaN when not fitted."""
     r: float
     alpha: float
     a: float
@@ -43,10 +60,15 @@ class BgNbdFit:
     n_customers: int = 0
     n_unique: int = 0
     iterations: int = 0
+    modified: bool = False
 
     @property
     def params(self) -> tuple[float, float, float, float]:
         return (self.r, self.alpha, self.a, self.b)
+
+    @property
+    def model(self) -> str:
+        return model_name(self.modified)
 
 
 def _as_arrays(x, t_x, T):
@@ -73,34 +95,40 @@ def validate_summary(x, t_x, T) -> None:
 
 
 class BgNbdLikelihood:
-    """The BG/NBD log-likelihood of a (compressed) data set, with its analytic gradient."""
+    """The BG/NBD (or, with ``modified=True``, MBG/NBD) log-likelihood of a (compressed) data
+    set, with its analytic gradient."""
 
-    def __init__(self, x, t_x, T, weights=None, *, compress: bool = True, time_scale: float = 1.0):
+    def __init__(self, x, t_x, T, weights=None, *, compress: bool = True, time_scale: float = 1.0,
+                 modified: bool = False):
         """``time_scale``: t_x and T are divided by it after compression (the fit is then in
-        that unit; alpha scales with it and the log-likelihood shifts by -sum(x) ln(scale))."""
+        that unit; alpha scales with it and the log-likelihood shifts by -sum(x) ln(scale)).
+        ``weights``: a count per row of data that is already compressed (no compression then)."""
         x, t_x, T = _as_arrays(x, t_x, T)
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
         if compress and weights is None:
             (x, t_x, T), counts, _ = compress_rows(x, t_x, T)
             w = counts.astype(float)
+        self.modified = bool(modified)
+        self.delta = 1.0 if self.modified else 0.0
         self.n_unique = len(x)
         self.n = float(w.sum())
         self.sum_x = _dot(w, x)
         # terms in x only
-        self.xs, inv = np.unique(x, return_inverse=True)
-        self.Wx = np.bincount(inv.reshape(-1), weights=w, minlength=len(self.xs))
-        # x = 0: only A3 = -r ln(alpha + T)
-        zero = x == 0
-        self.T0, i0 = np.unique(T[zero], return_inverse=True)
-        self.W0 = np.bincount(i0.reshape(-1), weights=w[zero], minlength=len(self.T0))
-        # x > 0: unique triples with index tables into unique T, t_x and x values
+        self.xs, inv = unique_inverse(x)
+        self.Wx = np.bincount(inv, weights=w, minlength=len(self.xs))
+        # BG/NBD, x = 0: only A3 = -r ln(alpha + T). MBG/NBD has the A4 term for every x, so all
+        # rows go through the general path (for x = 0, t_x = 0: few unique triples).
+        zero = (x == 0) if not self.modified else np.zeros(len(x), dtype=bool)
+        self.T0, i0 = unique_inverse(T[zero])
+        self.W0 = np.bincount(i0, weights=w[zero], minlength=len(self.T0))
+        # the general path: unique triples with index tables into unique T, t_x and x values
         pos = ~zero
         xp, tp, Tp, wp = x[pos], t_x[pos], T[pos], w[pos]
-        self.Tv, iT = np.unique(Tp, return_inverse=True)
-        self.tv, it = np.unique(tp, return_inverse=True)
-        self.xv, ix = np.unique(xp, return_inverse=True)
+        self.Tv, iT = unique_inverse(Tp)
+        self.tv, it = unique_inverse(tp)
+        self.xv, ix = unique_inverse(xp)
         itype = np.int32 if len(xp) < 2**31 else np.int64
-        self.iT, self.it, self.ix = (i.reshape(-1).astype(itype) for i in (iT, it, ix))
+        self.iT, self.it, self.ix = (i.astype(itype) for i in (iT, it, ix))
         self.xp, self.wp = xp, wp
         # sums of weights and weight * x per unique T, for the terms linear in ln(alpha + T)
         self.WT = np.bincount(self.iT, weights=wp, minlength=len(self.Tv))
@@ -114,15 +142,15 @@ class BgNbdLikelihood:
         """Total log-likelihood and its gradient with respect to (r, alpha, a, b)."""
         r, al, a, b = (float(p) for p in params)
         lg, dg = special.gammaln, special.digamma
-        xs, Wx, n = self.xs, self.Wx, self.n
+        xs, Wx, n, dl = self.xs, self.Wx, self.n, self.delta
         dg_ab = dg(a + b)
-        dg_abx = dg(a + b + xs)
-        ll = (_dot(Wx, lg(r + xs) + lg(b + xs) - lg(a + b + xs))
+        dg_abx = dg(a + b + xs + dl)
+        ll = (_dot(Wx, lg(r + xs) + lg(b + xs + dl) - lg(a + b + xs + dl))
               + n * (r * np.log(al) - lg(r) + lg(a + b) - lg(b)))
         g_r = _dot(Wx, dg(r + xs)) + n * (np.log(al) - dg(r))
         g_al = n * r / al
         g_a = _dot(Wx, dg_ab - dg_abx)
-        g_b = _dot(Wx, dg_ab + dg(b + xs) - dg(b) - dg_abx)
+        g_b = _dot(Wx, dg_ab + dg(b + xs + dl) - dg(b) - dg_abx)
 
         if len(self.T0):
             L0 = np.log(al + self.T0)
@@ -144,7 +172,8 @@ class BgNbdLikelihood:
             D -= Ltv[self.it]                      # ln((alpha + T) / (alpha + t_x)) >= 0
             rx = self.xp + r
             d = rx * D
-            d += (np.log(a) - np.log(b + self.xv - 1.0))[self.ix]
+            bx = b + self.xv + (dl - 1.0)
+            d += (np.log(a) - np.log(bx))[self.ix]
             sp = _softplus(d)
             ll += _dot(self.wp, sp)
             d -= sp
@@ -153,7 +182,7 @@ class BgNbdLikelihood:
             ww4 *= self.wp
             g_r += _dot(ww4, D)
             g_a += ww4.sum() / a
-            g_b -= _dot(ww4, (1.0 / (b + self.xv - 1.0))[self.ix])
+            g_b -= _dot(ww4, (1.0 / bx)[self.ix])
             ww4 *= rx
             dinv = itv[self.it]
             dinv -= iTv[self.iT]
@@ -180,15 +209,17 @@ def _softplus(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def loglik(x, t_x, T, r, alpha, a, b) -> np.ndarray:
-    """Per-customer BG/NBD log-likelihood (uncompressed, for checks and small data)."""
+def loglik(x, t_x, T, r, alpha, a, b, *, modified: bool = False) -> np.ndarray:
+    """Per-customer BG/NBD (MBG/NBD) log-likelihood (uncompressed, for checks and small data)."""
     x, t_x, T = _as_arrays(x, t_x, T)
     lg = special.gammaln
+    dl = 1.0 if modified else 0.0
     A1 = lg(r + x) - lg(r) + r * np.log(alpha)
-    A2 = lg(a + b) + lg(b + x) - lg(b) - lg(a + b + x)
+    A2 = special.betaln(a, b + x + dl) - special.betaln(a, b)
     A3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        A4 = np.where(x > 0, np.log(a) - np.log(b + x - 1.0) - (r + x) * np.log(alpha + t_x), -np.inf)
+        A4 = np.where((x > 0) | modified,
+                      np.log(a) - np.log(b + x + dl - 1.0) - (r + x) * np.log(alpha + t_x), -np.inf)
     return A1 + A2 + np.logaddexp(A3, A4)
 
 
@@ -205,97 +236,153 @@ def _starts(lik: BgNbdLikelihood) -> list[list[float]]:
     ]
 
 
-def fit_bgnbd(x, t_x, T, *, weights=None) -> BgNbdFit:
-    """Maximum-likelihood BG/NBD fit; identical (x, t_x, T) rows are compressed first.
+def fit_bgnbd(x, t_x, T, *, weights=None, modified: bool = False) -> BgNbdFit:
+    """Maximum-likelihood BG/NBD fit (MBG/NBD with ``modified=True``); identical (x, t_x, T)
+    rows are compressed first (into a canonical order: the fit does not depend on row order).
 
     ``weights`` (optional) gives a count per row for data that is already compressed.
     Never raises on degenerate data: the result says ``converged=False`` with a message.
     """
     x, t_x, T = _as_arrays(x, t_x, T)
     validate_summary(x, t_x, T)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
-    # fit in units of the mean T (alpha of order 1 whatever the time unit), report in the input unit
-    scale = max(float(_dot(w, T) / w.sum()), 1.0) if len(x) else 1.0
-    lik = BgNbdLikelihood(x, t_x, T, weights, time_scale=scale)
-    n = int(round(lik.n))
+    label = model_label(modified)
     nan = float("nan")
+    if weights is None:
+        (x, t_x, T), counts, _ = compress_rows(x, t_x, T)
+        w = counts.astype(float)
+    else:
+        w = np.asarray(weights, dtype=float).reshape(-1)
+        if len(w) != len(x) or np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise ValueError("weights must be finite non-negative counts, one per row")
+    n = int(round(float(w.sum())))
+
+    def not_fitted(message: str, n_unique: int) -> BgNbdFit:
+        return BgNbdFit(nan, nan, nan, nan, nan, False, message, n, n_unique, 0, bool(modified))
+
     if n == 0:
-        return BgNbdFit(nan, nan, nan, nan, nan, False, "no customers", 0, 0, 0)
-    if lik.sum_x == 0:
-        return BgNbdFit(nan, nan, nan, nan, nan, False,
-                        "no repeat purchases (x = 0 for every customer): BG/NBD is not identifiable",
-                        n, lik.n_unique, 0)
+        return not_fitted("no customers", 0)
+    used = w > 0
+    if _dot(w, x) == 0:
+        return not_fitted(f"no repeat purchases (x = 0 for every customer): {label} is not "
+                          "identifiable", int(used.sum()))
+    if all(np.ptp(c[used]) == 0 for c in (x, t_x, T)):
+        i = int(np.flatnonzero(used)[0])
+        return not_fitted(
+            f"every customer has the same purchase history (x = {x[i]:g}, t_x = {t_x[i]:g}, "
+            f"T = {T[i]:g}): {label} is not identifiable", 1)
+    # fit in units of the mean T (alpha of order 1 whatever the time unit), report in the input unit
+    scale = max(float(_dot(w, T) / w.sum()), 1.0)
+    lik = BgNbdLikelihood(x, t_x, T, w, time_scale=scale, modified=modified)
     res = minimise_log_params(lik.objective, _starts(lik), PARAM_NAMES, n_obs=lik.n,
                               display_scale=(1.0, scale, 1.0, 1.0))
     r, al, a, b = np.exp(res.theta)
     ll = -res.mean_nll * lik.n - lik.sum_x * np.log(scale)
     return BgNbdFit(float(r), float(al * scale), float(a), float(b), float(ll),
-                    res.converged, res.message, n, lik.n_unique, res.iterations)
+                    res.converged, res.message, n, lik.n_unique, res.iterations, bool(modified))
+
+
+def fit_mbgnbd(x, t_x, T, *, weights=None) -> BgNbdFit:
+    """Maximum-likelihood MBG/NBD fit: ``fit_bgnbd(..., modified=True)``."""
+    return fit_bgnbd(x, t_x, T, weights=weights, modified=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # Predictions
 # ---------------------------------------------------------------------------------------------
-def p_alive(x, t_x, T, r, alpha, a, b) -> np.ndarray:
-    """P(alive at T | x, t_x, T) (Fader, Hardie & Lee 2008, "Computing P(alive) using the BG/NBD
-    model"): 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)).
+def p_alive(x, t_x, T, r, alpha, a, b, *, modified: bool = False) -> np.ndarray:
+    """P(alive at T | x, t_x, T).
 
-    Note: under BG/NBD a customer can only drop out right after a repeat purchase, so
-    p_alive = 1 for every customer with x = 0.
+    BG/NBD (Fader, Hardie & Lee 2008, "Computing P(alive) using the BG/NBD model"):
+    1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x)); a customer can
+    only drop out right after a repeat purchase, so p_alive = 1 for every customer with x = 0.
+
+    MBG/NBD: 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))^(r + x)) for every x.
     """
     x, t_x, T = _as_arrays(x, t_x, T)
+    dl = 1.0 if modified else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = (np.log(a) - np.log(b + x - 1.0)
+        log_ratio = (np.log(a) - np.log(b + x + dl - 1.0)
                      + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
-    return np.where(x > 0, special.expit(-log_ratio), 1.0)
+    pa = special.expit(-log_ratio)
+    return pa if modified else np.where(x > 0, pa, 1.0)
 
 
-def _expected_if_alive(t, x, T, r, alpha, a, b) -> np.ndarray:
+def _expected_if_alive(t, x, T, r, alpha, a, b, modified: bool = False) -> np.ndarray:
     """E[purchases in (T, T + t] | alive at T, x, T] (depends on x and T only).
 
-        (a + b + x - 1) / (a - 1) * [1 - ((alpha + T) / (alpha + T + t))^(r + x)
-                                         * 2F1(r + x, b + x; a + b + x - 1; z)],
-        z = t / (alpha + T + t)                                       (FHL 2005, eq. 10)
+        (c / (a - 1)) * [1 - ((alpha + T) / (alpha + T + t))^(r + x)
+                             * 2F1(r + x, b + x + delta; c; z)],
+        c = a + b + x + delta - 1, z = t / (alpha + T + t)       (FHL 2005, eq. 10; BDF 2007)
 
-    The hypergeometric term is taken through Euler's transformation,
-    ((alpha + T)/(alpha + T + t))^(r + x) 2F1(r+x, b+x; c; z) = (1 - z)^(a - 1) 2F1(c - r - x, a - 1; c; z),
-    c = a + b + x - 1, which has no overflow for large x; where scipy's hyp2f1 is not finite the
-    untransformed form is used. At a = 1 the formula is 0/0: within 5e-7 of it, it is evaluated as
-    the mean of its values at a = 1 -+ 1e-6 (smooth in a; error ~1e-10).
+    with delta = 0 (BG/NBD) or 1 (MBG/NBD). The hypergeometric term is taken through Euler's
+    transformation, ((alpha + T)/(alpha + T + t))^(r + x) 2F1(r + x, b + x + delta; c; z)
+    = (1 - z)^(a - 1) 2F1(c - r - x, a - 1; c; z), which has no overflow for large x; where
+    scipy's hyp2f1 is not finite the untransformed form is used. At a = 1 the formula is 0/0:
+    within 5e-7 of it, it is evaluated as the mean of its values at a = 1 -+ 1e-6 (smooth in a;
+    error ~1e-10).
     """
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
     if abs(a - 1.0) < 5e-7:
-        return 0.5 * (_expected_if_alive(t, x, T, r, alpha, 1.0 - 1e-6, b)
-                      + _expected_if_alive(t, x, T, r, alpha, 1.0 + 1e-6, b))
-    c = a + b + x - 1.0
+        return 0.5 * (_expected_if_alive(t, x, T, r, alpha, 1.0 - 1e-6, b, modified)
+                      + _expected_if_alive(t, x, T, r, alpha, 1.0 + 1e-6, b, modified))
+    dl = 1.0 if modified else 0.0
+    c = a + b + x + (dl - 1.0)
     z = t / (alpha + T + t)
     log1mz = np.log((alpha + T) / (alpha + T + t))
     with np.errstate(all="ignore"):
         h = np.exp((a - 1.0) * log1mz) * special.hyp2f1(c - r - x, a - 1.0, c, z)
         bad = ~np.isfinite(h)
         if bad.any():
-            h_alt = np.exp(np.log(special.hyp2f1(r + x[bad], b + x[bad], c[bad], z[bad]))
+            h_alt = np.exp(np.log(special.hyp2f1(r + x[bad], b + x[bad] + dl, c[bad], z[bad]))
                            + (r + x[bad]) * log1mz[bad])
             h[bad] = h_alt
     return c / (a - 1.0) * (1.0 - h)
 
 
-def expected_purchases(t, x, t_x, T, r, alpha, a, b) -> np.ndarray:
-    """Conditional expected number of purchases in the next ``t`` time units (FHL 2005, eq. 10):
-    P(alive) times the expectation for an alive customer. The hypergeometric part depends on
-    (x, T) only and is evaluated once per unique pair."""
+def expected_purchases_many(horizons, x, t_x, T, r, alpha, a, b, *,
+                            modified: bool = False) -> list[np.ndarray]:
+    """``expected_purchases`` for several horizons at once (one compression, one P(alive))."""
     x, t_x, T = _as_arrays(x, t_x, T)
     if len(x) == 0:
-        return np.zeros(0)
+        return [np.zeros(0) for _ in horizons]
     (ux, uT), _, inv = compress_rows(x, T)
-    g = _expected_if_alive(float(t), ux, uT, r, alpha, a, b)[inv]
-    return p_alive(x, t_x, T, r, alpha, a, b) * g
+    pa = p_alive(x, t_x, T, r, alpha, a, b, modified=modified)
+    return [pa * _expected_if_alive(float(t), ux, uT, r, alpha, a, b, modified)[inv]
+            for t in horizons]
 
 
-def expected_purchases_new_customer(t, r, alpha, a, b) -> np.ndarray:
-    """Unconditional E[X(t)] for a customer who made a first purchase at time 0 (FHL 2005, eq. 9)."""
+def expected_purchases(t, x, t_x, T, r, alpha, a, b, *, modified: bool = False) -> np.ndarray:
+    """Conditional expected number of purchases in the next ``t`` time units (FHL 2005, eq. 10;
+    BDF 2007): P(alive) times the expectation for an alive customer. The hypergeometric part
+    depends on (x, T) only and is evaluated once per unique pair."""
+    return expected_purchases_many([t], x, t_x, T, r, alpha, a, b, modified=modified)[0]
+
+
+def churn_probability(horizon, x, t_x, T, r, alpha, a, b, *, modified: bool = False,
+                      alive: np.ndarray | None = None) -> np.ndarray:
+    """Model churn: the probability of no purchase in the next ``horizon`` time units,
+
+        1 - p_alive + p_alive * ((alpha + T) / (alpha + T + horizon))^(r + x),
+
+    (dropped out, or alive with no purchase: lambda | x, T ~ Gamma(r + x, alpha + T)).
+    ``alive``: p_alive if already computed."""
+    x, t_x, T = _as_arrays(x, t_x, T)
+    pa = p_alive(x, t_x, T, r, alpha, a, b, modified=modified) if alive is None else alive
+    h = float(horizon)
+    # P(at least one purchase | alive) = 1 - (1 - s)^(r + x), s = horizon / (alpha + T + horizon)
+    buys = -np.expm1((r + x) * np.log1p(-h / (alpha + T + h)))
+    return 1.0 - pa * buys
+
+
+def expected_purchases_new_customer(t, r, alpha, a, b, *, modified: bool = False) -> np.ndarray:
+    """Unconditional E[X(t)] for a customer who made a first purchase at time 0:
+    BG/NBD (FHL 2005, eq. 9) (a + b - 1) / (a - 1) [1 - (alpha / (alpha + t))^r 2F1(r, b; a + b - 1; z)];
+    MBG/NBD (BDF 2007) b / (a - 1) [1 - (alpha / (alpha + t))^r 2F1(r, b + 1; a + b; z)],
+    z = t / (alpha + t)."""
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t)
+    if modified:
+        return b / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b + 1.0, a + b, z))
     return (a + b - 1.0) / (a - 1.0) * (
         1.0 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1.0, z))

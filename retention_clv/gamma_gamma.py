@@ -99,6 +99,16 @@ def loglik(x, m, p, q, v) -> np.ndarray:
             + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
 
 
+def _canonical_order(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """A permutation that sorts the (x, m) pairs by x, then m, so that the floating-point sums
+    (and so the fit) do not depend on the input row order. Sorting by m (ties in m only swap
+    identical pairs within an x) and then a stable radix sort on x is ~2x faster than lexsort."""
+    if len(x) == 0 or x.max() >= 2**15:
+        return np.lexsort((m, x))
+    by_m = np.argsort(m)
+    return by_m[np.argsort(x[by_m].astype(np.int16), kind="stable")]
+
+
 def fit_gamma_gamma(x, m) -> GammaGammaFit:
     """Maximum-likelihood Gamma-Gamma fit over the customers with x > 0 and m > 0 (the others,
     including repeat customers whose repeat days all total 0, are left out of the fit)."""
@@ -106,6 +116,8 @@ def fit_gamma_gamma(x, m) -> GammaGammaFit:
     m = np.asarray(m, dtype=float).reshape(-1)
     keep = fit_mask(x, m)
     x, m = x[keep], m[keep]
+    order = _canonical_order(x, m)
+    x, m = x[order], m[order]
     nan = float("nan")
     if len(x) == 0:
         return GammaGammaFit(nan, nan, nan, nan, False,

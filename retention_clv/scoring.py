@@ -1,8 +1,15 @@
-"""Fit and score one organisation (or many): the two outputs of spec section 9.
+"""Fit and score organisations: the two outputs of spec section 9.
 
-``score_organisation`` is what the dbt Python models call, once per organisation, on the
-per-customer summary (customer_id, x, t_x, T, m); ``score_organisations`` loops over
-``organization_id`` and concatenates, so that no organisation influences another.
+``score_organisations`` is what the dbt Python model calls on the per-customer summary. Each
+organisation is fitted on its own (no organisation influences another), with one fit per
+setting it has customers in:
+
+- non-contractual customers (setting 'noncontractual'): MBG/NBD (default) or BG/NBD for
+  purchase counts, P(alive) and model churn, and Gamma-Gamma for spend;
+- contractual customers (setting 'contractual'): the shifted-beta-geometric (sBG) retention
+  model on (periods_paid, lapsed), and the customer's own value per paid period.
+
+Rows may come in any order; the fits compress and sort their data, so no result depends on it.
 """
 from __future__ import annotations
 
@@ -12,18 +19,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import bgnbd, gamma_gamma
+from . import bgnbd, gamma_gamma, sbg
+from ._optim import compress_rows
 
-CUSTOMER_COLUMNS = ["organization_id", "customer_id", "x", "t_x", "T", "m", "p_alive",
-                    "expected_purchases_90d", "expected_avg_value", "clv_365d"]
-PARAMS_COLUMNS = ["organization_id", "customers_fitted", "r", "alpha", "a", "b",
-                  "bgnbd_log_likelihood", "p", "q", "v", "gamma_gamma_log_likelihood",
-                  "converged", "reason"]
+CUSTOMER_COLUMNS = ["organization_id", "customer_id", "model", "x", "t_x", "T", "m",
+                    "periods_paid", "lapsed", "p_alive", "churn_probability",
+                    "expected_purchases_90d", "expected_avg_value", "clv_365d",
+                    "expected_purchases_horizon"]
+PARAMS_COLUMNS = ["organization_id", "model", "customers_fitted", "r", "alpha", "a", "b",
+                  "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
+                  "gamma_gamma_log_likelihood", "converged", "reason"]
+PREDICTION_COLUMNS = ["p_alive", "churn_probability", "expected_purchases_90d",
+                      "expected_avg_value", "clv_365d", "expected_purchases_horizon"]
+FLOAT_PARAMS = ["r", "alpha", "a", "b", "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
+                "gamma_gamma_log_likelihood"]
+NONCONTRACTUAL_MODELS = ("mbgnbd", "bgnbd")
+CONTRACTUAL_MODEL = sbg.MODEL_NAME
+SETTINGS = ("noncontractual", "contractual")
 PURCHASES_HORIZON_DAYS = 90
 CLV_HORIZON_DAYS = 365
+CHURN_HORIZON_DAYS = 90
+CONTRACT_PERIOD_DAYS = 30
 
 
-def _none_if_nan(value: float) -> float | None:
+def _none_if_nan(value) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
@@ -35,86 +54,87 @@ def _whole_or_float(values: np.ndarray):
     return values
 
 
-def _empty_params(organization_id, n: int, reason: str) -> dict[str, Any]:
+def _numeric(summary: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in summary.columns:
+        return np.full(len(summary), np.nan)
+    return pd.to_numeric(summary[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _lapsed(summary: pd.DataFrame) -> np.ndarray:
+    """lapsed as 1.0 / 0.0 / NaN (NULL), from booleans, 0/1 numbers or objects with None."""
+    if "lapsed" not in summary.columns:
+        return np.full(len(summary), np.nan)
+    col = summary["lapsed"]
+    if col.dtype == object:
+        col = col.astype("boolean")
+    return pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(dtype=float,
+                                                                          na_value=np.nan)
+
+
+class _Frame:
+    """The per-customer arrays of the whole input, and the predictions being filled in."""
+
+    def __init__(self, summary: pd.DataFrame):
+        self.n = len(summary)
+        self.x = _numeric(summary, "x")
+        self.t_x = _numeric(summary, "t_x")
+        self.T = _numeric(summary, "T")
+        self.m = _numeric(summary, "m")
+        self.periods_paid = _numeric(summary, "periods_paid")
+        self.lapsed = _lapsed(summary)
+        self.amount = _numeric(summary, "contract_amount_total")
+        self.pred = {c: np.full(self.n, np.nan) for c in PREDICTION_COLUMNS}
+
+
+def _param_row(organization_id, model: str, n: int, reason: str | None = None,
+               converged: bool = False, **values) -> dict[str, Any]:
     row = {c: None for c in PARAMS_COLUMNS}
-    row.update(organization_id=organization_id, customers_fitted=int(n), converged=False,
-               reason=reason)
+    row.update(organization_id=organization_id, model=model, customers_fitted=int(n),
+               converged=bool(converged), reason=reason)
+    row.update({k: _none_if_nan(v) for k, v in values.items()})
     return row
 
 
-def score_organisation(summary: pd.DataFrame, *, min_customers: int = 50,
-                       min_repeat_customers: int = 10, organization_id: Any = None,
-                       purchases_horizon_days: float = PURCHASES_HORIZON_DAYS,
-                       clv_horizon_days: float = CLV_HORIZON_DAYS,
-                       ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Fit BG/NBD and Gamma-Gamma to one organisation's summary and score its customers.
+def _too_few(n: int, setting: str, min_customers: int) -> str:
+    return (f"too few customers to fit: {n} {setting.replace('non', 'non-')} customers with a "
+            f"value event, need at least {min_customers} (clv_min_customers, counted per "
+            "organisation and setting)")
 
-    ``summary``: one row per customer with customer_id, x, t_x, T (days) and m (NULL when
-    x = 0), and optionally organization_id (one value). Rows with a NULL x (no value event) are
-    kept in the output with NULL predictions and are not fitted.
 
-    Returns (customers, params): a DataFrame with CUSTOMER_COLUMNS, one row per input row, and
-    a dict with PARAMS_COLUMNS.
-
-    - fewer than ``min_customers`` customers with a value event, all x = 0, or a BG/NBD fit that
-      does not converge: every parameter and prediction NULL, converged = false, reason says why;
-    - BG/NBD fitted but fewer than ``min_repeat_customers`` customers with x > 0 and m > 0, or a
-      Gamma-Gamma fit that does not converge: r, alpha, a, b, p_alive and
-      expected_purchases_90d are published, p, q, v, expected_avg_value and clv_365d are NULL,
-      converged = true (it refers to BG/NBD, which p_alive and model churn rest on) and reason
-      says what is missing;
-    - everything fitted: reason NULL.
-    """
-    if organization_id is None and "organization_id" in summary.columns and len(summary):
-        ids = summary["organization_id"].dropna().unique()
-        if len(ids) > 1:
-            raise ValueError("score_organisation got several organisations; use score_organisations")
-        organization_id = ids[0] if len(ids) else None
-
-    n_rows = len(summary)
-    x_all = pd.to_numeric(summary["x"], errors="coerce").to_numpy(dtype=float)
-    has_event = np.isfinite(x_all)
-    x = x_all[has_event]
-    t_x = pd.to_numeric(summary["t_x"], errors="coerce").to_numpy(dtype=float)[has_event]
-    T = pd.to_numeric(summary["T"], errors="coerce").to_numpy(dtype=float)[has_event]
-    m_all = pd.to_numeric(summary["m"], errors="coerce").to_numpy(dtype=float) \
-        if "m" in summary.columns else np.full(n_rows, np.nan)
-    m = m_all[has_event]
-    n = int(has_event.sum())
-
-    customers = pd.DataFrame({
-        "organization_id": pd.Series([organization_id] * n_rows, dtype=object),
-        "customer_id": summary["customer_id"].to_numpy(),
-        "x": _whole_or_float(x_all),
-        "t_x": _whole_or_float(pd.to_numeric(summary["t_x"], errors="coerce").to_numpy(dtype=float)),
-        "T": _whole_or_float(pd.to_numeric(summary["T"], errors="coerce").to_numpy(dtype=float)),
-        "m": np.where(np.nan_to_num(x_all, nan=0.0) > 0, m_all, np.nan),
-    })
-    for c in ("p_alive", "expected_purchases_90d", "expected_avg_value", "clv_365d"):
-        customers[c] = np.full(n_rows, np.nan)
-
+def _score_noncontractual(F: _Frame, idx: np.ndarray, organization_id, *, modified: bool,
+                          min_customers: int, min_repeat_customers: int,
+                          purchases_horizon_days: float, clv_horizon_days: float,
+                          churn_horizon_days: float) -> dict[str, Any]:
+    model, label = bgnbd.model_name(modified), bgnbd.model_label(modified)
+    idx = idx[np.isfinite(F.x[idx])]  # customers without a value event are kept unscored
+    n = len(idx)
     if n < max(int(min_customers), 1):
-        return customers, _empty_params(
-            organization_id, n,
-            f"too few customers to fit: {n} with a value event, need at least {min_customers} "
-            "(clv_min_customers)")
+        return _param_row(organization_id, model, n, _too_few(n, "noncontractual", min_customers))
+    x, t_x, T, m = F.x[idx], F.t_x[idx], F.T[idx], F.m[idx]
+    bgnbd.validate_summary(x, t_x, T)
+    # one compression for the fit and the predictions (which depend on (x, t_x, T) only)
+    (ux, ut, uT), counts, inv = compress_rows(x, t_x, T)
+    fit = bgnbd.fit_bgnbd(ux, ut, uT, weights=counts, modified=modified)
+    if not fit.converged:
+        what = f"{label} not fitted" if math.isnan(fit.r) else f"{label} fit did not converge"
+        return _param_row(organization_id, model, n, f"{what}: {fit.message}")
 
-    bg = bgnbd.fit_bgnbd(x, t_x, T)
-    if not bg.converged:
-        what = "BG/NBD not fitted" if math.isnan(bg.r) else "BG/NBD fit did not converge"
-        return customers, _empty_params(organization_id, n, f"{what}: {bg.message}")
+    params = fit.params
+    horizons = sorted({float(purchases_horizon_days), float(clv_horizon_days),
+                       float(churn_horizon_days)})
+    alive = bgnbd.p_alive(ux, ut, uT, *params, modified=modified)
+    expected = dict(zip(horizons, bgnbd.expected_purchases_many(horizons, ux, ut, uT, *params,
+                                                                 modified=modified)))
+    churn = bgnbd.churn_probability(churn_horizon_days, ux, ut, uT, *params, modified=modified,
+                                    alive=alive)
+    P = F.pred
+    P["p_alive"][idx] = alive[inv]
+    P["churn_probability"][idx] = churn[inv]
+    P["expected_purchases_90d"][idx] = expected[float(purchases_horizon_days)][inv]
+    P["expected_purchases_horizon"][idx] = expected[float(churn_horizon_days)][inv]
 
-    params = bg.params
-    pa = bgnbd.p_alive(x, t_x, T, *params)
-    ep = bgnbd.expected_purchases(purchases_horizon_days, x, t_x, T, *params)
-    idx = np.flatnonzero(has_event)
-    customers.loc[idx, "p_alive"] = pa
-    customers.loc[idx, "expected_purchases_90d"] = ep
-
-    row = {c: None for c in PARAMS_COLUMNS}
-    row.update(organization_id=organization_id, customers_fitted=n, r=bg.r, alpha=bg.alpha,
-               a=bg.a, b=bg.b, bgnbd_log_likelihood=bg.log_likelihood, converged=True)
-
+    row = _param_row(organization_id, model, n, None, True, r=fit.r, alpha=fit.alpha, a=fit.a,
+                     b=fit.b, log_likelihood=fit.log_likelihood)
     reasons = []
     n_repeat = int(gamma_gamma.fit_mask(x, m).sum())
     if n_repeat < max(int(min_repeat_customers), 2):
@@ -127,61 +147,159 @@ def score_organisation(summary: pd.DataFrame, *, min_customers: int = 50,
             reasons.append(f"Gamma-Gamma fit did not converge: {gg.message}; expected_avg_value "
                            "and clv_365d are NULL")
         else:
-            row.update(p=gg.p, q=gg.q, v=gg.v, gamma_gamma_log_likelihood=gg.log_likelihood)
+            row.update(p=gg.p, q=gg.q, v=gg.v,
+                       gamma_gamma_log_likelihood=_none_if_nan(gg.log_likelihood))
             value = gamma_gamma.expected_avg_value(x, m, *gg.params)
-            if clv_horizon_days == purchases_horizon_days:
-                ep_clv = ep
-            else:
-                ep_clv = bgnbd.expected_purchases(clv_horizon_days, x, t_x, T, *params)
-            customers.loc[idx, "expected_avg_value"] = value
-            customers.loc[idx, "clv_365d"] = ep_clv * value
+            P["expected_avg_value"][idx] = value
+            P["clv_365d"][idx] = expected[float(clv_horizon_days)][inv] * value
             if gg.q <= 1:
                 reasons.append(
                     f"Gamma-Gamma q = {gg.q:.3g} <= 1: the population mean spend is infinite, so "
                     "expected_avg_value and clv_365d are NULL for customers with x = 0")
     row["reason"] = "; ".join(reasons) if reasons else None
-    for c in ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "p", "q", "v",
-              "gamma_gamma_log_likelihood"):
-        row[c] = _none_if_nan(row[c])
-    return customers, row
+    return row
 
 
-def score_organisations(summary: pd.DataFrame, *, min_customers: int = 50,
-                        min_repeat_customers: int = 10,
+def _score_contractual(F: _Frame, idx: np.ndarray, organization_id, *, min_customers: int,
+                       purchases_horizon_days: float, clv_horizon_days: float,
+                       churn_horizon_days: float, contract_period_days: float) -> dict[str, Any]:
+    model = CONTRACTUAL_MODEL
+    idx = idx[np.isfinite(F.periods_paid[idx]) & np.isfinite(F.lapsed[idx])]
+    n = len(idx)
+    if n < max(int(min_customers), 1):
+        return _param_row(organization_id, model, n, _too_few(n, "contractual", min_customers))
+    t, lapsed = F.periods_paid[idx], F.lapsed[idx] == 1.0
+    fit = sbg.fit_sbg(t, lapsed)
+    if not fit.converged:
+        what = "sBG not fitted" if math.isnan(fit.alpha) else "sBG fit did not converge"
+        return _param_row(organization_id, model, n, f"{what}: {fit.message}")
+
+    al, be = fit.params
+    k_90 = sbg.periods_in(purchases_horizon_days, contract_period_days)
+    k_clv = sbg.periods_in(clv_horizon_days, contract_period_days)
+    k_churn = sbg.periods_in(churn_horizon_days, contract_period_days)
+    P = F.pred
+    P["p_alive"][idx] = sbg.p_alive(lapsed)
+    P["churn_probability"][idx] = sbg.churn_probability(k_churn, t, lapsed, al, be)
+    P["expected_purchases_90d"][idx] = sbg.expected_periods(k_90, t, lapsed, al, be)
+    P["expected_purchases_horizon"][idx] = sbg.expected_periods(k_churn, t, lapsed, al, be)
+    value = F.amount[idx] / t
+    P["expected_avg_value"][idx] = value
+    P["clv_365d"][idx] = sbg.expected_periods(k_clv, t, lapsed, al, be) * value
+    reason = None
+    if lapsed.all():
+        reason = ("every contractual customer has lapsed: nobody is active at as_of_date, so "
+                  "p_alive = 0, churn_probability = 1 and no paid periods are expected; "
+                  "sbg_alpha and sbg_beta describe past retention only")
+    return _param_row(organization_id, model, n, reason, True, sbg_alpha=al, sbg_beta=be,
+                      log_likelihood=fit.log_likelihood)
+
+
+def score_organisations(summary: pd.DataFrame, *, noncontractual_model: str = "mbgnbd",
+                        churn_horizon_days: float = CHURN_HORIZON_DAYS,
+                        contract_period_days: float = CONTRACT_PERIOD_DAYS,
+                        min_customers: int = 50, min_repeat_customers: int = 10,
                         purchases_horizon_days: float = PURCHASES_HORIZON_DAYS,
                         clv_horizon_days: float = CLV_HORIZON_DAYS,
                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """score_organisation for each organization_id of ``summary`` (each fitted on its own).
+    """Fit every organisation of ``summary`` on its own, per setting, and score its customers.
 
-    Returns (customer_lifetime_value, clv_model_params) DataFrames with CUSTOMER_COLUMNS and
-    PARAMS_COLUMNS."""
-    parts, rows = [], []
-    if len(summary):
-        for org, part in summary.groupby("organization_id", sort=True, dropna=False):
-            c, p = score_organisation(part.reset_index(drop=True), min_customers=min_customers,
-                                      min_repeat_customers=min_repeat_customers,
-                                      organization_id=org,
-                                      purchases_horizon_days=purchases_horizon_days,
-                                      clv_horizon_days=clv_horizon_days)
-            parts.append(c)
-            rows.append(p)
-    customers = (pd.concat(parts, ignore_index=True) if parts
-                 else _typed_empty_customers())
-    params = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
-    return customers, _typed_params(params)
+    ``summary``: one row per customer with organization_id, customer_id, setting
+    ('contractual' or 'noncontractual'; all non-contractual when the column is absent), x, t_x,
+    T (days) and m (NULL when x = 0) over the events of the customer's setting, and, for
+    contractual customers, periods_paid (>= 1), lapsed and contract_amount_total. Rows may be
+    in any order. Non-contractual rows with a NULL x and contractual rows with a NULL
+    periods_paid or lapsed are kept with NULL predictions and are not fitted.
 
+    Returns (customers, params):
 
-def _typed_empty_customers() -> pd.DataFrame:
-    return pd.DataFrame({
-        "organization_id": pd.Series([], dtype=object), "customer_id": pd.Series([], dtype=object),
-        "x": pd.array([], dtype="Int64"), **{c: pd.Series([], dtype=float) for c in CUSTOMER_COLUMNS[3:]}})
+    - customers: CUSTOMER_COLUMNS, one row per input row in input order. ``model`` is the
+      setting's model; p_alive, churn_probability (no value event in the next
+      ``churn_horizon_days``), expected_purchases_90d (expected purchases, or paid periods, in
+      the next ``purchases_horizon_days``), expected_purchases_horizon (the same over
+      ``churn_horizon_days``), expected_avg_value (Gamma-Gamma expected spend, or the
+      customer's value of one period) and clv_365d (expectation over ``clv_horizon_days``
+      times expected_avg_value). NULL where the organisation-and-model fit is missing.
+    - params: PARAMS_COLUMNS, one row per organisation and model it has customers for.
+      converged refers to the purchase/retention model; reason is NULL when everything is
+      fitted, else says what is missing and why:
+      * fewer than ``min_customers`` customers in the setting, a degenerate history (no repeat
+        purchase, nobody lapsed, identical histories) or a fit that does not converge: every
+        parameter and prediction NULL, converged = false;
+      * non-contractual model fitted but fewer than ``min_repeat_customers`` customers with
+        x > 0 and m > 0, or a Gamma-Gamma fit that does not converge: p, q, v,
+        expected_avg_value and clv_365d NULL, converged = true;
+      * every contractual customer lapsed: the fit is published, converged = true, with a reason.
+
+    Raises ValueError only on a bad argument or invalid input (an unknown model or setting,
+    t_x > T, periods_paid < 1, ...), never on degenerate data.
+    """
+    if noncontractual_model not in NONCONTRACTUAL_MODELS:
+        raise ValueError(f"noncontractual_model must be one of {NONCONTRACTUAL_MODELS}, "
+                         f"got {noncontractual_model!r}")
+    if not (contract_period_days > 0):
+        raise ValueError("contract_period_days must be positive")
+    modified = noncontractual_model == "mbgnbd"
+    n_rows = len(summary)
+    if "setting" in summary.columns:
+        setting = summary["setting"].to_numpy(dtype=object)
+        bad = ~np.isin(setting, SETTINGS)
+        if bad.any():
+            raise ValueError(f"setting must be 'contractual' or 'noncontractual', got "
+                             f"{setting[bad][0]!r}")
+        contractual = setting == "contractual"
+    else:
+        contractual = np.zeros(n_rows, dtype=bool)
+    orgs = (summary["organization_id"].to_numpy(dtype=object) if "organization_id" in summary.columns
+            else np.full(n_rows, None, dtype=object))
+
+    F = _Frame(summary)
+    rows = []
+    if n_rows:
+        codes, uniques = pd.factorize(pd.Series(orgs), sort=True, use_na_sentinel=False)
+        key = codes.astype(np.int64) * 2 + contractual
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        for idx in np.split(order, bounds):
+            org = uniques[codes[idx[0]]]
+            org = None if isinstance(org, float) and math.isnan(org) else org
+            horizons = dict(purchases_horizon_days=purchases_horizon_days,
+                            clv_horizon_days=clv_horizon_days,
+                            churn_horizon_days=churn_horizon_days)
+            if contractual[idx[0]]:
+                rows.append(_score_contractual(F, idx, org, min_customers=min_customers,
+                                               contract_period_days=contract_period_days,
+                                               **horizons))
+            else:
+                rows.append(_score_noncontractual(F, idx, org, modified=modified,
+                                                  min_customers=min_customers,
+                                                  min_repeat_customers=min_repeat_customers,
+                                                  **horizons))
+
+    model = np.where(contractual, CONTRACTUAL_MODEL, noncontractual_model).astype(object)
+    customers = pd.DataFrame({
+        "organization_id": pd.Series(orgs, dtype=object),
+        "customer_id": (summary["customer_id"].to_numpy() if "customer_id" in summary.columns
+                        else pd.Series([], dtype=object)),
+        "model": pd.Series(model, dtype=object),
+        "x": _whole_or_float(F.x),
+        "t_x": _whole_or_float(F.t_x),
+        "T": _whole_or_float(F.T),
+        "m": np.where(np.nan_to_num(F.x, nan=0.0) > 0, F.m, np.nan),
+        "periods_paid": _whole_or_float(np.where(contractual, F.periods_paid, np.nan)),
+        "lapsed": pd.array(np.where(contractual & np.isfinite(F.lapsed), F.lapsed == 1.0, None),
+                           dtype="boolean"),
+        **F.pred,
+    })
+    return customers[CUSTOMER_COLUMNS], _typed_params(pd.DataFrame(rows, columns=PARAMS_COLUMNS))
 
 
 def _typed_params(params: pd.DataFrame) -> pd.DataFrame:
     out = params.copy()
+    out["organization_id"] = out["organization_id"].astype(object)
+    out["model"] = out["model"].astype(object)
     out["customers_fitted"] = out["customers_fitted"].astype("int64")
-    for c in ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "p", "q", "v",
-              "gamma_gamma_log_likelihood"):
+    for c in FLOAT_PARAMS:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out["converged"] = out["converged"].astype(bool)
     out["reason"] = out["reason"].astype(object).where(out["reason"].notna(), None)

@@ -1,5 +1,7 @@
-"""Seeded simulation of customers from known BG/NBD and Gamma-Gamma parameters (for parameter
-recovery tests and benchmarks)."""
+"""Seeded simulation of customers from known parameters (for parameter recovery tests and
+benchmarks): non-contractual purchase histories from BG/NBD or MBG/NBD and Gamma-Gamma
+(``simulate``), contractual renewal histories from the shifted-beta-geometric model
+(``simulate_contracts``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,11 +11,14 @@ import pandas as pd
 def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: float = 0.793,
              b: float = 2.426, p: float = 6.25, q: float = 3.74, v: float = 15.44,
              days: int = 730, discrete: bool = True, seed: int = 0,
-             observation_end: str = "2024-12-31", return_daily: bool = False):
+             observation_end: str = "2024-12-31", return_daily: bool = False,
+             modified: bool = False):
     """Simulate ``n_customers`` customers; return their summary (customer_id, x, t_x, T, m).
 
     BG/NBD: purchase rate lambda ~ Gamma(r, rate alpha); after each repeat purchase the customer
-    drops out with probability p_drop ~ Beta(a, b). Gamma-Gamma: each purchase's value
+    drops out with probability p_drop ~ Beta(a, b). ``modified=True``: MBG/NBD, where the
+    customer may also drop out right after the first purchase (with the same p_drop). The
+    default parameters are CDNOW's BG/NBD ones. Gamma-Gamma: each purchase's value
     ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v). Time unit: days. First purchases are spread
     uniformly over the ``days`` days up to ``observation_end``.
 
@@ -33,6 +38,8 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
     p_drop = rng.beta(a, b, n)
     nu = rng.gamma(q, 1.0 / v, n)
     K = rng.geometric(np.clip(p_drop, 1e-300, 1.0))  # dies right after the K-th repeat purchase
+    if modified:
+        K = K - 1  # MBG/NBD: the first drop-out opportunity is the first purchase (K = 0)
     if discrete:
         T_day = rng.integers(0, days, n)
         u = rng.random(n)  # time of day of the first purchase
@@ -102,3 +109,29 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
         })
         return out, daily
     return out
+
+
+def simulate_contracts(n_customers: int, *, alpha: float = 0.704, beta: float = 1.182,
+                       max_periods: int = 24, amount_per_period: float = 20.0,
+                       seed: int = 0) -> pd.DataFrame:
+    """Simulate ``n_customers`` contractual customers from the shifted-beta-geometric model;
+    return (customer_id, periods_paid, lapsed, contract_amount_total).
+
+    Each customer leaves at each renewal with probability theta ~ Beta(alpha, beta) (defaults:
+    Fader & Hardie's "regular" cohort), so the number of periods he pays in all is
+    Geometric(theta) on 1, 2, .... Start dates are spread so that the number of renewal dates
+    already passed is uniform on 0..``max_periods`` - 1: a customer who has faced R renewals has
+    paid min(lifetime, R + 1) periods and has lapsed when his lifetime is <= R. Each customer
+    pays a fixed amount per period ~ Gamma(4, mean ``amount_per_period``).
+    """
+    rng = np.random.default_rng(seed)
+    n = int(n_customers)
+    theta = rng.beta(alpha, beta, n)
+    lifetime = rng.geometric(np.clip(theta, 1e-300, 1.0)).astype(np.int64)
+    renewals = rng.integers(0, int(max_periods), n)
+    periods_paid = np.minimum(lifetime, renewals + 1)
+    price = rng.gamma(4.0, amount_per_period / 4.0, n)
+    return pd.DataFrame({"customer_id": np.arange(n, dtype=np.int64),
+                         "periods_paid": periods_paid,
+                         "lapsed": lifetime <= renewals,
+                         "contract_amount_total": periods_paid * price})

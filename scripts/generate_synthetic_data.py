@@ -157,24 +157,34 @@ class Persona:
     start: tuple[int, int]     # active from this many days before the end date (uniform)
     stop: tuple[int, int]      # active until this many days before the end date (0 = still active)
     ramp: tuple[float, float]  # activity multiplier at the start and at the stop of the span
-    after: tuple[float, float] # rate factors after the stop: value events, other events
+    after: float               # rate factor of the other (non-value) events after the stop
     value: float               # median spend multiplier
     risk: float                # mean latent churn risk (ranked into bands)
+    dropout: tuple[float, float]   # Beta(a, b) of the probability of dropping out after a value day
+    contract: tuple[float, float]  # Beta(a, b) of a postpaid contract's monthly churn probability
     value_from: tuple[int, int] | None = None  # value events only from this many days before the end
+    postpaid: float = 1.0      # telecom: factor on the probability of a contract (postpaid)
 
 
+NO_DROPOUT = (0.0, 1.0)  # Beta(0, 1): probability 0
 PERSONAS = [
-    Persona("champions", 0.13, 1.70, (400, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.5, 0.05),
-    Persona("loyal", 0.17, 1.05, (300, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 1.1, 0.20),
-    Persona("potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), (1.0, 1.0), 1.0, 0.25),
-    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.9, 0.70),
-    Persona("promising", 0.06, 0.50, (60, 600), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.8, 0.70, (1, 14)),
-    Persona("occasional", 0.155, 0.30, (200, 2500), (0, 0), (1.0, 1.0), (1.0, 1.0), 0.7, 0.30),
-    Persona("declining", 0.065, 0.90, (300, 2500), (25, 60), (1.0, 1.0), (0.15, 0.30), 1.0, 0.45),
-    Persona("at_risk", 0.085, 1.30, (300, 2500), (60, 180), (1.0, 1.0), (0.0, 0.08), 2.0, 0.75),
-    Persona("lapsed", 0.025, 0.20, (400, 2500), (200, 340), (1.0, 1.0), (0.0, 0.02), 0.7, 0.85),
-    Persona("dormant", 0.027, 0.40, (450, 2500), (370, 520), (1.0, 1.0), (0.0, 0.04), 0.7, 0.90),
-    Persona("hibernating", 0.143, 0.08, (300, 2500), (130, 300), (1.0, 1.0), (0.0, 0.03), 0.8, 0.40),
+    # name, share, activity, start, stop, ramp, after, value, risk, dropout, contract
+    Persona("champions", 0.13, 1.70, (400, 2500), (0, 0), (1.0, 1.0), 0.3, 1.5, 0.05, (0.3, 150.0), (0.5, 300.0)),
+    Persona("loyal", 0.17, 1.05, (300, 2500), (0, 0), (1.0, 1.0), 0.3, 1.1, 0.20, (0.3, 60.0), (0.5, 150.0)),
+    Persona("potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), 0.3, 1.0, 0.25, (0.3, 30.0), (0.5, 15.0)),
+    Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), 0.3, 0.9, 0.70, (0.5, 2.0), (0.5, 8.0)),
+    Persona("promising", 0.06, 0.50, (60, 600), (0, 0), (1.0, 1.0), 0.3, 0.8, 0.70, (0.5, 2.0), (0.5, 8.0), (1, 14)),
+    Persona("occasional", 0.155, 0.30, (200, 2500), (0, 0), (1.0, 1.0), 0.3, 0.7, 0.30, (0.5, 1.5), (0.5, 20.0)),
+    Persona("declining", 0.065, 0.90, (300, 2500), (25, 60), (1.0, 1.0), 0.30, 1.0, 0.45, NO_DROPOUT, NO_DROPOUT,
+            postpaid=0.2),
+    Persona("at_risk", 0.085, 1.30, (300, 2500), (60, 180), (1.0, 1.0), 0.08, 2.0, 0.75, NO_DROPOUT, NO_DROPOUT,
+            postpaid=0.2),
+    Persona("lapsed", 0.025, 0.20, (400, 2500), (200, 340), (1.0, 1.0), 0.02, 0.7, 0.85, NO_DROPOUT, NO_DROPOUT,
+            postpaid=0.2),
+    Persona("dormant", 0.027, 0.40, (450, 2500), (370, 520), (1.0, 1.0), 0.04, 0.7, 0.90, NO_DROPOUT, NO_DROPOUT,
+            postpaid=0.2),
+    Persona("hibernating", 0.143, 0.08, (300, 2500), (130, 300), (1.0, 1.0), 0.03, 0.8, 0.40, (1.0, 1.0), NO_DROPOUT,
+            postpaid=0.2),
 ]
 assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
 PERSONA_NAMES = [p.name for p in PERSONAS]
@@ -202,6 +212,7 @@ SWITCH_VOLUME = 2.5                # a switcher's calls and messages, times the 
 SWITCH_CALLS_KEPT = 0.2            # share of its calls a switcher still makes after its change day
 SWITCH_SMS_PER_CALL = 1.5          # messages per call it no longer makes
 BILL_SHOCK_COMPLAINT = 0.4         # probability of a billing complaint after a bill with an overage
+LATE_PAYER_MAX_DAYS = 28           # a late payer pays most bills 8 to this many days late
 TRIP_RATE = 0.025                  # trips abroad of a frequent traveller
 DOWNTRADE_FACTOR = 0.45            # basket value of a downtrader after its change day
 BARGAIN_EXTRA = 1.0                # extra purchases of a bargain hunter (times its purchase rate)
@@ -274,6 +285,7 @@ BANK_TOPICS = ["card_issue", "fraud", "account_access", "fees", "loan_inquiry", 
 TELECOM_TOPICS = ["billing", "network", "device", "plan_change", "roaming", "general"]
 PLANS_MB = np.array([2048, 5120, 10240, 20480, 51200], dtype=float)
 PLAN_PRICE = np.array([20.0, 30.0, 40.0, 55.0, 75.0])
+BILL_PERIOD = 30.4  # days between two monthly bills
 SHOP_CATEGORIES = ["electronics", "fashion", "home", "beauty", "sports", "books", "toys", "grocery"]
 SHOP_PRICE = np.array([120.0, 45.0, 60.0, 25.0, 50.0, 15.0, 30.0, 20.0])
 SHOP_TOPICS = ["delivery", "refund", "payment", "account", "product_question"]
@@ -419,12 +431,13 @@ class OrgCustomers:
     tv: np.ndarray             # start of value events (= t0 unless the persona has value_from)
     a0: np.ndarray
     a1: np.ndarray
-    after_value: np.ndarray
-    after_other: np.ndarray
+    after_other: np.ndarray    # rate factor of the non-value events after the stop
     activity: np.ndarray
     value: np.ndarray
     risk: np.ndarray           # latent churn risk
     signup: np.ndarray         # days from the history start (float, NaN = NULL)
+    dropout_days: np.ndarray   # a non-contractual customer drops out after this many value days
+    contract_months: np.ndarray  # a postpaid customer pays this many monthly bills, then churns
     attrs: dict
 
     def customer_id_arrow(self) -> pa.Array:
@@ -450,6 +463,21 @@ def _assign_traits(rng: np.random.Generator, persona: np.ndarray, org_type: str)
     return out
 
 
+NEVER = np.iinfo(np.int64).max
+
+
+def _geometric_counts(rng: np.random.Generator, beta_ab: np.ndarray) -> np.ndarray:
+    """Per customer, a probability q ~ Beta(a, b) (q = 0 where a = 0) and the number of trials up
+    to and including the first success at probability q (NEVER where q = 0)."""
+    a, b = beta_ab[:, 0], beta_ab[:, 1]
+    some = a > 0
+    q = np.zeros(len(a))
+    q[some] = rng.beta(a[some], b[some])
+    k = np.full(len(a), NEVER, dtype=np.int64)
+    k[some] = rng.geometric(np.maximum(q[some], 1e-9))
+    return k
+
+
 def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int,
                    history_days: int) -> OrgCustomers:
     rng = _child_rng(seed, org_index, 0)
@@ -470,7 +498,7 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     vf = np.array([p.value_from if p.value_from else (-1, -1) for p in PERSONAS])[persona]
     tv = np.where(vf[:, 0] >= 0, np.maximum(t0, H - rng.uniform(vf[:, 0], vf[:, 1] + 1)), t0)
     ramp = np.array([p.ramp for p in PERSONAS])[persona]
-    after = np.array([p.after for p in PERSONAS])[persona]
+    after = per("after")
     activity = per("activity") * rng.lognormal(0.0, 0.35, n)
     value = per("value") * rng.lognormal(0.0, 0.35, n)
     risk = per("risk") + rng.normal(0.0, 0.12, n)
@@ -500,13 +528,13 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         plan = np.digitize(np.log(value) + rng.normal(0.0, 0.5, n), [-0.7, -0.15, 0.35, 0.85])
         attrs["plan"] = plan
         # engaged customers are more often on a contract (postpaid) than on prepaid
-        attrs["postpaid"] = rng.random(n) < np.clip(activity - 0.1, 0.0, 0.85)
+        attrs["postpaid"] = rng.random(n) < np.clip(activity - 0.1, 0.0, 0.85) * per("postpaid")
         attrs["utilisation"] = np.clip(rng.lognormal(np.log(0.55), 0.5, n), 0.03, 2.0)
         attrs["traveler"] = rng.random(n) < 0.15
         attrs["bill_phase"] = rng.uniform(0, 30.4, n)
         late_kind = rng.choice(3, size=n, p=[0.80, 0.15, 0.05])
         attrs["late_prob"] = np.array([0.05, 0.30, 0.70])[late_kind]
-        attrs["late_max"] = np.array([5, 20, 40])[late_kind]
+        attrs["late_max"] = np.array([5, 15, 25])[late_kind]
         attrs["sms_affinity"] = rng.gamma(2.0, 0.5, n)
     else:
         attrs["category_weights"] = rng.dirichlet(np.full(len(SHOP_CATEGORIES), 0.4), size=n) + 1e-9
@@ -534,7 +562,7 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         late = traits["late_payer"]
         attrs["late_prob"] = np.where(late, 0.8, attrs["late_prob"])
         attrs["late_min"] = np.where(late, 8, 1)
-        attrs["late_max"] = np.where(late, 45, attrs["late_max"])
+        attrs["late_max"] = np.where(late, LATE_PAYER_MAX_DAYS, attrs["late_max"])
     elif org_type == "ecommerce":
         # a category shifter's preferences after its change day: a new draw that avoids the
         # categories it used to prefer
@@ -546,11 +574,20 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         attrs["return_prop"] = np.where(traits["serial_returner"], trng.uniform(0.4, 0.8, n),
                                         attrs["return_prop"])
 
+    # Churn (a stream of its own as well): a non-contractual customer drops out for good right
+    # after a value day with probability p (Beta per persona), i.e. after a geometric number of
+    # value days in the history window (counting from its first one there); a postpaid contract
+    # is renewed every month with probability 1 - theta (Beta per persona), i.e. ends after a
+    # geometric number of paid bills. Stopped personas stop at their stop anyway.
+    drng = _child_rng(seed, org_index, 4)
+    dropout_days = _geometric_counts(drng, np.array([p.dropout for p in PERSONAS])[persona])
+    contract_months = _geometric_counts(drng, np.array([p.contract for p in PERSONAS])[persona])
+
     width = max(5, len(str(n)))
     external_id = np.array([f"CUST_{i:0{width}d}" for i in range(1, n + 1)])
     return OrgCustomers(org_id, org_type, n, _uuid4_strings(rng, n), external_id, persona,
-                        t0, t1, tv, ramp[:, 0], ramp[:, 1], after[:, 0], after[:, 1], activity,
-                        value, risk, signup, attrs)
+                        t0, t1, tv, ramp[:, 0], ramp[:, 1], after, activity,
+                        value, risk, signup, dropout_days, contract_months, attrs)
 
 
 def customers_table(c: OrgCustomers, end: np.datetime64, history_days: int) -> pa.Table:
@@ -574,10 +611,30 @@ def customers_table(c: OrgCustomers, end: np.datetime64, history_days: int) -> p
 # events
 # --------------------------------------------------------------------------------------------
 
+def _stop_after(ci: np.ndarray, t: np.ndarray, m: int, k: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """Per customer: the end of its k-th distinct value day (customer index ci, time t), where it
+    drops out, or t1 when it has fewer value days than that before t1."""
+    day = np.floor(t).astype(np.int64)
+    key = np.unique(ci.astype(np.int64) * (1 << 32) + day)
+    uc, ud = key >> 32, key & ((1 << 32) - 1)
+    rank = np.arange(len(uc)) - np.searchsorted(uc, np.arange(m))[uc]  # 0 = the first value day
+    hit = rank == k[uc] - 1
+    stop = t1.copy()
+    stop[uc[hit]] = np.minimum(t1[uc[hit]], ud[hit] + 1.0)
+    return stop
+
+
 def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float,
                       brng: np.random.Generator | None = None):
     """All events of customers [lo, hi) of an organisation, as numpy columns. `rng` draws the
-    events of the personas, `brng` (default: `rng`) the additions of the behaviour traits."""
+    events of the personas, `brng` (default: `rng`) the additions of the behaviour traits.
+
+    The value events come first: their times over [start of value events, persona stop), then
+    the customer's stop (the persona stop, or earlier where it drops out: after its
+    `dropout_days`-th value day, or, postpaid, at the end of its `contract_months`-th paid
+    month), then their amounts, only for those before the stop. No value event follows the stop.
+    The other events run over the active span up to that stop and, at the persona's `after`
+    rate, beyond it."""
     brng = rng if brng is None else brng
     sl = slice(lo, hi)
     m = hi - lo
@@ -587,16 +644,16 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
     # the ramp is defined over the whole span (also the part before the history window)
     full = np.maximum(c.t1[sl] - c.t0[sl], 1e-9)
     a_at = lambda t: a0 + (a1 - a0) * (t - c.t0[sl]) / full  # noqa: E731
-    a0w, a1w = a_at(t0), a_at(t1)
     tv = np.minimum(np.maximum(c.tv[sl], 0.0), t1)
-    a0v = a_at(tv)
+    a0v, a1v = a_at(tv), a_at(t1)
     act = c.activity[sl]
-    fval, foth = c.after_value[sl], c.after_other[sl]
+    foth = c.after_other[sl]
     hend = np.full(m, H)
     trait = {k: v[sl] for k, v in c.attrs["traits"].items()}
     change_at = c.attrs["change_at"][sl]
     types = INDUSTRY_TYPES[c.org_type]
     tnames = [t[0] for t in types]
+    rate_of = {t[0]: t[2] for t in types}
     vocab = CATEGORY_VOCAB[c.org_type]
     cat_index = {v: i for i, v in enumerate(vocab)}
     parts = []  # (type code, customer index, time, amount, quantity, category code, discount)
@@ -609,13 +666,15 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
                       np.full(k, -1, dtype=np.int16) if category is None else category.astype(np.int16),
                       nan if discount is None else discount))
 
-    def poisson(tname, rate, is_value, g=rng):
-        """Poisson events over the active span (with ramp) and, damped, after it."""
-        if is_value:
-            ci1, tt1 = _poisson_span(g, rate, tv, t1, a0v, a1w)
-        else:
-            ci1, tt1 = _poisson_span(g, rate, t0, t1, a0w, a1w)
-        ci2, tt2 = _poisson_span(g, rate * (fval if is_value else foth), t1, hend)
+    def value_times(rate, g=rng):
+        """Poisson value events over [tv, t1) (with the ramp); the stop cuts them later."""
+        return _poisson_span(g, rate, tv, t1, a0v, a1v)
+
+    def poisson(rate, g=rng):
+        """Poisson non-value events over the active span [t0, stop) (with the ramp) and, at the
+        persona's `after` rate, from the stop to the end."""
+        ci1, tt1 = _poisson_span(g, rate, t0, stop, a0w, a1w)
+        ci2, tt2 = _poisson_span(g, rate * foth, stop, hend)
         return np.concatenate([ci1, ci2]), np.concatenate([tt1, tt2])
 
     def noise(shape=3.0, g=rng):
@@ -624,42 +683,58 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
     def cat(*pairs):
         return tuple(np.concatenate(x) for x in zip(*pairs))
 
+    def before_stop(ci, t, *cols):
+        keep = t < stop[ci]
+        return (ci[keep], t[keep]) + tuple(col[keep] for col in cols)
+
+    def set_stop(new_stop):
+        nonlocal stop, a0w, a1w
+        stop = new_stop
+        a0w, a1w = a_at(t0), a_at(stop)
+
+    stop = t1
+    a0w, a1w = a_at(t0), a_at(t1)
     # activation: a value event on the day a customer starts (buying) inside the window
     act_ci = np.flatnonzero(c.tv[sl] >= 0)
     act_t = c.tv[sl][act_ci] + rng.random(len(act_ci)) * 0.5
+    k_drop = c.dropout_days[sl]
 
     if c.org_type == "banking":
         a = c.attrs
         pw = a["product_weights"][sl]
         bank_topic_p = [0.25, 0.08, 0.2, 0.15, 0.1, 0.22]
         bank_topic_code = np.array([cat_index[x] for x in BANK_TOPICS])
+        # value events: card / account transactions, and monthly loan / mortgage repayments
+        tx = cat(value_times(rate_of["transaction"] * act * noise()), (act_ci, act_t))
+        repay = {}
+        for prod, flag in (("loan", "has_loan"), ("mortgage", "has_mortgage")):
+            ci, t = _periodic(rng, a[flag][sl], tv, t1, a["repay_phase"][sl])
+            repay[prod] = (ci, t + rng.random(len(ci)) * 0.9)
+        set_stop(_stop_after(*cat(tx, *repay.values()), m, k_drop, t1))
+        ci, t = before_stop(*tx)
+        prod = _sample_rows(rng, pw, ci)
+        base = np.array([45.0, 60.0, 250.0, 500.0])[prod]
+        sig = np.array([0.9, 0.9, 0.8, 0.9])[prod]
+        amount = np.round(base * c.value[sl][ci] * rng.lognormal(0, 1, len(ci)) ** sig, 2)
+        add("transaction", ci, t, amount=amount, category=prod)
+        for prod, amt in (("loan", "loan_amount"), ("mortgage", "mortgage_amount")):
+            ci, t = before_stop(*repay[prod])
+            add("transaction", ci, t, amount=a[amt][sl][ci], category=np.full(len(ci), cat_index[prod]))
+        # other events
         for tname, is_value, rate in types:
-            if rate == 0:
+            if is_value or rate == 0:
                 continue
-            ci, t = poisson(tname, rate * act * noise(), is_value)
-            if tname == "transaction":
-                ci, t = np.concatenate([ci, act_ci]), np.concatenate([t, act_t])
-                prod = _sample_rows(rng, pw, ci)
-                base = np.array([45.0, 60.0, 250.0, 500.0])[prod]
-                sig = np.array([0.9, 0.9, 0.8, 0.9])[prod]
-                amount = np.round(base * c.value[sl][ci] * rng.lognormal(0, 1, len(ci)) ** sig, 2)
-                add(tname, ci, t, amount=amount, category=prod)
-            elif tname == "feature_use":
+            ci, t = poisson(rate * act * noise())
+            if tname == "feature_use":
                 feat = _sample_rows(rng, a["feature_weights"][sl], ci)
                 add(tname, ci, t, category=np.array([cat_index[f] for f in BANK_FEATURES])[feat])
             elif tname == "support_contact":
-                bci, bt = _bursts(rng, np.full(m, 0.002), t0, t1, (2.0, 7.0), 0.8)
+                bci, bt = _bursts(rng, np.full(m, 0.002), t0, stop, (2.0, 7.0), 0.8)
                 ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
                 topic = rng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
                 add(tname, ci, t, category=bank_topic_code[topic])
             else:
                 add(tname, ci, t)
-        # monthly loan / mortgage repayments (value events)
-        for prod, flag, amt in (("loan", "has_loan", "loan_amount"), ("mortgage", "has_mortgage", "mortgage_amount")):
-            ci, t = _periodic(rng, a[flag][sl], tv, hend, a["repay_phase"][sl])
-            keep = (t < t1[ci]) | (rng.random(len(ci)) < fval[ci])
-            ci, t = ci[keep], t[keep] + rng.random(keep.sum()) * 0.9
-            add("transaction", ci, t, amount=a[amt][sl][ci], category=np.full(len(ci), cat_index[prod]))
         # traits. Balance watchers check their balance ~0.25 times a day from their start to the
         # end, whether they still transact or not ...
         r = np.where(trait["balance_watcher"], BALANCE_WATCH_RATE, 0.0) * noise(g=brng)
@@ -668,7 +743,7 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
         # ... frustrated customers have support episodes (~5 contacts each) about every 80 days
         # while active and up to a month after they stop
         ci, t = _bursts(brng, np.where(trait["frustrated"], FRUSTRATION_EPISODE_RATE, 0.0), t0,
-                        np.minimum(t1 + 30.0, hend), (3.0, 8.0), 0.9)
+                        np.minimum(stop + 30.0, hend), (3.0, 8.0), 0.9)
         topic = brng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
         add("support_contact", ci, t, category=bank_topic_code[topic])
 
@@ -677,79 +752,80 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
         plan = a["plan"][sl]
         postpaid = a["postpaid"][sl]
         switcher = trait["switcher"]
-        rates = {}
-        # data usage: a usage record every 7-11 days (per customer) while active, fewer after the
-        # stop, each of `utilisation` x the plan's allowance pro rata (everybody with a phone
-        # uses data, whatever its activity)
-        period = a["data_period"][sl]
-        ci, t = _periodic(rng, np.ones(m, dtype=bool), t0, hend, a["data_phase"][sl], period)
-        keep = (t < t1[ci]) | (rng.random(len(ci)) < foth[ci])
-        ci, t = ci[keep], t[keep] + rng.random(keep.sum())
-        per_record = PLANS_MB[plan] * a["utilisation"][sl] * period / 30.4
-        add("data_usage", ci, t, quantity=np.round(per_record[ci] * rng.lognormal(-0.06, 0.35, len(ci)), 1))
-        for tname, is_value, rate in types:
-            if tname in ("call", "sms", "support_contact"):
-                r = rate * act * noise()
-                if tname == "sms":
-                    r = r * a["sms_affinity"][sl]
-                rates[tname] = r
-                ci, t = poisson(tname, r, is_value)
-                if tname == "call":
-                    # switchers talk SWITCH_VOLUME times as much and, from their change day on,
-                    # keep only SWITCH_CALLS_KEPT of their calls
-                    ci, t = cat((ci, t), poisson(tname, np.where(switcher, (SWITCH_VOLUME - 1.0) * r, 0.0),
-                                                 False, brng))
-                    drop = switcher[ci] & (t >= change_at[ci]) & (brng.random(len(ci)) >= SWITCH_CALLS_KEPT)
-                    ci, t = ci[~drop], t[~drop]
-                    add(tname, ci, t, quantity=np.ceil(rng.lognormal(np.log(3.0), 0.9, len(ci))))
-                elif tname == "sms":
-                    # ... and send SWITCH_VOLUME times the messages, plus, from the change day on,
-                    # SWITCH_SMS_PER_CALL messages per call they no longer make (thinned Poisson)
-                    before = (SWITCH_VOLUME - 1.0) * r
-                    after = before + SWITCH_VOLUME * (1.0 - SWITCH_CALLS_KEPT) * SWITCH_SMS_PER_CALL * rates["call"]
-                    rmax = np.where(switcher, after, 0.0)
-                    eci, et = poisson(tname, rmax, False, brng)
-                    keep = (et >= change_at[eci]) | (brng.random(len(eci)) * rmax[eci] < before[eci])
-                    ci, t = cat((ci, t), (eci[keep], et[keep]))
-                    add(tname, ci, t)
-                else:
-                    bci, bt = _bursts(rng, np.full(m, 0.002), t0, t1, (2.0, 7.0), 0.8)
-                    ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
-                    topic = rng.choice(len(TELECOM_TOPICS), size=len(ci), p=[0.35, 0.25, 0.12, 0.12, 0.06, 0.10])
-                    add(tname, ci, t, category=topic)
-        # roaming trips of travellers, and more of frequent travellers
-        rci, rt = _bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, t1, (4.0, 14.0), 1.2)
-        rci, rt = cat((rci, rt), _bursts(brng, np.where(trait["frequent_traveller"], TRIP_RATE, 0.0),
-                                         t0, t1, (3.0, 9.0), 1.0))
-        add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
-        # postpaid monthly bills: due date + days late; damped after the stop, none beyond the end
-        ci, due = _periodic(rng, postpaid, tv, hend, a["bill_phase"][sl])
-        keep = (due < t1[ci]) | (rng.random(len(ci)) < fval[ci])
-        ci, due = ci[keep], due[keep]
+        # value events. Postpaid: a monthly bill (due date + days late), the first one on the
+        # start day when the contract starts inside the window; the contract ends after
+        # `contract_months` paid bills (counted from the first one in the window), then no
+        # bill is paid any more. Bills due before the stop but paid after it are not paid.
+        phase = np.where(c.tv[sl] >= 0, tv, a["bill_phase"][sl])
+        first_due = tv + np.mod(phase - tv, BILL_PERIOD)
+        ci, due = _periodic(rng, postpaid, tv, t1, phase, BILL_PERIOD)
+        months = c.contract_months[sl]
+        contract_end = np.where(months < NEVER, first_due + np.minimum(months, 10**6) * BILL_PERIOD, np.inf)
         is_late = rng.random(len(ci)) < a["late_prob"][sl][ci]
         late = np.where(is_late, rng.integers(a["late_min"][sl][ci], a["late_max"][sl][ci] + 1), 0)
-        t = np.floor(due) + late + rng.random(len(ci))
+        opening = due == tv[ci]  # the first bill of a new contract is paid on the start day
+        late = np.where(opening, 0, late)
+        bills = (ci, np.where(opening, due + rng.random(len(ci)) * 0.5, np.floor(due) + late + rng.random(len(ci))),
+                 late, opening)
+        # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
+        top = value_times(np.where(postpaid, 0.03, 0.075) * act * noise(3.0))
+        pre_act = ~postpaid[act_ci]
+        top = cat(top, (act_ci[pre_act], act_t[pre_act]))
+        # prepaid customers drop out after `dropout_days` top-up days
+        stop_prepaid = _stop_after(*top, m, k_drop, t1)
+        set_stop(np.where(postpaid, np.minimum(t1, contract_end), stop_prepaid))
+        ci, t, late, opening = before_stop(*bills)
         ok = t < H
-        ci, t, late = ci[ok], t[ok], late[ok]
+        ci, t, late, opening = ci[ok], t[ok], late[ok], opening[ok]
         price = PLAN_PRICE[plan[ci]]
-        overage = np.where(rng.random(len(ci)) < 0.15, rng.uniform(2, 25, len(ci)), 0.0)
+        overage = np.where(~opening & (rng.random(len(ci)) < 0.15), rng.uniform(2, 25, len(ci)), 0.0)
         add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
         # bill shock: a bill with an overage charge is often followed by a billing complaint
         shock = (overage > 0) & (brng.random(len(ci)) < BILL_SHOCK_COMPLAINT)
         add("support_contact", ci[shock], t[shock] + brng.uniform(0.0, 4.0, shock.sum()),
             category=np.full(shock.sum(), TELECOM_TOPICS.index("billing")))
-        # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
-        r_top = np.where(postpaid, 0.03, 0.075) * act * noise(3.0)
-        ci, t = poisson("topup", r_top, True)
-        prepaid_act = act_ci[~postpaid[act_ci]]
-        ci = np.concatenate([ci, prepaid_act])
-        t = np.concatenate([t, act_t[~postpaid[act_ci]]])
+        ci, t = before_stop(*top)
         amounts = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 50.0])
         add("topup", ci, t, amount=amounts[rng.choice(6, size=len(ci), p=[0.2, 0.2, 0.25, 0.15, 0.12, 0.08])])
-        # activation of a postpaid customer: the first bill is paid on the start day
-        post_act = act_ci[postpaid[act_ci]]
-        add("bill_payment", post_act, act_t[postpaid[act_ci]],
-            amount=PLAN_PRICE[plan[post_act]], quantity=np.zeros(len(post_act)))
+
+        # data usage: a usage record every 7-11 days (per customer) while active, fewer after the
+        # stop, each of `utilisation` x the plan's allowance pro rata (everybody with a phone
+        # uses data, whatever its activity)
+        period = a["data_period"][sl]
+        ci, t = _periodic(rng, np.ones(m, dtype=bool), t0, hend, a["data_phase"][sl], period)
+        keep = (t < stop[ci]) | (rng.random(len(ci)) < foth[ci])
+        ci, t = ci[keep], t[keep] + rng.random(keep.sum())
+        per_record = PLANS_MB[plan] * a["utilisation"][sl] * period / 30.4
+        add("data_usage", ci, t, quantity=np.round(per_record[ci] * rng.lognormal(-0.06, 0.35, len(ci)), 1))
+        # calls, messages, support contacts
+        r_call = rate_of["call"] * act * noise()
+        r_sms = rate_of["sms"] * act * noise() * a["sms_affinity"][sl]
+        # switchers talk SWITCH_VOLUME times as much and, from their change day on, keep only
+        # SWITCH_CALLS_KEPT of their calls
+        ci, t = cat(poisson(r_call), poisson(np.where(switcher, (SWITCH_VOLUME - 1.0) * r_call, 0.0), brng))
+        drop = switcher[ci] & (t >= change_at[ci]) & (brng.random(len(ci)) >= SWITCH_CALLS_KEPT)
+        ci, t = ci[~drop], t[~drop]
+        add("call", ci, t, quantity=np.ceil(rng.lognormal(np.log(3.0), 0.9, len(ci))))
+        # ... and send SWITCH_VOLUME times the messages, plus, from the change day on,
+        # SWITCH_SMS_PER_CALL messages per call they no longer make (thinned Poisson)
+        ci, t = poisson(r_sms)
+        before = (SWITCH_VOLUME - 1.0) * r_sms
+        after = before + SWITCH_VOLUME * (1.0 - SWITCH_CALLS_KEPT) * SWITCH_SMS_PER_CALL * r_call
+        rmax = np.where(switcher, after, 0.0)
+        eci, et = poisson(rmax, brng)
+        keep = (et >= change_at[eci]) | (brng.random(len(eci)) * rmax[eci] < before[eci])
+        ci, t = cat((ci, t), (eci[keep], et[keep]))
+        add("sms", ci, t)
+        ci, t = poisson(rate_of["support_contact"] * act * noise())
+        bci, bt = _bursts(rng, np.full(m, 0.002), t0, stop, (2.0, 7.0), 0.8)
+        ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
+        topic = rng.choice(len(TELECOM_TOPICS), size=len(ci), p=[0.35, 0.25, 0.12, 0.12, 0.06, 0.10])
+        add("support_contact", ci, t, category=topic)
+        # roaming trips of travellers, and more of frequent travellers
+        rci, rt = _bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, stop, (4.0, 14.0), 1.2)
+        rci, rt = cat((rci, rt), _bursts(brng, np.where(trait["frequent_traveller"], TRIP_RATE, 0.0),
+                                         t0, stop, (3.0, 9.0), 1.0))
+        add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
 
     else:  # ecommerce
         a = c.attrs
@@ -783,22 +859,26 @@ def _events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generato
             add("return", rci, rt[okr], amount=np.round(amount[ret][okr] * g.uniform(0.3, 1.0, okr.sum()), 2),
                 category=k[ret][okr])
 
+        # value events: purchases; bargain hunters buy BARGAIN_EXTRA as often again (with a
+        # discount, as always)
+        r_buy = rate_of["purchase"] * act * noise()
+        own = cat(value_times(r_buy), (act_ci, act_t))
+        extra = value_times(np.where(trait["bargain_hunter"], BARGAIN_EXTRA * r_buy, 0.0), brng)
+        set_stop(_stop_after(*cat(own, extra), m, k_drop, t1))
+        purchases(rng, *before_stop(*own))
+        purchases(brng, *before_stop(*extra))
+        # other events
         for tname, is_value, rate in types:
-            if rate == 0:
+            if is_value or rate == 0:
                 continue
             r = rate * act * noise()
             if tname == "view":
                 r = r * a["browse_ratio"][sl]
-            ci, t = poisson(tname, r, is_value)
+            ci, t = poisson(r)
             if tname in ("view", "cart"):
                 add(tname, ci, t, category=categories(rng, ci, t))
-            elif tname == "purchase":
-                purchases(rng, np.concatenate([ci, act_ci]), np.concatenate([t, act_t]))
-                # bargain hunters buy BARGAIN_EXTRA as often again (with a discount, as always)
-                purchases(brng, *poisson(tname, np.where(trait["bargain_hunter"], BARGAIN_EXTRA * r, 0.0),
-                                         True, brng))
             else:  # support_contact
-                bci, bt = _bursts(rng, np.full(m, 0.0015), t0, t1, (2.0, 7.0), 0.8)
+                bci, bt = _bursts(rng, np.full(m, 0.0015), t0, stop, (2.0, 7.0), 0.8)
                 ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
                 topic = rng.choice(len(SHOP_TOPICS), size=len(ci), p=[0.35, 0.2, 0.15, 0.1, 0.2])
                 add(tname, ci, t, category=len(SHOP_CATEGORIES) + topic)

@@ -1,6 +1,7 @@
 {#- One row: the run's reference date (spec section 3), an exclusive upper bound. Var
     `as_of_date` wins; otherwise the day after the latest valid event over all organisations;
-    with no valid event at all, the day the build started. -#}
+    with no valid event at all, the day the build started. calibration_date is where the
+    backtests of the predictions stand: as_of_date - churn_horizon_days. -#}
 with
 
 valid_events as (
@@ -30,6 +31,7 @@ select
     as_of_date,
     cast({{ add_days('as_of_date', '-' ~ var('window_days')) }} as date) as last_window_start,
     cast({{ add_days('as_of_date', '-2 * ' ~ var('window_days')) }} as date) as prev_window_start,
-    cast({{ add_days('as_of_date', '-' ~ var('rfm_lookback_days')) }} as date) as lookback_start
+    cast({{ add_days('as_of_date', '-' ~ var('rfm_lookback_days')) }} as date) as lookback_start,
+    cast({{ add_days('as_of_date', '-' ~ var('churn_horizon_days')) }} as date) as calibration_date
 
 from resolved

@@ -19,6 +19,7 @@ valid_events as (
         occurred_at,
         transaction_type,
         is_value_event,
+        is_contractual_event,
         amount,
         quantity,
         category,
@@ -31,7 +32,7 @@ valid_events as (
 
 as_of as (
 
-    select as_of_date, last_window_start, prev_window_start, lookback_start
+    select as_of_date, last_window_start, prev_window_start, lookback_start, calibration_date
     from {{ ref('int_as_of_date_resolved') }}
 
 ),
@@ -41,6 +42,7 @@ events as (
     select
         valid_events.*,
         as_of.as_of_date,
+        as_of.calibration_date,
         cast(valid_events.occurred_at as date) as event_date,
         valid_events.occurred_at >= as_of.lookback_start as is_in_lookback,
         valid_events.occurred_at >= as_of.last_window_start as is_in_last,
@@ -161,13 +163,19 @@ category_mix as (
 ),
 
 {#- The purchase history the CLV models fit (spec section 9): value events summed per day
-    first, over all history before as_of_date. -#}
+    first, over all history before as_of_date, and the same history cut at the backtest's
+    calibration_date (as_of_date - churn_horizon_days), with the value days after it that the
+    backtest checks the predictions against. Contractual value events (recurring bills) are
+    summed apart: a customer with one is a contractual customer. -#}
 purchase_days as (
 
     select
         customer_id,
         event_date,
+        max(calibration_date) as calibration_date,
         {{ sum_exact('coalesce(amount, 0)') }} as day_total,
+        {{ sum_exact('case when is_contractual_event then coalesce(amount, 0) end') }} as contract_day_total,
+        count(case when is_contractual_event then 1 end) > 0 as is_contract_day,
         min(event_date) over (partition by customer_id) as first_purchase_date
 
     from events
@@ -180,10 +188,21 @@ purchase_history as (
 
     select
         customer_id,
+        -- up to as_of_date
         count(*) as purchase_days,
         min(event_date) as first_purchase_date,
         max(event_date) as last_purchase_date,
-        cast(sum(case when event_date > first_purchase_date then day_total end) as {{ type_double() }}) as repeat_purchase_total
+        cast(sum(case when event_date > first_purchase_date then day_total end) as {{ type_double() }}) as repeat_purchase_total,
+        min(case when is_contract_day then event_date end) as first_contract_date,
+        max(case when is_contract_day then event_date end) as last_contract_date,
+        cast(sum(contract_day_total) as {{ type_double() }}) as contract_amount_total,
+        -- up to calibration_date, and from it to as_of_date
+        count(case when event_date < calibration_date then 1 end) as calibration_purchase_days,
+        max(case when event_date < calibration_date then event_date end) as calibration_last_purchase_date,
+        cast(sum(case when event_date > first_purchase_date and event_date < calibration_date then day_total end) as {{ type_double() }}) as calibration_repeat_purchase_total,
+        max(case when is_contract_day and event_date < calibration_date then event_date end) as calibration_last_contract_date,
+        cast(sum(case when event_date < calibration_date then contract_day_total end) as {{ type_double() }}) as calibration_contract_amount_total,
+        count(case when event_date >= calibration_date then 1 end) as holdout_purchase_days
 
     from purchase_days
     group by customer_id
@@ -215,7 +234,16 @@ select
     coalesce(purchase_history.purchase_days, 0) as purchase_days,
     purchase_history.first_purchase_date,
     purchase_history.last_purchase_date,
-    purchase_history.repeat_purchase_total
+    purchase_history.repeat_purchase_total,
+    purchase_history.first_contract_date,
+    purchase_history.last_contract_date,
+    purchase_history.contract_amount_total,
+    coalesce(purchase_history.calibration_purchase_days, 0) as calibration_purchase_days,
+    purchase_history.calibration_last_purchase_date,
+    purchase_history.calibration_repeat_purchase_total,
+    purchase_history.calibration_last_contract_date,
+    purchase_history.calibration_contract_amount_total,
+    coalesce(purchase_history.holdout_purchase_days, 0) as holdout_purchase_days
 
 from per_customer
 left join category_mix

@@ -1,8 +1,8 @@
 {#- One row per valid customer: its churn score, where it came from and its risk level
     (spec section 5). Sources in order of precedence: the uploaded CSV, then the latest valid
-    churn_predictions row, then the model estimate 1 - p_alive of the CLV models (spec section
-    9: where the engine runs Python models and var churn_model_fallback is true; only for
-    customers of organisations whose BG/NBD fit converged). Predictions and uploads are used
+    churn_predictions row, then model churn, the CLV models' probability of no value event in
+    the next churn_horizon_days (spec section 9.4: where the engine runs Python models and var
+    churn_model_fallback is true; only for customers whose organisation's model converged). Predictions and uploads are used
     whatever their date relative to as_of_date. -#}
 {%- set use_model = var('churn_model_fallback') and python_models_enabled() %}
 with
@@ -36,9 +36,9 @@ predicted as (
 
 modelled as (
 
-    select customer_id, 1 - p_alive as churn_score
-    from {{ ref('customer_lifetime_value') }}
-    where p_alive is not null
+    select customer_id, churn_probability as churn_score
+    from {{ ref('int_customers_clv_scored') }}
+    where reference = 'as_of' and churn_probability is not null
 
 ),
 {%- endif %}

@@ -1,11 +1,17 @@
-"""One row per customer with a valid value event before as_of_date: the BG/NBD and
-Gamma-Gamma fits of its organisation (spec section 9) and its scores.
+"""One row per customer and reference ('as_of', 'calibration') of
+int_customers_purchase_summarised: the customer's model (sBG when contractual, else MBG/NBD
+or BG/NBD with Gamma-Gamma), its predictions and model churn, and the fitted parameters of its
+organisation and model (spec section 9).
 
-The maths lives in the importable package ``retention_clv`` (tested by pytest); this model
-only wires the SQL purchase summary to it and returns a pandas DataFrame. Each organisation is
-fitted on its own; the organisation's parameters and reason are repeated on its customers'
-rows so that customer_lifetime_value and clv_model_params both read one fit.
+The 'as_of' rows are the published predictions; the 'calibration' rows are the same models
+refitted on the history before calibration_date, which the backtests check against what
+happened next. The maths lives in the importable package ``retention_clv`` (tested by
+pytest); this model only wires the SQL purchase summary to it. Each organisation, setting and
+reference is fitted on its own; the fit's parameters and reason are repeated on its
+customers' rows so that customer_lifetime_value and clv_model_params read the same fit.
 """
+import pandas as pd
+
 from retention_clv import score_organisations
 
 
@@ -14,13 +20,22 @@ def model(dbt, session):
     settings = dbt.config.get("meta") or {}
     # The warehouse returns rows in no particular order; the fits must not depend on it.
     summary = (dbt.ref("int_customers_purchase_summarised").df()
-               .sort_values(["organization_id", "customer_id"], kind="mergesort")
+               .sort_values(["reference", "organization_id", "customer_id"], kind="mergesort")
                .reset_index(drop=True))
-    customers, params = score_organisations(
-        summary,
+    options = dict(
+        noncontractual_model=str(settings.get("clv_noncontractual_model", "mbgnbd")),
+        churn_horizon_days=float(settings.get("churn_horizon_days", 90)),
+        contract_period_days=float(settings.get("contract_period_days", 30)),
         min_customers=int(settings.get("clv_min_customers", 50)),
         min_repeat_customers=int(settings.get("clv_min_repeat_customers", 10)),
     )
-    scored = customers.merge(params, on="organization_id", how="left", validate="many_to_one")
-    scored["as_of_date"] = summary["as_of_date"].iloc[0] if len(summary) else None
-    return scored
+    parts = []
+    for reference in ("as_of", "calibration"):
+        rows = summary[summary["reference"] == reference].reset_index(drop=True)
+        customers, params = score_organisations(rows, **options)
+        scored = customers.merge(params, on=["organization_id", "model"], how="left",
+                                 validate="many_to_one")
+        scored.insert(2, "reference", reference)
+        scored["reference_date"] = rows["reference_date"].iloc[0] if len(rows) else None
+        parts.append(scored)
+    return pd.concat(parts, ignore_index=True)
