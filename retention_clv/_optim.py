@@ -190,7 +190,9 @@ def compress_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, n
     """Unique rows of the given equal-length columns, their counts and the inverse index.
 
     Integer-valued, non-negative columns (days) are packed into one int64 key and deduplicated
-    with a single sort; anything else falls back to a row-wise unique.
+    with a bincount table when the key's range is moderate (e.g. (x, T) pairs, or periods
+    paid), else with a single sort; anything else falls back to a row-wise unique. The unique
+    rows come out sorted (lexicographically), whatever the input order.
     """
     cols = [np.asarray(c, dtype=float) for c in columns]
     n = len(cols[0]) if cols else 0
@@ -202,12 +204,18 @@ def compress_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, n
         key = np.zeros(n, dtype=np.int64)
         for c, m in zip(cols, maxima):
             key = key * m + c.astype(np.int64)
-        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        if float(np.prod([float(m) for m in maxima])) <= 8 * n + 4096:
+            table = np.bincount(key)
+            present = table > 0
+            inverse = (np.cumsum(present) - 1)[key]
+            uniq, counts = np.flatnonzero(present), table[present]
+        else:
+            uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
         out = []
         for m in reversed(maxima):
             out.append((uniq % m).astype(float))
             uniq = uniq // m
-        return out[::-1], counts.astype(np.int64), inverse.astype(np.int64)
+        return out[::-1], counts.astype(np.int64, copy=False), inverse.astype(np.int64, copy=False)
     stacked = np.column_stack(cols)
     uniq, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
     return [uniq[:, i].copy() for i in range(uniq.shape[1])], counts.astype(np.int64), \

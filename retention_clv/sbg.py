@@ -17,7 +17,9 @@ in log-parameter space with the analytic gradient (digamma). Everything is compu
 
 Predictions for a customer with t periods paid: p_alive = 0 when lapsed, else 1; expected paid
 periods in the next k periods = sum_{j=1..k} S(t - 1 + j) / S(t - 1) (0 when lapsed); churn
-within k periods = 1 when lapsed, else 1 - S(t - 1 + k) / S(t - 1).
+within k periods = 1 when lapsed, else 1 - S(t - 1 + k) / S(t - 1). The ratios are products of
+the retention rates S(n) / S(n - 1) = (beta + n - 1) / (alpha + beta + n - 1), summed in log
+space.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import compress_rows, minimise_log_params
+from ._optim import compress_rows, dot as _dot, minimise_log_params
 
 PARAM_NAMES = ("alpha", "beta")
 MODEL_NAME = "sbg"
@@ -120,14 +122,14 @@ class SbgLikelihood:
         g_be = -n * (dg(be) - dg(al + be))
         if len(tl):
             s = dg(al + be + 1.0 + tl)
-            ll += wl @ special.betaln(al + 1.0, be + tl)
-            g_al += wl @ (dg(al + 1.0) - s)
-            g_be += wl @ (dg(be + tl) - s)
+            ll += _dot(wl, special.betaln(al + 1.0, be + tl))
+            g_al += _dot(wl, dg(al + 1.0) - s)
+            g_be += _dot(wl, dg(be + tl) - s)
         if len(ta):
             s = dg(al + be + ta)
-            ll += wa @ special.betaln(al, be + ta)
-            g_al += wa @ (dg(al) - s)
-            g_be += wa @ (dg(be + ta) - s)
+            ll += _dot(wa, special.betaln(al, be + ta))
+            g_al += _dot(wa, dg(al) - s)
+            g_be += _dot(wa, dg(be + ta) - s)
         return float(ll), np.array([g_al, g_be])
 
     def loglik(self, params) -> float:
@@ -197,13 +199,18 @@ def p_alive(lapsed) -> np.ndarray:
 
 
 def _log_survival_ratios(periods_paid, k_max: int, alpha, beta) -> tuple[np.ndarray, np.ndarray]:
-    """ln(S(t - 1 + j) / S(t - 1)) for j = 1..k_max, on the unique t values (rows) and the
-    inverse index from the customers to them."""
+    """ln(S(t - 1 + j) / S(t - 1)) for j = 1..k_max, on the unique t values (rows), and the
+    inverse index from the customers to them.
+
+    In log space through the retention rates S(n) / S(n - 1) = (beta + n - 1) / (alpha + beta +
+    n - 1): a cumulative sum of ln(1 - alpha / (alpha + beta + n - 1)), n = t..t - 1 + j. The
+    same as betaln(alpha, beta + t - 1 + j) - betaln(alpha, beta + t - 1), without the
+    cancellation of two large, nearly equal betaln values for long histories."""
     t = np.asarray(periods_paid, dtype=float).reshape(-1)
     (ut,), _, inv = compress_rows(t)
-    j = np.arange(1, k_max + 1, dtype=float)
-    base = special.betaln(alpha, beta + ut - 1.0)
-    return special.betaln(alpha, beta + ut[:, None] - 1.0 + j[None, :]) - base[:, None], inv
+    n = ut[:, None] + np.arange(k_max, dtype=float)[None, :]      # n = t .. t - 1 + k_max
+    log_rate = np.log1p(-alpha / (alpha + beta + n - 1.0))
+    return np.cumsum(log_rate, axis=1), inv
 
 
 def expected_periods(n_periods: int, periods_paid, lapsed, alpha, beta) -> np.ndarray:

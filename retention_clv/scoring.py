@@ -279,8 +279,7 @@ def score_organisations(summary: pd.DataFrame, *, noncontractual_model: str = "m
     model = np.where(contractual, CONTRACTUAL_MODEL, noncontractual_model).astype(object)
     customers = pd.DataFrame({
         "organization_id": pd.Series(orgs, dtype=object),
-        "customer_id": (summary["customer_id"].to_numpy() if "customer_id" in summary.columns
-                        else pd.Series([], dtype=object)),
+        "customer_id": summary["customer_id"].to_numpy(),
         "model": pd.Series(model, dtype=object),
         "x": _whole_or_float(F.x),
         "t_x": _whole_or_float(F.t_x),
@@ -291,7 +290,25 @@ def score_organisations(summary: pd.DataFrame, *, noncontractual_model: str = "m
                            dtype="boolean"),
         **F.pred,
     })
-    return customers[CUSTOMER_COLUMNS], _typed_params(pd.DataFrame(rows, columns=PARAMS_COLUMNS))
+    customers = customers[CUSTOMER_COLUMNS]
+    if not n_rows:
+        customers = _string_if_empty(customers, ["organization_id", "customer_id", "model"])
+    params = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
+    # as given (pandas would turn a NULL organization_id among strings into NaN)
+    params["organization_id"] = pd.Series([r["organization_id"] for r in rows], dtype=object)
+    return customers, _typed_params(params)
+
+
+def _string_if_empty(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Empty object columns have no type a warehouse can read (DuckDB sees "NULL"): make them
+    strings when there are no rows."""
+    if len(frame):
+        return frame
+    frame = frame.copy()
+    for c in columns:
+        if frame[c].dtype == object:
+            frame[c] = frame[c].astype("string")
+    return frame
 
 
 def _typed_params(params: pd.DataFrame) -> pd.DataFrame:
@@ -303,4 +320,4 @@ def _typed_params(params: pd.DataFrame) -> pd.DataFrame:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out["converged"] = out["converged"].astype(bool)
     out["reason"] = out["reason"].astype(object).where(out["reason"].notna(), None)
-    return out
+    return _string_if_empty(out, ["organization_id", "model", "reason"])
