@@ -1,5 +1,8 @@
 {#- One customer's full profile: segment and scores, churn, behaviour, every fired signal with
-    its recommendation, and lifetime value where the CLV models ran (DuckDB).
+    its recommendation, and lifetime value where the CLV models ran (DuckDB): the customer's
+    model (clv_model: mbgnbd, bgnbd or sbg) and its model churn (model_churn_probability, the
+    probability of no value event in the next churn_horizon_days; the churn score only where
+    churn_score_source is model).
     dbt compile --select analysis:customer_profile --vars '{profile_customer_id: <id>}' -#}
 with
 
@@ -33,7 +36,7 @@ signals as (
 
 lifetime_value as (
 
-    select customer_id, p_alive, expected_purchases_90d, expected_avg_value, clv_365d
+    select customer_id, model, p_alive, churn_probability, expected_purchases_90d, expected_avg_value, clv_365d
     from {{ ref('customer_lifetime_value') }}
 
 ){%- endif %}
@@ -69,7 +72,9 @@ select
     behaviour.value_prev_30,
     coalesce(signals.risk_signals, '{}') as risk_signals,
     {%- if target.type == 'duckdb' %}
+    lifetime_value.model as clv_model,
     lifetime_value.p_alive,
+    lifetime_value.churn_probability as model_churn_probability,
     lifetime_value.expected_purchases_90d,
     lifetime_value.clv_365d,
     {%- endif %}

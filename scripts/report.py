@@ -6,10 +6,14 @@
 Per organisation: segment distribution and revenue at risk by segment, the segment x
 churn-risk matrix, the behaviour-score distribution, customers by activity trend, risk-signal
 prevalence coloured by urgency, the segment migration matrix from the run before to this run
-when segment_migration holds them, and customer lifetime value where the CLV models ran. Plotly's
-JavaScript is embedded, so the file opens offline. Each chart is a <div class="chart"
-data-chart=NAME>; after drawing, a script counts the drawn marks of every chart into
-<pre id="render-check"> (what tests/python/test_report.py reads in headless Chromium).
+when segment_migration holds them, and customer lifetime value by model where the CLV models
+ran; then "Can we trust these scores?" from the backtest marts: AUC by churn source against
+the coin flip (churn_backtest), the calibration of the probability sources (churn_calibration)
+and predicted against actual purchases (clv_backtest, DuckDB only). Plotly's JavaScript is
+embedded, so the file opens offline. Each chart is a <div class="chart" data-chart=NAME
+data-organization=ID>; after drawing, a script counts the drawn marks (bars, heatmaps, scatter
+markers) of every chart into <pre id="render-check"> (what
+tests/python/test_dashboard_and_analyses.py reads in headless Chromium).
 Defaults: --database $DBT_DUCKDB_PATH or data/retention.duckdb (a scheduled deployment points
 it at the published file, see scripts/publish.py), --output
 target/retention_dashboard.html. Declared as the dbt exposure `retention_dashboard`.
@@ -27,7 +31,8 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from summary import as_of_date, fetch, mart_tables, migration_into_this_run, organisations  # noqa: E402
+from summary import (as_of_date, backtest, fetch, mart_tables, migration_into_this_run,  # noqa: E402
+                     model_name, organisations)
 
 # segment_order 1..11: from the best (greens) through the ones to watch (blues, yellow) to the
 # ones slipping away (oranges, reds)
@@ -39,6 +44,8 @@ CLV_EDGES = [0, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400]
 URGENCY_COLOURS = {"high": "#b2182b", "medium": "#ef8a62", "low": "#67a9cf"}
 RISK_LEVELS = ["Low", "Medium", "High", "Critical", "Unknown"]
 TRENDS = ["increasing", "stable", "declining", "unknown"]
+MODEL_COLOURS = {"mbgnbd": "#762a83", "bgnbd": "#9970ab", "sbg": "#1b7837"}
+SOURCE_COLOURS = {"model": "#762a83", "churn_prediction": "#2166ac", "recency": "#999999"}
 
 
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
@@ -116,18 +123,115 @@ def organisation_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
     if "customer_lifetime_value" in tables:
         edges = CLV_EDGES
         bucket = " ".join(f"when clv_365d < {hi} then {i}" for i, hi in enumerate(edges[1:]))
-        clv = {r["bucket"]: r["customers"] for r in fetch(con, f"""
-            select case {bucket} else {len(edges) - 1} end as bucket, count(*) as customers
-            from marts.customer_lifetime_value where organization_id = ? and clv_365d is not null
-            group by all""", org_id)}
+        clv: dict[str, dict[int, int]] = {}
+        for r in fetch(con, f"""
+                select model, case {bucket} else {len(edges) - 1} end as bucket, count(*) as customers
+                from marts.customer_lifetime_value where organization_id = ? and clv_365d is not null
+                group by all""", org_id):
+            clv.setdefault(r["model"], {})[r["bucket"]] = r["customers"]
         if clv:
             labels = [f"{lo:,}-{hi:,}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:,}+"]
-            charts.append(("clv_distribution", _layout(go.Figure(go.Bar(
-                x=labels, y=[clv.get(i, 0) for i in range(len(labels))], marker_color="#762a83",
-                hovertemplate="365-day value %{x}: %{y:,} customers<extra></extra>")),
-                "Expected 365-day customer value (BG/NBD + Gamma-Gamma)", xaxis_title="expected value",
-                yaxis_title="customers")))
+            models = sorted(clv, key=lambda m: (list(MODEL_COLOURS).index(m) if m in MODEL_COLOURS else 9, m))
+            fig = go.Figure([go.Bar(
+                x=labels, y=[clv[m].get(i, 0) for i in range(len(labels))], name=model_name(m),
+                marker_color=MODEL_COLOURS.get(m, "#999999"),
+                hovertemplate=f"{model_name(m)}, 365-day value %{{x}}: %{{y:,}} customers<extra></extra>")
+                for m in models])
+            charts.append(("clv_distribution", _layout(
+                fig, "Expected 365-day customer value (" + ", ".join(model_name(m) for m in models) + ")",
+                barmode="stack", xaxis_title="expected value", yaxis_title="customers", showlegend=len(models) > 1,
+                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))))
     return charts
+
+
+def trust_charts(bt: dict) -> list[tuple[str, go.Figure]]:
+    """The organisation's "Can we trust these scores?" charts from its backtest (summary.backtest):
+    AUC by churn source against the coin flip, the calibration of the probability sources
+    (mean score against observed churn rate per score bin, with the diagonal) and the
+    purchases the CLV models predicted against those that happened. A chart with nothing to draw
+    is left out (no AUC when nobody or everybody churned, no calibration without a probability
+    source, no purchases without clv_backtest)."""
+    charts: list[tuple[str, go.Figure]] = []
+    sources = bt["sources"]
+    scored = [r for r in sources if r["auc"] is not None]
+    if scored:
+        missing = [r["source"] for r in sources if r["auc"] is None]
+        fig = go.Figure(go.Bar(
+            x=[r["source"] for r in scored], y=[r["auc"] for r in scored],
+            marker_color=[SOURCE_COLOURS.get(r["source"], "#999999") for r in scored],
+            text=[f"{r['auc']:.2f}" for r in scored], textposition="outside",
+            customdata=[[r["customers"], 100 * r["churn_rate"],
+                         "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}",
+                         "n/a" if r["brier"] is None else f"{r['brier']:.3f}"] for r in scored],
+            hovertemplate="%{x}: AUC %{y:.3f} on %{customdata[0]:,} customers (%{customdata[1]:.1f}% churned),"
+                          " top-decile lift %{customdata[2]}, Brier %{customdata[3]}<extra></extra>"))
+        fig.add_hline(y=0.5, line_dash="dash", line_color="#666666")
+        fig.add_annotation(x=1, xref="paper", xanchor="left", y=0.5, text="coin<br>flip", showarrow=False,
+                           font=dict(color="#666666"))
+        title = "AUC by churn source (0.5 = coin flip)"
+        if missing:
+            title += f"; {', '.join(missing)}: n/a"
+        charts.append(("backtest_auc", _layout(fig, title, yaxis=dict(range=[0, 1.08], title="AUC"),
+                                               margin=dict(l=60, r=60, t=50, b=60))))
+
+    bins = [r for r in bt["calibration"] if r["customers"]]
+    if bins:
+        fig = go.Figure()
+        for source in [s for s in SOURCE_COLOURS if any(r["source"] == s for r in bins)] + sorted(
+                {r["source"] for r in bins} - set(SOURCE_COLOURS)):
+            mine = [r for r in bins if r["source"] == source]
+            largest = max(r["customers"] for r in mine)
+            fig.add_trace(go.Scatter(
+                x=[r["avg_score"] for r in mine], y=[r["churn_rate"] for r in mine], name=source,
+                mode="lines+markers", line=dict(color=SOURCE_COLOURS.get(source, "#999999")),
+                marker=dict(size=[6 + 14 * (r["customers"] / largest) ** 0.5 for r in mine]),
+                customdata=[[r["bin"] / 10, (r["bin"] + 1) / 10, r["customers"]] for r in mine],
+                hovertemplate=f"{source}, scores %{{customdata[0]:.1f}}-%{{customdata[1]:.1f}}: mean score %{{x:.2f}},"
+                              f" churned %{{y:.0%}} of %{{customdata[2]:,}}<extra></extra>"))
+        fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dash", color="#666666"))
+        charts.append(("churn_calibration", _layout(
+            fig, "Calibration: predicted vs observed churn",
+            xaxis=dict(range=[-0.03, 1.03], title="mean predicted churn probability"),
+            yaxis=dict(range=[-0.03, 1.05], title="share that churned"), showlegend=True,
+            legend=dict(orientation="h", y=-0.22, yanchor="top", x=1, xanchor="right"),
+            margin=dict(l=60, r=20, t=50, b=80))))
+
+    purchases = bt["purchases"]
+    if purchases:
+        names = [model_name(p["model"]) for p in purchases]
+        predicted = [p for p in purchases if p["predicted_purchases"] is not None]
+        fig = go.Figure([
+            go.Bar(x=[model_name(p["model"]) for p in predicted], y=[p["predicted_purchases"] for p in predicted],
+                   name="predicted", marker_color="#762a83",
+                   text=["" if p["percentage_error"] is None else f"{p['percentage_error']:+.1f}%" for p in predicted],
+                   textposition="outside", hovertemplate="%{x}: %{y:,.0f} predicted (%{text})<extra></extra>"),
+            go.Bar(x=names, y=[p["actual_purchases"] for p in purchases], name="actual", marker_color="#5aae61",
+                   customdata=[p["customers"] for p in purchases],
+                   hovertemplate="%{x}: %{y:,} purchase days by %{customdata:,} customers<extra></extra>"),
+        ])
+        first = purchases[0]
+        title = f"Purchases in the {first['horizon_days']} days from {first['calibration_date']}"
+        unfitted = [model_name(p["model"]) for p in purchases if p["predicted_purchases"] is None]
+        if unfitted:
+            fig.add_annotation(x=0.5, xref="paper", y=1, yref="paper", yanchor="bottom", showarrow=False,
+                               text=f"predicted: n/a ({', '.join(unfitted)} not fitted at calibration)")
+        charts.append(("purchases_backtest", _layout(
+            fig, title, barmode="group", yaxis_title="purchase days", showlegend=True,
+            legend=dict(orientation="h", y=-0.12, yanchor="top", x=1, xanchor="right"))))
+    return charts
+
+
+def trust_caption(bt: dict) -> str:
+    """One sentence under "Can we trust these scores?": when the scores were made and checked."""
+    rows = bt["sources"] or bt["purchases"]
+    first = rows[0]
+    text = f"Scores made on {first['calibration_date']} from the history before it, checked against the next " \
+           f"{first['horizon_days']} days"
+    if bt["sources"]:
+        widest = max(bt["sources"], key=lambda r: r["customers"])
+        text += (f" (to {widest['as_of_date']}): {widest['customers']:,} customers had bought before, "
+                 f"{100 * widest['churn_rate']:.1f}% of them had no value event since")
+    return text + ". The upload has no date and is not backtested; recency (days since the last value event) is the baseline."
 
 
 RENDER_CHECK = """
@@ -139,9 +243,10 @@ window.addEventListener('load', function () {
     var result = {};
     document.querySelectorAll('div.chart').forEach(function (div) {
       var plot = div.querySelector('.plotly-graph-div');
-      var marks = div.querySelectorAll('.barlayer .point path, .hm image, .heatmaplayer image').length;
+      // bars, heatmap cells (one image per heatmap) and scatter markers
+      var marks = div.querySelectorAll('.barlayer .point path, .hm image, .heatmaplayer image, .scatterlayer .point').length;
       result[div.id] = {svg: div.querySelectorAll('.main-svg').length, marks: marks,
-                        traces: plot && plot.data ? plot.data.length : 0};
+                        traces: plot && plot.data ? plot.data.length : 0, organization: div.dataset.organization};
     });
     document.getElementById('render-check').textContent = JSON.stringify(result);
   }, 500);
@@ -156,18 +261,30 @@ def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     as_of = as_of_date(con)
     sections, chart_count = [], 0
     for n, org in enumerate(orgs):
-        parts = []
-        for name, fig in organisation_charts(con, org["organization_id"], tables):
-            div_id = f"org{n}-{name}"
-            parts.append(f'<div class="chart" id="{div_id}" data-chart="{name}">'
-                         + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"{div_id}-plot", default_width="100%",
-                                       config={"displaylogo": False, "responsive": True})
-                         + "</div>")
-            chart_count += 1
+        org_id = org["organization_id"]
+
+        def chart_divs(charts: list[tuple[str, go.Figure]]) -> str:
+            parts = []
+            for name, fig in charts:
+                div_id = f"org{n}-{name}"
+                parts.append(f'<div class="chart" id="{div_id}" data-chart="{name}" data-organization="{html.escape(org_id)}">'
+                             + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"{div_id}-plot", default_width="100%",
+                                           config={"displaylogo": False, "responsive": True})
+                             + "</div>")
+            return "".join(parts)
+
+        charts = organisation_charts(con, org_id, tables)
+        bt = backtest(con, org_id, tables)
+        trust = trust_charts(bt)
+        chart_count += len(charts) + len(trust)
+        trust_html = ""
+        if trust:
+            trust_html = (f'<h3>Can we trust these scores?</h3><p class="caption">{html.escape(trust_caption(bt))}</p>'
+                          f'<div class="grid">{chart_divs(trust)}</div>')
         sections.append(
-            f'<section><h2>{html.escape(str(org["organization_name"] or org["organization_id"]))} <small>{html.escape(str(org["org_type"] or ""))} · '
-            f'{org["total_customers"]:,} customers, {org["segmented"]:,} segmented · {html.escape(org["organization_id"])}'
-            f'</small></h2><div class="grid">{"".join(parts)}</div></section>')
+            f'<section><h2>{html.escape(str(org["organization_name"] or org_id))} <small>{html.escape(str(org["org_type"] or ""))} · '
+            f'{org["total_customers"]:,} customers, {org["segmented"]:,} segmented · {html.escape(org_id)}'
+            f'</small></h2><div class="grid">{chart_divs(charts)}</div>{trust_html}</section>')
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Retention dashboard</title>
 <script type="text/javascript">{get_plotlyjs()}</script>
@@ -176,6 +293,7 @@ body {{ font-family: system-ui, sans-serif; margin: 24px; color: #222; backgroun
 h1 {{ margin-bottom: 4px; }} h2 small {{ font-weight: normal; color: #666; font-size: 0.6em; }}
 section {{ background: white; border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 18px 0; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 12px; }}
+h3 {{ margin: 18px 0 2px; }} .caption {{ color: #555; margin: 0 0 8px; }}
 #render-check {{ display: none; }}
 </style></head><body>
 <h1>Retention dashboard</h1>

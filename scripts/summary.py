@@ -4,8 +4,11 @@
 For every organisation: the segment distribution (all 11 segments, counts and
 percentages), the churn upload's errors, the segment moves since the previous run (when
 segment_history holds one), the behaviour analysis (average behaviour score, customers by
-activity trend, top priority actions), the customer-lifetime-value fit (where the CLV models
-ran); then the raw rows rejected by data quality checks. It reads only schema `marts`, so
+activity trend, top priority actions), each customer-lifetime-value model's fit or why there
+is none (where the CLV models ran), and the backtest (the churn scores made at calibration_date
+against who churned by as_of_date: churn rate, AUC and top-decile lift per source; the purchases
+the models predicted against those that happened); then the raw rows rejected by data quality
+checks. It reads only schema `marts`, so
 it works on the published database as well as on the working one.
 
     python scripts/summary.py [--db data/retention.duckdb] [--errors 5] [--actions 3]
@@ -75,35 +78,143 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         con, "select table_name from information_schema.tables where table_schema = 'marts'")}
 
 
-def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:
-    """The organisation's BG/NBD + Gamma-Gamma fit, or why there is none (DuckDB only)."""
+MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD", "sbg": "sBG"}
+MODEL_ORDER = {"mbgnbd": 0, "bgnbd": 1, "sbg": 2}
+# the backtest's sources in the order the summary and the dashboard show them (recency, the
+# baseline, last)
+BACKTEST_SOURCES = ["model", "churn_prediction", "recency"]
+
+
+def model_name(model: str) -> str:
+    """'MBG/NBD', 'BG/NBD' or 'sBG' for clv_model_params.model."""
+    return MODEL_NAMES.get(model, model)
+
+
+def clv_fits(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[dict]:
+    """The organisation's clv_model_params rows (non-contractual model first, then sBG) with
+    its customers' count, average P(alive), lapsed and 365-day value per model; none where the
+    CLV models do not run (PostgreSQL, Spark)."""
     if "clv_model_params" not in tables:
         return []
-    rows = fetch(con, "select * from marts.clv_model_params where organization_id = ?", org_id)
-    if not rows:
-        return []
-    p = rows[0]
-    if not p["converged"]:
-        return [f"  lifetime value: not fitted - {p['reason']}"]
-    totals = fetch(
+    fits = fetch(
         con,
         """
-        select count(clv_365d) as valued, sum(clv_365d) as total, avg(p_alive) as alive,
-               (select count(*) from marts.customer_segments
-                where organization_id = ? and churn_score_source = 'model') as model_churn
-        from marts.customer_lifetime_value where organization_id = ?
+        select p.*, v.customers, v.valued, v.total_clv, v.avg_p_alive, v.lapsed
+        from marts.clv_model_params as p
+        left join (
+            select model, count(*) as customers, count(clv_365d) as valued, sum(clv_365d) as total_clv,
+                   avg(p_alive) as avg_p_alive, count(case when lapsed then 1 end) as lapsed
+            from marts.customer_lifetime_value where organization_id = ? group by model
+        ) as v using (model)
+        where p.organization_id = ?
         """,
         org_id, org_id,
-    )[0]
-    line = (f"  lifetime value: BG/NBD r={p['r']:.3f} alpha={p['alpha']:.2f} d a={p['a']:.3f} "
-            f"b={p['b']:.3f} on {p['customers_fitted']:,} customers, average P(alive) "
-            f"{totals['alive']:.2f}")
-    if totals["valued"]:
-        line += f", expected 365-day value {totals['total']:,.2f}"
-    lines = [line, f"    model churn (1 - P(alive)) used for {totals['model_churn']:,} customers"]
-    if p["reason"]:
-        lines.append(f"    note: {p['reason']}")
+    )
+    return sorted(fits, key=lambda f: (MODEL_ORDER.get(f["model"], 9), f["model"]))
+
+
+def fit_description(fit: dict) -> str:
+    """'MBG/NBD r=.. alpha=.. d a=.. b=.. on N customers' / 'sBG alpha=.. beta=.. on N
+    customers' / 'sBG not fitted - <reason>'."""
+    name = model_name(fit["model"])
+    if not fit["converged"]:
+        return f"{name} not fitted - {fit['reason']}"
+    if fit["model"] == "sbg":
+        params = f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}"
+    else:
+        params = f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d a={fit['a']:.3f} b={fit['b']:.3f}"
+    return f"{name} {params} on {fit['customers_fitted']:,} customers"
+
+
+def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:
+    """One line per model the organisation has customers for: its fit and what it predicts, or
+    why there is none; then for how many customers model churn is the churn score (DuckDB only)."""
+    fits = clv_fits(con, org_id, tables)
+    if not fits:
+        return []
+    lines = []
+    for fit in fits:
+        line = f"  lifetime value: {fit_description(fit)}"
+        if fit["converged"]:
+            if fit["model"] == "sbg":
+                line += f", {fit['lapsed'] or 0:,} lapsed"
+            elif fit["avg_p_alive"] is not None:
+                line += f", average P(alive) {fit['avg_p_alive']:.2f}"
+            if fit["valued"]:
+                line += f", expected 365-day value {fit['total_clv']:,.2f}"
+            if fit["reason"]:
+                line += f" ({fit['reason']})"
+        lines.append(line)
+    model_churn = fetch(
+        con,
+        "select count(*) as n from marts.customer_segments where organization_id = ? and churn_score_source = 'model'",
+        org_id,
+    )[0]["n"]
+    horizon = "the churn horizon"
+    if "churn_backtest" in tables:
+        days = fetch(con, "select max(horizon_days) as d from marts.churn_backtest")[0]["d"]
+        horizon = horizon if days is None else f"the next {days} days"
+    lines.append(f"    model churn (probability of no value event in {horizon}) is the churn score of "
+                 f"{model_churn:,} customer(s)")
     return lines
+
+
+def backtest(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> dict:
+    """The organisation's backtest: churn_backtest rows by source (shown order), the
+    churn_calibration rows and the clv_backtest rows (each empty where the mart is missing)."""
+    sources = []
+    if "churn_backtest" in tables:
+        sources = fetch(con, "select * from marts.churn_backtest where organization_id = ?", org_id)
+    order = {s: i for i, s in enumerate(BACKTEST_SOURCES)}
+    sources.sort(key=lambda r: (order.get(r["source"], len(order)), r["source"]))
+    calibration = []
+    if "churn_calibration" in tables:
+        calibration = fetch(con, "select * from marts.churn_calibration where organization_id = ? order by source, bin", org_id)
+    purchases = []
+    if "clv_backtest" in tables:
+        purchases = fetch(con, "select * from marts.clv_backtest where organization_id = ?", org_id)
+        purchases.sort(key=lambda r: (MODEL_ORDER.get(r["model"], 9), r["model"]))
+    return {"sources": sources, "calibration": calibration, "purchases": purchases}
+
+
+def _by_source(rows: list[dict], column: str, population: int, digits: int) -> str:
+    parts = []
+    for r in rows:
+        value = "n/a" if r[column] is None else f"{r[column]:.{digits}f}"
+        if r["customers"] != population:
+            value += f" ({r['customers']:,} customers)"
+        parts.append(f"{r['source']} {value}")
+    return ", ".join(parts)
+
+
+def backtest_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:
+    """One line: how the churn scores made at calibration_date foretold who churned by
+    as_of_date (churn rate, AUC and top-decile lift per source) and the purchases the CLV
+    models predicted against those that happened; none without a backtested customer."""
+    bt = backtest(con, org_id, tables)
+    sources, purchases = bt["sources"], bt["purchases"]
+    if not sources and not purchases:
+        return []
+    first = (sources or purchases)[0]
+    line = f"  backtest (calibration {first['calibration_date']}, {first['horizon_days']} days):"
+    parts = []
+    if sources:
+        # the widest population (recency scores everyone with a value event before calibration)
+        widest = max(sources, key=lambda r: r["customers"])
+        population = widest["customers"]
+        parts.append(f"{population:,} customers, churn {100 * widest['churn_rate']:.1f}%")
+        parts.append("AUC " + _by_source(sources, "auc", population, 2))
+        lifts = [r for r in sources if r["top_decile_lift"] is not None]
+        if lifts:
+            parts.append("lift " + ", ".join(f"{r['source']} {r['top_decile_lift']:.1f}" for r in lifts))
+    for p in purchases:
+        name = f"{model_name(p['model'])} " if len(purchases) > 1 else ""
+        predicted = "n/a (no fit at calibration)" if p["predicted_purchases"] is None else f"{p['predicted_purchases']:,.0f}"
+        text = f"{name}predicted {predicted} vs actual {p['actual_purchases']:,.0f} purchases"
+        if p["percentage_error"] is not None:
+            text += f" ({p['percentage_error']:+.1f}%)"
+        parts.append(text)
+    return [line + " " + " | ".join(parts)]
 
 
 def migration_into_this_run(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[dict]:
@@ -200,6 +311,7 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
         lines.extend(migration_lines(con, org_id, tables))
         lines.extend(behaviour_lines(con, org_id, max_actions))
         lines.extend(clv_lines(con, org_id, tables))
+        lines.extend(backtest_lines(con, org_id, tables))
 
     orphan_errors = fetch(
         con,

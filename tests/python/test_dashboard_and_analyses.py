@@ -4,8 +4,10 @@ analyses (analyses/*.sql) compile and answer their questions on a built project.
 A small generated data set is built for two monthly runs and published (scripts/backfill.py),
 the dashboard written from the published marts, and opened in headless Chromium
 (Debian's package; scripts/test.sh installs it when missing). The page's own check, run after
-Plotly drew, counts the drawn marks (bars, heatmap cells) of every chart; a screenshot is
-saved as target/dashboard_screenshot.png for people to look at.
+Plotly drew, counts the drawn marks (bars, heatmap images, scatter markers) of every chart,
+the "Can we trust these scores?" backtest charts included; a screenshot is saved as
+target/dashboard_screenshot.png for people to look at (docs/dashboard.png is a copy of it).
+The summary's lifetime-value and backtest lines are checked against the same marts.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
 CHARTS = {"segment_distribution", "revenue_at_risk", "segment_churn_matrix", "behavior_score_distribution",
           "customers_by_trend", "risk_signal_prevalence", "segment_migration", "clv_distribution"}
+# "Can we trust these scores?": drawn where the backtest marts have something to show
+TRUST_CHARTS = {"backtest_auc", "churn_calibration", "purchases_backtest"}
+MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD", "sbg": "sBG"}
 
 
 @pytest.fixture(scope="module")
@@ -54,30 +59,75 @@ def _chromium(*args: str) -> subprocess.CompletedProcess:
                            "--virtual-time-budget=15000", *args], capture_output=True, text=True, timeout=120)
 
 
-@needs_chromium
-def test_every_chart_renders_with_data_in_chromium(dashboard):
-    project, output = dashboard
+def _render_check(output: Path) -> dict[str, dict[str, dict]]:
+    """The page's render check in headless Chromium: organisation -> chart name -> its state
+    (svg elements, drawn marks, traces)."""
     dom = _chromium("--dump-dom", output.as_uri()).stdout
     found = re.search(r'<pre id="render-check">([^<]*)</pre>', dom)
     assert found and found.group(1), "the page's render check did not run"
-    charts = json.loads(found.group(1))
-    organisations = project.query("select count(*) as n from marts.segmentation_run_summary")[0]["n"]
-    assert organisations == 3
-    per_org = {}
-    for chart_id, state in charts.items():
-        org, name = chart_id.split("-", 1)
-        per_org.setdefault(org, set()).add(name)
-        assert state["svg"] > 0 and state["traces"] == 1, (chart_id, state)
-        assert state["marks"] > 0, f"{chart_id} drew nothing"
-    assert len(per_org) == organisations
-    assert all(names >= CHARTS - {"clv_distribution"} for names in per_org.values()), per_org
+    per_org: dict[str, dict[str, dict]] = {}
+    for chart_id, state in json.loads(found.group(1)).items():
+        per_org.setdefault(state["organization"], {})[chart_id.split("-", 1)[1]] = state
+    return per_org
+
+
+@needs_chromium
+def test_every_chart_renders_with_data_in_chromium(dashboard):
+    project, output = dashboard
+    per_org = _render_check(output)
+    organisations = {r["organization_id"] for r in project.query("select organization_id from marts.segmentation_run_summary")}
+    assert len(organisations) == 3 and set(per_org) == organisations
+    for org, charts in per_org.items():
+        assert set(charts) >= CHARTS - {"clv_distribution"}, (org, sorted(charts))
+        for name, state in charts.items():
+            assert state["svg"] > 0 and state["traces"] >= 1, (org, name, state)
+            assert state["marks"] > 0, f"{org} {name} drew nothing"
     # the segment chart draws one bar per segment that has customers (11 defined); the
     # migration matrix all 11 x 11 cells (one heatmap image)
-    assert all(charts[f"{org}-segment_distribution"]["marks"] >= 5 for org in per_org)
-    assert all(charts[f"{org}-segment_migration"]["marks"] >= 1 for org in per_org)
-    fitted = project.query("select count(distinct organization_id) as n from marts.customer_lifetime_value"
-                           " where clv_365d is not null")[0]["n"]
-    assert sum("clv_distribution" in names for names in per_org.values()) == fitted
+    assert all(charts["segment_distribution"]["marks"] >= 5 for charts in per_org.values())
+    assert all(charts["segment_migration"]["marks"] >= 1 for charts in per_org.values())
+    # expected 365-day value: one stacked bar trace per model with values
+    valued = {r["organization_id"]: r["models"] for r in project.query(
+        "select organization_id, count(distinct model) as models from marts.customer_lifetime_value"
+        " where clv_365d is not null group by 1")}
+    assert {org for org, charts in per_org.items() if "clv_distribution" in charts} == set(valued)
+    assert all(per_org[org]["clv_distribution"]["traces"] == models for org, models in valued.items())
+
+
+@needs_chromium
+def test_trust_charts_render_for_every_backtested_organisation(dashboard):
+    """"Can we trust these scores?": every organisation with backtest rows gets the AUC bars
+    (one per source with an AUC, against the coin line), the calibration chart (one marker per
+    non-empty bin, one trace per probability source) and predicted vs actual purchases (a bar
+    per model for each with a prediction, and for the actual purchases), drawn in Chromium."""
+    project, output = dashboard
+    per_org = _render_check(output)
+    expected: dict[str, dict[str, dict]] = {}
+    for r in project.query("""
+            select organization_id, count(auc) as marks, 1 as traces from marts.churn_backtest
+            group by 1 having count(auc) > 0"""):
+        expected.setdefault(r["organization_id"], {})["backtest_auc"] = r
+    for r in project.query("""
+            select organization_id, count(*) as marks, count(distinct source) as traces from marts.churn_calibration
+            where customers > 0 group by 1"""):
+        expected.setdefault(r["organization_id"], {})["churn_calibration"] = r
+    for r in project.query("""
+            select organization_id, count(predicted_purchases) + count(*) as marks, 2 as traces from marts.clv_backtest
+            group by 1"""):
+        expected.setdefault(r["organization_id"], {})["purchases_backtest"] = r
+    backtested = {r["organization_id"] for r in project.query(
+        "select organization_id from marts.churn_backtest union select organization_id from marts.clv_backtest")}
+    # the generated data: every organisation is backtested, every chart is drawn for one at least
+    assert set(expected) == backtested and len(backtested) == 3, expected
+    assert set().union(*expected.values()) == TRUST_CHARTS, expected
+    for org in per_org:
+        drawn = {name: state for name, state in per_org[org].items() if name in TRUST_CHARTS}
+        assert set(drawn) == set(expected.get(org, {})), (org, sorted(drawn))
+        for name, state in drawn.items():
+            want = expected[org][name]
+            assert (state["marks"], state["traces"]) == (want["marks"], want["traces"]), (org, name, state, want)
+    page = output.read_text()
+    assert page.count("<h3>Can we trust these scores?</h3>") == len(backtested)
 
 
 @needs_chromium
@@ -91,8 +141,55 @@ def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     screenshot = PROJECT_ROOT / "target" / "dashboard_screenshot.png"
     screenshot.parent.mkdir(exist_ok=True)
     screenshot.unlink(missing_ok=True)
-    _chromium(f"--screenshot={screenshot}", "--window-size=1400,1800", output.as_uri())
+    # tall enough for the first organisation's charts and its "Can we trust these scores?" view
+    _chromium(f"--screenshot={screenshot}", "--window-size=1400,2800", output.as_uri())
     assert screenshot.exists() and screenshot.stat().st_size > 20_000
+
+
+def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
+    """scripts/summary.py on the published marts: per organisation one lifetime-value line per
+    model (its parameters, or why it is not fitted), which customers model churn scores, and
+    one backtest line (churn rate, AUC per source, predicted against actual purchases)."""
+    project, _ = dashboard
+    out = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"),
+                          "--db", str(default_published(project.db_path))],
+                         check=True, capture_output=True, text=True).stdout
+    assert "1 - P(alive)" not in out
+    blocks = {}
+    for block in out.split("\n\n"):
+        found = re.search(r"\(\w+, ([0-9a-f-]{36})\): ", block.split("\n")[0])
+        if found:
+            blocks[found.group(1)] = block
+    assert len(blocks) == 3
+    for fit in project.query("select * from marts.clv_model_params"):
+        block, name = blocks[fit["organization_id"]], MODEL_NAMES[fit["model"]]
+        if not fit["converged"]:
+            assert f"  lifetime value: {name} not fitted - {fit['reason']}" in block
+        elif fit["model"] == "sbg":
+            assert f"  lifetime value: sBG alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f} on {fit['customers_fitted']:,} customers" in block
+        else:
+            assert (f"  lifetime value: {name} r={fit['r']:.3f} alpha={fit['alpha']:.2f} d a={fit['a']:.3f} b={fit['b']:.3f}"
+                    f" on {fit['customers_fitted']:,} customers") in block
+    for org, block in blocks.items():
+        fitted = project.query(f"select count(*) as n from marts.clv_model_params where organization_id = '{org}'")[0]["n"]
+        assert block.count("  lifetime value: ") == fitted
+        model_churn = project.query(f"select count(*) as n from marts.customer_segments where organization_id = '{org}'"
+                                    " and churn_score_source = 'model'")[0]["n"]
+        assert f"is the churn score of {model_churn:,} customer(s)" in block
+        sources = project.query(f"select * from marts.churn_backtest where organization_id = '{org}'")
+        assert sources, org  # the generated data: every organisation is backtested
+        lines = [line for line in block.split("\n") if line.startswith("  backtest (")]
+        assert len(lines) == 1, block
+        line = lines[0]
+        assert line.startswith(f"  backtest (calibration {sources[0]['calibration_date']}, {sources[0]['horizon_days']} days): ")
+        widest = max(sources, key=lambda r: r["customers"])
+        assert f"{widest['customers']:,} customers, churn {100 * widest['churn_rate']:.1f}%" in line
+        auc = line.split(" | AUC ")[1].split(" | ")[0]
+        for r in sources:
+            assert f"{r['source']} {'n/a' if r['auc'] is None else format(r['auc'], '.2f')}" in auc, (r, line)
+        for p in project.query(f"select * from marts.clv_backtest where organization_id = '{org}'"):
+            predicted = "n/a" if p["predicted_purchases"] is None else f"{p['predicted_purchases']:,.0f}"
+            assert f"predicted {predicted}" in line and f"vs actual {p['actual_purchases']:,.0f} purchases" in line, line
 
 
 def _analysis(project, name: str, vars: dict | None = None) -> list[dict]:
@@ -128,6 +225,11 @@ def test_customer_profile_gathers_everything_about_one_customer(dashboard):
         f"select risk_signal, recommendation from marts.behavior_risk_signals where customer_id = '{customer['customer_id']}'")}
     assert json.loads(profile["risk_signals"]) == signals and signals
     assert "clv_365d" in profile and profile["behavior_score"] is not None
+    # its CLV model and model churn, as in customer_lifetime_value (none without a value event)
+    value = project.query(f"select model, churn_probability from marts.customer_lifetime_value"
+                          f" where customer_id = '{customer['customer_id']}'")
+    assert (profile["clv_model"], profile["model_churn_probability"]) == (
+        (value[0]["model"], value[0]["churn_probability"]) if value else (None, None))
 
 
 def test_risk_signal_co_occurrence_is_symmetric(dashboard):
