@@ -21,7 +21,7 @@ population as (
         customer_id,
         reference_date as calibration_date,
         last_purchase_date,
-        holdout_purchase_days
+        holdout_purchase_days = 0 as is_churned
 
     from {{ ref('int_customers_purchase_summarised') }}
     where reference = 'calibration'
@@ -39,7 +39,10 @@ predictions as (
 predictions_before_calibration as (
 
     select
+        population.organization_id,
         population.customer_id,
+        population.is_churned,
+        population.calibration_date,
         predictions.churn_probability,
         row_number() over (
             partition by population.customer_id
@@ -51,50 +54,45 @@ predictions_before_calibration as (
         on population.customer_id = predictions.customer_id
         and predictions.predicted_at < cast(population.calibration_date as {{ dbt.type_timestamp() }})
 
-),
-
-scores as (
-
-    select
-        customer_id,
-        'churn_prediction' as source,
-        cast(churn_probability as {{ type_double() }}) as score
-
-    from predictions_before_calibration
-    where newest_first = 1
-
-    union all
-
-    select
-        customer_id,
-        'recency' as source,
-        cast({{ days_between('last_purchase_date', 'calibration_date') }} as {{ type_double() }}) as score
-
-    from population
-
-    {%- if use_model %}
-
-    union all
-
-    select
-        customer_id,
-        'model' as source,
-        cast(churn_probability as {{ type_double() }}) as score
-
-    from {{ ref('int_customers_clv_scored') }}
-    where reference = 'calibration' and churn_probability is not null
-    {%- endif %}
-
 )
 
 select
+    organization_id,
+    customer_id,
+    'churn_prediction' as source,
+    cast(churn_probability as {{ type_double() }}) as score,
+    is_churned,
+    calibration_date
+
+from predictions_before_calibration
+where newest_first = 1
+
+union all
+
+select
+    organization_id,
+    customer_id,
+    'recency' as source,
+    cast({{ days_between('last_purchase_date', 'calibration_date') }} as {{ type_double() }}) as score,
+    is_churned,
+    calibration_date
+
+from population
+
+{%- if use_model %}
+
+union all
+
+select
     population.organization_id,
-    scores.customer_id,
-    scores.source,
-    scores.score,
-    population.holdout_purchase_days = 0 as is_churned,
+    population.customer_id,
+    'model' as source,
+    cast(modelled.churn_probability as {{ type_double() }}) as score,
+    population.is_churned,
     population.calibration_date
 
-from scores
+from {{ ref('int_customers_clv_scored') }} as modelled
 inner join population
-    on scores.customer_id = population.customer_id
+    on modelled.customer_id = population.customer_id
+where modelled.reference = 'calibration' and modelled.churn_probability is not null
+{%- endif %}

@@ -15,13 +15,13 @@ import pandas as pd
 from retention_clv import score_organisations
 
 
+SUMMARY_COLUMNS = ("organization_id, customer_id, setting, x, t_x, T, m, periods_paid, lapsed, "
+                   "contract_amount_total")
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = dbt.config.get("meta") or {}
-    # The warehouse returns rows in no particular order; the fits must not depend on it.
-    summary = (dbt.ref("int_customers_purchase_summarised").df()
-               .sort_values(["reference", "organization_id", "customer_id"], kind="mergesort")
-               .reset_index(drop=True))
     options = dict(
         noncontractual_model=str(settings.get("clv_noncontractual_model", "mbgnbd")),
         churn_horizon_days=float(settings.get("churn_horizon_days", 90)),
@@ -29,13 +29,15 @@ def model(dbt, session):
         min_customers=int(settings.get("clv_min_customers", 50)),
         min_repeat_customers=int(settings.get("clv_min_repeat_customers", 10)),
     )
+    summary = dbt.ref("int_customers_purchase_summarised")
     parts = []
     for reference in ("as_of", "calibration"):
-        rows = summary[summary["reference"] == reference].reset_index(drop=True)
+        # Only the columns the maths reads, one reference at a time. The warehouse returns rows
+        # in no particular order; the fits do not depend on it (they sort what they compress).
+        rows = summary.filter(f"reference = '{reference}'").project(SUMMARY_COLUMNS).df()
         customers, params = score_organisations(rows, **options)
         scored = customers.merge(params, on=["organization_id", "model"], how="left",
                                  validate="many_to_one")
         scored.insert(2, "reference", reference)
-        scored["reference_date"] = rows["reference_date"].iloc[0] if len(rows) else None
         parts.append(scored)
     return pd.concat(parts, ignore_index=True)
