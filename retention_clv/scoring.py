@@ -186,12 +186,9 @@ def _score_contractual(F: _Frame, idx: np.ndarray, organization_id, *, min_custo
     value = F.amount[idx] / t
     P["expected_avg_value"][idx] = value
     P["clv_365d"][idx] = sbg.expected_periods(k_clv, t, lapsed, al, be) * value
-    reason = None
-    if lapsed.all():
-        reason = ("every contractual customer has lapsed: nobody is active at as_of_date, so "
-                  "p_alive = 0, churn_probability = 1 and no paid periods are expected; "
-                  "sbg_alpha and sbg_beta describe past retention only")
-    return _param_row(organization_id, model, n, reason, True, sbg_alpha=al, sbg_beta=be,
+    # Every customer lapsed is still a fit (of past retention): reason stays NULL, and the
+    # predictions say it (p_alive 0, churn 1, no paid periods expected).
+    return _param_row(organization_id, model, n, None, True, sbg_alpha=al, sbg_beta=be,
                       log_likelihood=fit.log_likelihood)
 
 
@@ -206,7 +203,8 @@ def score_organisations(summary: pd.DataFrame, *, noncontractual_model: str = "m
 
     ``summary``: one row per customer with organization_id, customer_id, setting
     ('contractual' or 'noncontractual'; all non-contractual when the column is absent), x, t_x,
-    T (days) and m (NULL when x = 0) over the events of the customer's setting, and, for
+    T (days) and m (NULL when x = 0) over its value events (the project passes every value
+    event, also for a contractual customer, whose model reads only the next three), and, for
     contractual customers, periods_paid (>= 1), lapsed and contract_amount_total. Rows may be
     in any order. Non-contractual rows with a NULL x and contractual rows with a NULL
     periods_paid or lapsed are kept with NULL predictions and are not fitted.

@@ -176,7 +176,7 @@ purchase_days as (
         {{ sum_exact('coalesce(amount, 0)') }} as day_total,
         {{ sum_exact('case when is_contractual_event then coalesce(amount, 0) end') }} as contract_day_total,
         count(case when is_contractual_event then 1 end) > 0 as is_contract_day,
-        min(event_date) over (partition by customer_id) as first_purchase_date
+        min(event_date) over (partition by customer_id) as customer_first_purchase_date
 
     from events
     where is_value_event
@@ -192,14 +192,14 @@ purchase_history as (
         count(*) as purchase_days,
         min(event_date) as first_purchase_date,
         max(event_date) as last_purchase_date,
-        cast(sum(case when event_date > first_purchase_date then day_total end) as {{ type_double() }}) as repeat_purchase_total,
+        cast(sum(case when event_date > customer_first_purchase_date then day_total end) as {{ type_double() }}) as repeat_purchase_total,
         min(case when is_contract_day then event_date end) as first_contract_date,
         max(case when is_contract_day then event_date end) as last_contract_date,
         cast(sum(contract_day_total) as {{ type_double() }}) as contract_amount_total,
         -- up to calibration_date, and from it to as_of_date
         count(case when event_date < calibration_date then 1 end) as calibration_purchase_days,
         max(case when event_date < calibration_date then event_date end) as calibration_last_purchase_date,
-        cast(sum(case when event_date > first_purchase_date and event_date < calibration_date then day_total end) as {{ type_double() }}) as calibration_repeat_purchase_total,
+        cast(sum(case when event_date > customer_first_purchase_date and event_date < calibration_date then day_total end) as {{ type_double() }}) as calibration_repeat_purchase_total,
         max(case when is_contract_day and event_date < calibration_date then event_date end) as calibration_last_contract_date,
         cast(sum(case when event_date < calibration_date then contract_day_total end) as {{ type_double() }}) as calibration_contract_amount_total,
         count(case when event_date >= calibration_date then 1 end) as holdout_purchase_days

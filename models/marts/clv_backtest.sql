@@ -39,7 +39,7 @@ per_model as (
             when count(predicted.expected_purchases_horizon) = count(*)
                 then sum(cast(predicted.expected_purchases_horizon as {{ type_double() }}))
         end as predicted_purchases,
-        sum(actual.holdout_purchase_days) as actual_purchases
+        cast(sum(actual.holdout_purchase_days) as {{ dbt.type_bigint() }}) as actual_purchases
 
     from predicted
     inner join actual
