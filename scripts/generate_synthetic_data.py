@@ -106,7 +106,9 @@ Churn scores. The upload (telecom) has exactly 45% Low (< 0.3), 30% Medium (0.3-
 customer gets the band of its rank on a persona-based latent risk (persona mean + noise), and
 a score uniform inside the band (4 decimals). ``churn_predictions`` (banking, ecommerce) are
 made the same way with each organisation's own shares; every customer has a prediction from
-the latest batch (on the end date) and some also have older ones (30 and 60 days before).
+the latest batch (on the end date), some also have older ones (30 and 60 days before), and
+every customer active 120 days before the end date has one from a quarterly model run then
+(what the backtest of the churn_prediction source checks, at as_of_date - 90 days).
 
 All randomness comes from ``numpy.random.Generator(PCG64)`` streams derived from ``--seed``
 (one per organisation and per chunk of customers), so the output is identical for a given
@@ -176,6 +178,8 @@ ORGANIZATIONS = [
     ("8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b03", "Fabrikam Shop", "ecommerce"),
 ]
 
+# days before the end date of the quarterly churn-model run (older than the backtest's 90 days)
+QUARTERLY_BATCH_DAYS = 120
 CHURN_BANDS = [(0.0, 0.2999), (0.3, 0.4999), (0.5, 0.6999), (0.7, 1.0)]  # Low, Medium, High, Critical
 UPLOAD_BAND_SHARES = (0.45, 0.30, 0.18, 0.07)
 PREDICTION_BAND_SHARES = {"banking": (0.48, 0.28, 0.16, 0.08), "ecommerce": (0.48, 0.30, 0.15, 0.07)}
@@ -987,8 +991,18 @@ def churn_predictions_table(c: OrgCustomers, seed: int, org_index: int, end: np.
         p = np.clip(np.round(latest[ci] + drift, 4), 0.0005, 0.9995)
         rows_ci.append(ci), rows_p.append(p), rows_t.append(np.full(len(ci), batch_day))
     ci, p, t = (np.concatenate(x) for x in (rows_ci, rows_p, rows_t))
-    day0 = end - np.timedelta64(history_days - 1, "D")
     secs = (t * 86400).astype(np.int64) + 7200 + rng.integers(0, 3600, len(ci))
+    # A quarterly model run QUARTERLY_BATCH_DAYS before the end date, for every customer active
+    # then (its own random stream, so the batches above stay as they were): the scores the
+    # backtest of the churn_prediction source finds before its calibration date.
+    qrng = _child_rng(seed, org_index, 5)
+    q_day = H - 1.0 - QUARTERLY_BATCH_DAYS
+    qci = np.flatnonzero(c.t0 < q_day)
+    drift = np.where(worsening[qci], -qrng.uniform(0.05, 0.2, len(qci)), qrng.normal(0, 0.08, len(qci)))
+    qp = np.clip(np.round(latest[qci] + drift, 4), 0.0005, 0.9995)
+    qsecs = np.full(len(qci), int(q_day * 86400)) + 7200 + qrng.integers(0, 3600, len(qci))
+    ci, p, t, secs = (np.concatenate(x) for x in ((ci, qci), (p, qp), (t, np.full(len(qci), q_day)), (secs, qsecs)))
+    day0 = end - np.timedelta64(history_days - 1, "D")
     ts = pa.array(day0.astype("datetime64[s]") + secs.astype("timedelta64[s]")).cast(pa.timestamp("us"))
     tbl = pa.table({
         "customer_id": c.customer_id_arrow().take(pa.array(ci)),

@@ -111,35 +111,45 @@ per_source as (
     from running
     group by organization_id, source
 
+),
+
+totals as (
+
+    select
+        per_source.*,
+        per_source.churned_in_top_decile + coalesce(edge_churned.churned_in_top_decile, 0) as top_decile_churned
+
+    from per_source
+    left join edge_churned
+        on per_source.organization_id = edge_churned.organization_id
+        and per_source.source = edge_churned.source
+
 )
 
 select
-    per_source.organization_id,
-    per_source.source,
+    totals.organization_id,
+    totals.source,
     as_of.as_of_date,
     as_of.calibration_date,
     {{ var('churn_horizon_days') }} as horizon_days,
-    cast(per_source.customers as {{ dbt.type_bigint() }}) as customers,
-    cast(per_source.churned as {{ dbt.type_bigint() }}) as churned,
-    cast(per_source.churned as {{ type_double() }}) / per_source.customers as churn_rate,
+    cast(totals.customers as {{ dbt.type_bigint() }}) as customers,
+    cast(totals.churned as {{ dbt.type_bigint() }}) as churned,
+    cast(totals.churned as {{ type_double() }}) / totals.customers as churn_rate,
     case
-        when per_source.churned > 0 and per_source.churned < per_source.customers
-            then cast(per_source.churned_pairs_won as {{ type_double() }})
-                / (cast(per_source.churned as {{ type_double() }}) * (per_source.customers - per_source.churned))
+        when totals.churned > 0 and totals.churned < totals.customers
+            then cast(totals.churned_pairs_won as {{ type_double() }})
+                / (cast(totals.churned as {{ type_double() }}) * (totals.customers - totals.churned))
     end as auc,
+    -- (top_decile_churned / k) / (churned / customers)
     case
-        when per_source.churned > 0
-            then (cast(per_source.churned_in_top_decile + coalesce(edge_churned.churned_in_top_decile, 0) as {{ type_double() }})
-                / per_source.top_decile_size)
-                / (cast(per_source.churned as {{ type_double() }}) / per_source.customers)
+        when totals.churned > 0
+            then cast(totals.top_decile_churned as {{ type_double() }}) * totals.customers
+                / (cast(totals.churned as {{ type_double() }}) * totals.top_decile_size)
     end as top_decile_lift,
     case
-        when per_source.source <> 'recency'
-            then cast(per_source.squared_error as {{ type_double() }}) / per_source.customers
+        when totals.source <> 'recency'
+            then cast(totals.squared_error as {{ type_double() }}) / totals.customers
     end as brier
 
-from per_source
+from totals
 cross join as_of
-left join edge_churned
-    on per_source.organization_id = edge_churned.organization_id
-    and per_source.source = edge_churned.source

@@ -23,7 +23,10 @@ sources as (
 bins as (
 
     {%- for bin in range(10) %}
-    select {{ bin }} as bin{% if not loop.last %} union all{% endif %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select {{ bin }} as bin
     {%- endfor %}
 
 ),
