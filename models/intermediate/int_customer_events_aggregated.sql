@@ -19,7 +19,7 @@ valid_events as (
         occurred_at,
         transaction_type,
         is_value_event,
-        is_contractual_event,
+        {{ is_contractual_event('org_type', 'transaction_type') }} as is_contractual_event,
         amount,
         quantity,
         category,

@@ -55,7 +55,6 @@ select
     category,
     discount_amount,
     {{ is_value_event('org_type', 'transaction_type') }} as is_value_event,
-    {{ is_contractual_event('org_type', 'transaction_type') }} as is_contractual_event,
     _raw_row_number,
     case
         when is_later_copy then 'duplicate_transaction_id'
