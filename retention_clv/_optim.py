@@ -23,6 +23,25 @@ MAX_NEWTON_STEPS = 4
 MIN_INFORMATION = 1e-2
 
 
+class LogLikelihood:
+    """Base of the models' likelihoods: subclasses define ``loglik_grad(params)`` (total
+    log-likelihood and its gradient) and ``n`` (customers); the fit minimises ``objective``."""
+
+    n: float
+
+    def loglik_grad(self, params) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def loglik(self, params) -> float:
+        return self.loglik_grad(params)[0]
+
+    def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Mean negative log-likelihood and gradient in log-parameter space."""
+        params = np.exp(theta)
+        ll, g = self.loglik_grad(params)
+        return -ll / self.n, -(g * params) / self.n
+
+
 @dataclass(frozen=True)
 class OptimResult:
     theta: np.ndarray

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import compress_rows, dot as _dot, minimise_log_params, unique_inverse
+from ._optim import LogLikelihood, compress_rows, dot as _dot, minimise_log_params, unique_inverse
 
 PARAM_NAMES = ("r", "alpha", "a", "b")
 
@@ -94,7 +94,7 @@ def validate_summary(x, t_x, T) -> None:
         raise ValueError("t_x must be 0 for customers with x = 0")
 
 
-class BgNbdLikelihood:
+class BgNbdLikelihood(LogLikelihood):
     """The BG/NBD (or, with ``modified=True``, MBG/NBD) log-likelihood of a (compressed) data
     set, with its analytic gradient."""
 
@@ -189,14 +189,7 @@ class BgNbdLikelihood:
             g_al -= _dot(ww4, dinv)
         return float(ll), np.array([g_r, g_al, g_a, g_b])
 
-    def loglik(self, params) -> float:
-        return self.loglik_grad(params)[0]
 
-    def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """Mean negative log-likelihood and gradient in log-parameter space."""
-        params = np.exp(theta)
-        ll, g = self.loglik_grad(params)
-        return -ll / self.n, -(g * params) / self.n
 
 
 def _softplus(d: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import dot as _dot, minimise_log_params
+from ._optim import LogLikelihood, dot as _dot, minimise_log_params
 
 PARAM_NAMES = ("p", "q", "v")
 
@@ -47,7 +47,7 @@ def fit_mask(x, m) -> np.ndarray:
         return (x > 0) & np.isfinite(m) & (m > 0)
 
 
-class GammaGammaLikelihood:
+class GammaGammaLikelihood(LogLikelihood):
     def __init__(self, x, m):
         x = np.asarray(x, dtype=float).reshape(-1)
         m = np.asarray(m, dtype=float).reshape(-1)
@@ -81,13 +81,7 @@ class GammaGammaLikelihood:
         g_v = n * q / v - p * sxu - q * su
         return float(ll), np.array([g_p, g_q, g_v])
 
-    def loglik(self, params) -> float:
-        return self.loglik_grad(params)[0]
 
-    def objective(self, theta):
-        params = np.exp(theta)
-        ll, g = self.loglik_grad(params)
-        return -ll / self.n, -(g * params) / self.n
 
 
 def loglik(x, m, p, q, v) -> np.ndarray:

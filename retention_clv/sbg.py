@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import compress_rows, dot as _dot, minimise_log_params
+from ._optim import LogLikelihood, compress_rows, dot as _dot, minimise_log_params
 
 PARAM_NAMES = ("alpha", "beta")
 MODEL_NAME = "sbg"
@@ -95,7 +95,7 @@ def loglik(periods_paid, lapsed, alpha, beta) -> np.ndarray:
     return np.where(lapsed, np.log(p_lapse_at(t, alpha, beta)), log_survival(t - 1.0, alpha, beta))
 
 
-class SbgLikelihood:
+class SbgLikelihood(LogLikelihood):
     """The sBG log-likelihood of the (t, lapsed) pairs, compressed, with its analytic gradient."""
 
     def __init__(self, periods_paid, lapsed, weights=None):
@@ -132,14 +132,7 @@ class SbgLikelihood:
             g_be += _dot(wa, dg(be + ta) - s)
         return float(ll), np.array([g_al, g_be])
 
-    def loglik(self, params) -> float:
-        return self.loglik_grad(params)[0]
 
-    def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """Mean negative log-likelihood and gradient in log-parameter space."""
-        params = np.exp(theta)
-        ll, g = self.loglik_grad(params)
-        return -ll / self.n, -(g * params) / self.n
 
 
 def fit_sbg(periods_paid, lapsed, *, weights=None) -> SbgFit:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dbt_runner import PROJECT_ROOT
@@ -21,6 +22,18 @@ def generate(out: Path, *args: str) -> Path:
         text=True,
     )
     return out
+
+
+def central_difference(fun, point, rel_step=1e-6):
+    """Numerical gradient of ``fun`` at ``point`` (central differences), to check analytic ones."""
+    point = np.asarray(point, dtype=float)
+    grad = np.empty_like(point)
+    for i in range(len(point)):
+        h = rel_step * max(abs(point[i]), 1.0)
+        e = np.zeros_like(point)
+        e[i] = h
+        grad[i] = (fun(point + e) - fun(point - e)) / (2 * h)
+    return grad
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import central_difference
 from scipy import integrate, special, stats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,16 +27,6 @@ def sample():
     return s
 
 
-def _central_difference(fun, point, rel_step=1e-6):
-    point = np.asarray(point, dtype=float)
-    grad = np.empty_like(point)
-    for i in range(len(point)):
-        h = rel_step * max(abs(point[i]), 1.0)
-        e = np.zeros_like(point)
-        e[i] = h
-        grad[i] = (fun(point + e) - fun(point - e)) / (2 * h)
-    return grad
-
 
 @pytest.mark.parametrize("modified", [False, True], ids=["bgnbd", "mbgnbd"])
 @pytest.mark.parametrize("params", [(0.243, 30.9, 0.793, 2.426), (1.5, 5.0, 3.0, 0.4),
@@ -43,12 +35,12 @@ def _central_difference(fun, point, rel_step=1e-6):
 def test_bgnbd_gradient_matches_finite_differences(sample, params, modified):
     lik = bgnbd.BgNbdLikelihood(sample["x"], sample["t_x"], sample["T"], modified=modified)
     _, analytic = lik.loglik_grad(params)
-    numeric = _central_difference(lik.loglik, params)
+    numeric = central_difference(lik.loglik, params)
     assert np.allclose(analytic, numeric, rtol=1e-5, atol=1e-4 * np.abs(numeric).max())
     # and in log-parameter space, as the optimiser sees it
     theta = np.log(params)
     _, g_theta = lik.objective(theta)
-    numeric_theta = _central_difference(lambda t: lik.objective(t)[0], theta)
+    numeric_theta = central_difference(lambda t: lik.objective(t)[0], theta)
     assert np.allclose(g_theta, numeric_theta, rtol=1e-5, atol=1e-7)
 
 
@@ -57,10 +49,10 @@ def test_gamma_gamma_gradient_matches_finite_differences(sample, params):
     keep = gamma_gamma.fit_mask(sample["x"], sample["m"])
     lik = gamma_gamma.GammaGammaLikelihood(sample["x"][keep], sample["m"][keep])
     _, analytic = lik.loglik_grad(params)
-    numeric = _central_difference(lik.loglik, params)
+    numeric = central_difference(lik.loglik, params)
     assert np.allclose(analytic, numeric, rtol=1e-5, atol=1e-4 * np.abs(numeric).max())
     theta = np.log(params)
-    numeric_theta = _central_difference(lambda t: lik.objective(t)[0], theta)
+    numeric_theta = central_difference(lambda t: lik.objective(t)[0], theta)
     assert np.allclose(lik.objective(theta)[1], numeric_theta, rtol=1e-5, atol=1e-7)
 
 

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import central_difference
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -40,16 +42,6 @@ def cohort_customers(survivors):
     t, lapsed, w = cohort(survivors)
     return np.repeat(t, w.astype(int)), np.repeat(lapsed, w.astype(int))
 
-
-def _central_difference(fun, point, rel_step=1e-6):
-    point = np.asarray(point, dtype=float)
-    grad = np.empty_like(point)
-    for i in range(len(point)):
-        h = rel_step * max(abs(point[i]), 1.0)
-        e = np.zeros_like(point)
-        e[i] = h
-        grad[i] = (fun(point + e) - fun(point - e)) / (2 * h)
-    return grad
 
 
 # ----------------------------------------------------------------------------------------------
@@ -137,10 +129,10 @@ def test_gradient_matches_finite_differences(params):
     lik = sbg.SbgLikelihood(c["periods_paid"], c["lapsed"])
     assert lik.n_unique < 60
     _, analytic = lik.loglik_grad(params)
-    numeric = _central_difference(lik.loglik, params)
+    numeric = central_difference(lik.loglik, params)
     assert np.allclose(analytic, numeric, rtol=1e-6, atol=1e-5 * np.abs(numeric).max())
     theta = np.log(params)
-    numeric_theta = _central_difference(lambda th: lik.objective(th)[0], theta)
+    numeric_theta = central_difference(lambda th: lik.objective(th)[0], theta)
     assert np.allclose(lik.objective(theta)[1], numeric_theta, rtol=1e-6, atol=1e-8)
     # compressed = the per-customer sum
     assert lik.loglik(params) == pytest.approx(
