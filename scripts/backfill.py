@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scheduled_run import ROOT, run  # noqa: E402
+from scheduled_run import EXIT_BUSY, ROOT, RunInProgress, run  # noqa: E402
 
 
 def parse_every(text: str) -> tuple[int, str]:
@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = run(day.isoformat(), args.full_refresh and number == 1, args.target,
                          not args.no_publish, args.project_dir, quiet=not args.verbose)
+        except RunInProgress as error:
+            print(f"[{number}/{len(dates)}] as_of_date {day}: not run, stopping: {error}", file=sys.stderr, flush=True)
+            return EXIT_BUSY
         except RuntimeError as error:
             print(f"[{number}/{len(dates)}] as_of_date {day}: FAILED, stopping. {error}", file=sys.stderr, flush=True)
             return 1

@@ -13,14 +13,21 @@ event). Every run appends its date's rows to segment_history and behavior_signal
 replaces them when that date ran before; --full-refresh starts the history again. Other
 targets (postgres, spark) are built the same way; publishing is DuckDB's (their readers do
 not lock the database), so it is skipped there.
+
+One run at a time: a run holds an exclusive lock on the project's target directory and on the
+working database (`<database>.run.lock`) from before the build until after publishing. A run
+started while another holds either exits at once with one line and exit code 75
+(EX_TEMPFAIL: try again later), having changed nothing.
 """
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,11 +38,41 @@ import duckdb  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 HISTORY_MODELS = {"segment_history", "behavior_signal_history"}
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the project or the working database
+
+
+class RunInProgress(RuntimeError):
+    """Another scheduled run holds the lock: this one did nothing."""
+
+
+@contextmanager
+def _exclusive(lock_path: Path, what: str):
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgress(f"another scheduled run is using {what} (lock {lock_path}); this run did "
+                                "nothing: try again when it has finished") from None
+        yield  # the lock goes with the file handle, also when the process is killed
+
+
+@contextmanager
+def exclusive_run(project_dir: Path, working: Path, target: str | None = None):
+    """Hold the run's locks: the project's target directory (dbt's run results are shared by
+    every run of the project) and, on DuckDB, the working database. Raises RunInProgress at
+    once when another run holds one."""
+    with ExitStack() as stack:
+        stack.enter_context(_exclusive(project_dir / "target" / "scheduled_run.lock", f"the project {project_dir}"))
+        if (target or "duckdb") == "duckdb":
+            stack.enter_context(_exclusive(working.with_name(working.name + ".run.lock"), f"the database {working}"))
+        yield
 
 
 def run(as_of_date: str | None = None, full_refresh: bool = False, target: str | None = None,
         publish_marts: bool = True, project_dir: Path = ROOT, quiet: bool = False) -> dict:
-    """Build (and publish); return a summary. Raises RuntimeError when the build fails."""
+    """Build (and publish); return a summary. Raises RunInProgress (having done nothing) when
+    another run holds the project or the database, RuntimeError when the build fails."""
     cmd = [DBT, "build", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     if target:
         cmd += ["--target", target]
@@ -46,6 +83,12 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
     working = default_working()
     if not working.is_absolute():
         working = project_dir / working
+    with exclusive_run(project_dir, working, target):
+        return _build_and_publish(cmd, project_dir, working, target, publish_marts, quiet, as_of_date)
+
+
+def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, target: str | None,
+                       publish_marts: bool, quiet: bool, as_of_date: str | None) -> dict:
     started = time.time()
     proc = subprocess.run(cmd, cwd=project_dir, capture_output=quiet, text=True)
     seconds = round(time.time() - started, 1)
@@ -101,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run(args.as_of_date, args.full_refresh, args.target, not args.no_publish,
                      args.project_dir, args.quiet)
+    except RunInProgress as error:
+        print(error, file=sys.stderr)
+        return EXIT_BUSY
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1
