@@ -61,16 +61,21 @@ def runs(tmp_path_factory):
     _script(project, "scheduled_run.py", "--as-of-date", D1, "--quiet")
     state["history_after_first"] = _history(project)
 
-    stop = tmp / "stop-reader"
-    reader = subprocess.Popen([sys.executable, str(Path(__file__).with_name("publish_reader.py")), str(published), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        state["backfill"] = _script(project, "backfill.py", "--start", D1, "--end", D3, "--every", "30d")
-    finally:
-        time.sleep(1.5)  # a few more passes after the last publication
-        stop.touch()
-        out, err = reader.communicate(timeout=60)
-    state["reads"] = [json.loads(line) for line in out.splitlines()]
+    stop, reads = tmp / "stop-reader", tmp / "reads.jsonl"
+    with open(reads, "w") as out:
+        reader = subprocess.Popen([sys.executable, str(Path(__file__).with_name("publish_reader.py")), str(published), str(stop)],
+                                  stdout=out, stderr=subprocess.PIPE, text=True)
+        try:
+            state["backfill"] = _script(project, "backfill.py", "--start", D1, "--end", D3, "--every", "30d")
+            # Stop the reader only once it has read the last publication (however slow the
+            # machine): the test does not depend on how fast the reader loops.
+            deadline = time.monotonic() + 300
+            while D3 not in reads.read_text() and time.monotonic() < deadline and reader.poll() is None:
+                time.sleep(0.2)
+        finally:
+            stop.touch()
+            _, err = reader.communicate(timeout=120)
+    state["reads"] = [json.loads(line) for line in reads.read_text().splitlines()]
     state["reader_stderr"] = err
     state["history_after_backfill"] = _history(project)
     state["migration"] = _query(project.db_path, """
@@ -166,14 +171,16 @@ def test_reader_never_fails_and_always_sees_one_run(runs):
     reads = runs["reads"]
     errors = [r["error"] for r in reads if "error" in r]
     assert not errors, errors[:3]
-    assert len(reads) >= 20, runs["reader_stderr"]
-    seen = set()
+    assert len(reads) >= 3, runs["reader_stderr"]
+    seen = []
     for read in reads:
         dates = {d for mart_dates in read["dates"].values() for d in mart_dates}
         assert len(dates) == 1, read  # one as_of_date across all marts, within one connection
         assert read["customers"] == 360
-        seen |= dates
-    assert seen == {D1, D2, D3}  # it read on while each publication replaced the last
+        seen.append(dates.pop())
+    # it read on while each publication replaced the last: from the first run's date to the
+    # backfill's last, never back in time (whether it caught D2 depends on the machine's speed)
+    assert seen[0] == D1 and seen[-1] == D3 and seen == sorted(seen), Counter(seen)
 
 
 def test_backfill_dates():
