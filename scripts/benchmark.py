@@ -2,7 +2,7 @@
 """Benchmark the whole project on generated data of a given size.
 
     python scripts/benchmark.py --customers N --output FILE.json [--seed S] [--history-days D]
-                                [--workdir DIR] [--keep] [--reuse-data]
+                                [--workdir DIR] [--keep] [--reuse-data] [--history-runs 1,30,365]
 
 Generates N customers per organisation (three organisations, about 100 events per customer
 and year with the default 365 days of history), runs `dbt build` (models and every test) on a
@@ -12,6 +12,12 @@ over the same files that reads all events once and groups them by customer with 
 conditional aggregates the project needs: the floor no build can beat), build_to_floor, the
 slowest models and tests (from target/run_results.json), and the machine. Prints progress and
 a table as it goes.
+
+--history-runs K1,K2,...: then, for each K, the history tables are given K - 1 earlier daily
+runs (copies of this run's rows at as_of_date - 1 .. K - 1 days) and the latest date is run
+again as a scheduled run (scripts/scheduled_run.py: build, tests and publish), timed, with the
+seconds of the history models and tests and of publishing: what run number K costs
+(`history_runs` in the JSON).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -125,6 +132,45 @@ def slowest(results: list[dict], kind: str, n: int) -> list[dict]:
     return [{"name": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)} for r in rows[:n]]
 
 
+HISTORY_TABLES = ("segment_history", "behavior_signal_history")
+HISTORY_NODES = ("segment_history", "behavior_signal_history", "customer_segments", "segment_migration")
+
+
+def time_run_with_history(project, runs: int) -> dict:
+    """Give the history ``runs - 1`` earlier daily runs (copies of the latest date's rows, one
+    day apart, going back) and time one scheduled run of the latest date again."""
+    with duckdb.connect(str(project.db_path)) as con:
+        as_of = con.execute("select max(as_of_date) from marts.segment_history").fetchone()[0]
+        for table in HISTORY_TABLES:
+            con.execute(f"delete from marts.{table} where as_of_date <> ?", [as_of])
+            columns = [r[0] for r in con.execute(f"describe marts.{table}").fetchall()]
+            select = ", ".join(f"cast(? as date) - cast(k as integer) as as_of_date" if c == "as_of_date" else c
+                               for c in columns)
+            con.execute(f"""insert into marts.{table} ({", ".join(columns)})
+                            select {select} from marts.{table}, range(1, ?) as earlier(k)
+                            where as_of_date = ?""", [as_of, runs, as_of])
+    log(f"scheduled run of {as_of} with {runs} run(s) in the history")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
+                           "--project-dir", str(project.root), "--as-of-date", str(as_of)],
+                          cwd=project.root, env=project.env(), capture_output=True, text=True)
+    seconds = round(time.perf_counter() - start, 2)
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:] + proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"the scheduled run with {runs} runs kept failed (exit {proc.returncode})")
+    published = re.search(r"; published .* in ([0-9.]+) s", proc.stdout)
+    results = project.run_results()
+    nodes = {name: round(sum(r["execution_time"] for r in results
+                             if r["unique_id"].startswith("model.") and r["unique_id"].endswith("." + name)), 2)
+             for name in HISTORY_NODES}
+    history_tests = round(sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")
+                              and any(t in r["unique_id"] for t in ("history", "migration"))), 2)
+    row = {"runs_kept": runs, "run_seconds": seconds, **nodes, "history_tests": history_tests,
+           "publish_seconds": float(published.group(1)) if published else None}
+    log(f"run with {runs} run(s) kept: {seconds} s")
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, required=True, help="customers per organisation")
@@ -133,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-days", type=int, default=365, help="days of events (default 365)")
     parser.add_argument("--workdir", type=Path, help="where data, project copy and database go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--history-runs", type=lambda v: [int(k) for k in v.split(",")], default=[],
+                        help="comma-separated runs kept, e.g. 1,30,365: time a scheduled run with that many")
     parser.add_argument("--reuse-data", action="store_true",
                         help="use the data already in WORKDIR/raw (from an earlier --keep run) instead of "
                              "generating it again; generate_seconds is then null")
@@ -188,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         result["database_mb"] = round(project.db_path.stat().st_size / 2**20, 1)
         result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "duckdb": duckdb.__version__, "platform": platform.platform()}
+        result["history_runs"] = [time_run_with_history(project, runs) for runs in args.history_runs]
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -202,6 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     print("slowest models:")
     for row in result["slowest_models"]:
         print(f"  {row['name']:<50}{row['seconds']:>8} s")
+    if result["history_runs"]:
+        print("runs kept   run (s)   " + "   ".join(HISTORY_NODES) + "   history tests   publish")
+        for row in result["history_runs"]:
+            print(f"{row['runs_kept']:>9} {row['run_seconds']:>9}   "
+                  + "   ".join(f"{row[n]:>{len(n)}}" for n in HISTORY_NODES)
+                  + f"   {row['history_tests']:>13}   {row['publish_seconds']}")
     print(f"wrote {args.output}")
     return 0
 

@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     published = result["published"]
     print(f"built in {result['build_seconds']} s" + (
-        f"; published as_of_date {published['as_of_date']} to {published['published']}" if published else ""))
+        f"; published as_of_date {published['as_of_date']} to {published['published']} in {published['seconds']} s"
+        if published else ""))
     return 0
 
 

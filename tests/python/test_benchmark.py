@@ -29,14 +29,19 @@ def test_benchmark_writes_every_field(tmp_path):
     assert all(row["seconds"] >= 0 for row in result["slowest_models"] + result["slowest_tests"])
     assert "slowest models:" in proc.stdout and "build_seconds" in proc.stdout
 
-    # --reuse-data builds again on the data of the first run instead of generating it.
+    # --reuse-data builds again on the data of the first run instead of generating it;
+    # --history-runs times a scheduled run with that many runs in the history.
     again = tmp_path / "again.json"
     proc = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "benchmark.py"), "--customers", "60",
-         "--output", str(again), "--workdir", str(tmp_path / "work"), "--reuse-data"],
+         "--output", str(again), "--workdir", str(tmp_path / "work"), "--reuse-data", "--history-runs", "1,4"],
         capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     second = json.loads(again.read_text())
     assert second["generate_seconds"] is None and "reusing the data" in proc.stdout
     assert second["events"] == result["events"] and second["build_seconds"] > 0
+    assert [row["runs_kept"] for row in second["history_runs"]] == [1, 4]
+    for row in second["history_runs"]:
+        assert row["run_seconds"] > 0 and row["segment_migration"] > 0 and row["publish_seconds"] is not None
+    assert result["history_runs"] == [] and "runs kept" in proc.stdout
