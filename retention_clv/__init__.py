@@ -1,4 +1,4 @@
-"""Customer-lifetime-value maths for the retention-analytics dbt project (spec section 9).
+"""Customer-lifetime-value maths for the retention-analytics dbt project (rules section 9).
 
 Fitted by maximum likelihood per organisation and setting, in days:
 

@@ -1,4 +1,4 @@
-"""Fit and score organisations: the two outputs of spec section 9.
+"""Fit and score organisations: the two outputs of rules section 9.
 
 ``score_organisations`` is what the dbt Python model calls on the per-customer summary. Each
 organisation is fitted on its own (no organisation influences another), with one fit per

@@ -24,7 +24,7 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
 
     ``discrete=True`` (default) is what the project sees: the first purchase falls at a uniform
     time of its day, purchases are bucketed into days and summed per day, and (x, t_x, T, m) are
-    whole days and daily totals as in spec section 9. ``discrete=False`` returns the model's own
+    whole days and daily totals as in rules section 9. ``discrete=False`` returns the model's own
     continuous-time summary (exact draws from the BG/NBD / Gamma-Gamma likelihoods), which is
     what exact parameter recovery needs.
 

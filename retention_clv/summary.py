@@ -1,4 +1,4 @@
-"""The per-customer summary (x, t_x, T, m) of spec section 9, in pandas (for tests and small
+"""The per-customer summary (x, t_x, T, m) of rules section 9, in pandas (for tests and small
 data; the dbt project computes the same summary in SQL, int_customers_purchase_summarised).
 
 Conventions (Fader, Hardie & Lee 2005 and ``lifetimes``, whose ``observation_period_end`` is the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark the prediction stage (spec section 9) on simulated customers, through dbt.
+"""Benchmark the prediction stage (rules section 9) on simulated customers, through dbt.
 
     python scripts/benchmark_clv.py [--customers 1000000] --output FILE.json [--seed S]
                                     [--contractual-share 0.3] [--workdir DIR] [--keep]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Generate the synthetic raw data of the retention-analytics demo (spec sections 2 and 11).
+"""Generate the synthetic raw data of the retention-analytics demo (rules sections 2 and 11).
 
 Writes into ``--out`` (default ``data/raw``) the raw tables ``organizations``,
 ``customers``, ``transactions`` and ``churn_predictions`` (Parquet, or CSV with a header
@@ -68,7 +68,7 @@ about as well as recency or better (AUC 0.89-0.97, within 0.01 of recency's or a
 none in the window), 33-38% none in the last 90 days.
 
 Behaviour traits (``TRAITS``) are attached on top of the persona so that the demo exercises
-every risk signal of spec section 7: within each persona exactly round(p x count) customers
+every risk signal of rules section 7: within each persona exactly round(p x count) customers
 get a trait, with p depending on the persona (e.g. 35% of declining bank customers are
 balance watchers, 4% of the loyal ones). A trait only changes rates (extra Poisson processes,
 thinning, a change of habits on a per-customer "change day" 20-50 days before the end date),
@@ -115,7 +115,7 @@ All randomness comes from ``numpy.random.Generator(PCG64)`` streams derived from
 seed, size and end date. Transactions are generated and written in chunks of customers, so
 1M customers per organisation (~150M events each) runs in bounded memory.
 
-``--bad``: deliberately broken rows (spec section 10)
+``--bad``: deliberately broken rows (rules section 10)
 ----------------------------------------------------
 With ``--bad`` the generator also writes ``bad_rows_manifest.json`` in ``--out``: one entry
 per added or altered row: ``table`` (a raw table, or ``churn_upload``), ``kind``, ``key`` (the
@@ -254,7 +254,7 @@ ABANDONER_CART_RATE = 0.13         # carts of a cart abandoner
 WINDOW_SHOPPER_VIEW_RATE = 0.8     # product views of a window shopper
 
 # Behaviour traits per industry (see the module docstring for what each does and the risk
-# signal of spec section 7 it drives). Probabilities per persona; the default for the rest.
+# signal of rules section 7 it drives). Probabilities per persona; the default for the rest.
 TRAITS = {
     "banking": [
         # keeps checking the balance (~7 a month), also after it stopped transacting
@@ -308,7 +308,7 @@ INDUSTRY_TYPES = {
     "ecommerce": [("view", False, 0.20), ("cart", False, 0.04), ("purchase", True, 0.035),
                   ("return", False, 0.0), ("support_contact", False, 0.003)],
 }
-# Value events per org_type (spec: var value_transaction_types); `return` has an amount but is
+# Value events per org_type (var value_transaction_types); `return` has an amount but is
 # not a value event.
 VALUE_TYPES = {"banking": {"transaction"}, "telecom": {"bill_payment", "topup"}, "ecommerce": {"purchase"}}
 
@@ -1298,7 +1298,7 @@ def parse_args(argv=None):
     p.add_argument("--upload", default="seeds/synthetic_churn_predictions.csv",
                    help="path of the uploaded churn CSV (default seeds/synthetic_churn_predictions.csv)")
     p.add_argument("--bad", action="store_true",
-                   help="add rows of every rejection kind of spec section 10 (+ bad_rows_manifest.json)")
+                   help="add rows of every rejection kind of rules section 10 (+ bad_rows_manifest.json)")
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="raw file format")
     p.add_argument("--end-date", default=DEFAULT_END_DATE,
                    help=f"date of the last event, YYYY-MM-DD (default {DEFAULT_END_DATE}; "

@@ -1,6 +1,6 @@
-{#- The 18 risk signals of spec section 7, per industry, as SQL conditions over the columns
+{#- The 18 risk signals of rules section 7, per industry, as SQL conditions over the columns
     of int_customer_events_aggregated (plus plan_allowance_mb). Thresholds are vars; ratios
-    are written exactly as the spec writes them, in double precision. Every condition is
+    are written exactly as the rules write them, in double precision. Every condition is
     NULL-safe: a missing value never fires a signal. -#}
 {% macro _d(expression) -%}cast({{ expression }} as {{ type_double() }}){%- endmacro %}
 {#- numerator / denominator in double precision; NULL (never an error) when the denominator is 0. -#}

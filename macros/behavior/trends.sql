@@ -1,5 +1,5 @@
-{#- Behaviour rules of spec section 7, one place each. Ratios are computed in double
-    precision exactly as the spec writes them (counts cast before dividing, nothing
+{#- Behaviour rules of rules section 7, one place each. Ratios are computed in double
+    precision exactly as the rules write them (counts cast before dividing, nothing
     rearranged), so boundary cases such as a change of exactly 20% land as specified. -#}
 
 {#- (last - prev) / prev, in double precision; only meaningful when prev <> 0. -#}

@@ -1,4 +1,4 @@
-{#- The raw tables and their columns (spec section 2), in one place: the DuckDB file reader
+{#- The raw tables and their columns (rules section 2), in one place: the DuckDB file reader
     selects exactly these columns, filling a missing column or file with typed NULLs. -#}
 {% macro raw_table_columns() -%}
     {{ return({

@@ -1,4 +1,4 @@
-{#- High / Medium / Low of a 0-100 score (spec section 4): High above var
+{#- High / Medium / Low of a 0-100 score (rules section 4): High above var
     rfm_high_threshold, Low below var rfm_low_threshold, Medium in between, both inclusive. -#}
 {% macro score_category(score) -%}
     case
@@ -8,7 +8,7 @@
     end
 {%- endmacro %}
 
-{#- Churn risk level of a probability (spec section 5); Unknown when there is none. -#}
+{#- Churn risk level of a probability (rules section 5); Unknown when there is none. -#}
 {% macro churn_risk_level(churn_score) -%}
     case
         when {{ churn_score }} is null then 'Unknown'

@@ -1,4 +1,4 @@
-{#- 0-100 mid-rank percentile of `column` within each organisation (spec section 4):
+{#- 0-100 mid-rank percentile of `column` within each organisation (rules section 4):
         100 * (count(y < x) + 0.5 * (count(y = x) - 1)) / (n - 1),  50 when n = 1,
     rounded to 2 decimals. With higher_is_better=false the order is reversed (recency: fewer
     days is better). NULL is the worst value, tied with other NULLs. -#}

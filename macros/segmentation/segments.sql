@@ -1,4 +1,4 @@
-{#- The 11 business segments (spec section 6), evaluated in order; the first rule that
+{#- The 11 business segments (rules section 6), evaluated in order; the first rule that
     matches wins and About to Sleep takes what is left (R = Medium and F = Low). Arguments are
     SQL expressions: the R, F, M, E categories (High/Medium/Low), the churn risk level
     (Low/Medium/High/Critical/Unknown) and tenure in days. -#}

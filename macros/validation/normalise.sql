@@ -1,4 +1,4 @@
-{#- Text normalisation applied in staging before any rule reads a value (spec section 10). -#}
+{#- Text normalisation applied in staging before any rule reads a value (rules section 10). -#}
 
 {#- An identifier: trimmed; blank means missing. -#}
 {% macro clean_id(column) -%}

@@ -1,4 +1,4 @@
-{#- The checks of a raw transaction row, in the order of spec section 10 (the first failing
+{#- The checks of a raw transaction row, in the order of rules section 10 (the first failing
     one names the reason): one place for int_transactions_validated and
     int_transactions_duplicated, which must agree on what "passed" means. Columns used:
     transaction_id, customer_id, is_customer_valid, occurred_at, raw_occurred_at, org_type,

@@ -1,4 +1,4 @@
-{#- One row: the run's reference date (spec section 3), an exclusive upper bound. Var
+{#- One row: the run's reference date (rules section 3), an exclusive upper bound. Var
     `as_of_date` wins; otherwise the day after the latest valid event over all organisations;
     with no valid event at all, the day the build started. calibration_date is where the
     backtests of the predictions stand: as_of_date - churn_horizon_days. -#}

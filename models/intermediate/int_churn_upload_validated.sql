@@ -1,4 +1,4 @@
-{#- One row per uploaded churn row (spec section 5). Each row is checked on its own, then a
+{#- One row per uploaded churn row (rules section 5). Each row is checked on its own, then a
     customer whose passing rows carry different scores has all of them rejected; rows with
     numerically equal scores (0.5 and 0.50) count once and are not errors. -#}
 with

@@ -1,13 +1,13 @@
 {#- One row per customer with at least one valid event before as_of_date: everything the
     project needs from the events, in one pass over them (conditional aggregation over the
-    RFM lookback and the two behaviour windows). RFM features (spec section 4), behaviour
-    metrics and the industry metrics behind the risk signals (spec section 7) all read this
+    RFM lookback and the two behaviour windows). RFM features (rules section 4), behaviour
+    metrics and the industry metrics behind the risk signals (rules section 7) all read this
     model; nothing downstream scans the events again. The only other read is the per-category
     counts of the 60-day window (distinct categories, and the purchase mix of category_shift)
     and the value events summed per day (the purchase history of the CLV models).
     Distinct active days are counted with count_distinct_days (a day bitmap on DuckDB).
 
-    Windows (spec section 3): last = [as_of - 30d, as_of), prev = [as_of - 60d, as_of - 30d),
+    Windows (rules section 3): last = [as_of - 30d, as_of), prev = [as_of - 60d, as_of - 30d),
     60d = both, lookback = [as_of - 365d, as_of). Amounts are summed as decimals, so a
     change of exactly 20% is exactly 20% whatever the order rows are added in. -#}
 with
@@ -148,7 +148,7 @@ purchase_category_totals as (
 ),
 
 {#- category_shift compares the category shares of the two windows exactly, in integers:
-    sum_k |n_last,k * N_prev - n_prev,k * N_last| against N_last * N_prev (spec section 7). -#}
+    sum_k |n_last,k * N_prev - n_prev,k * N_last| against N_last * N_prev (rules section 7). -#}
 category_mix as (
 
     select
@@ -162,7 +162,7 @@ category_mix as (
 
 ),
 
-{#- The purchase history the CLV models fit (spec section 9): value events summed per day
+{#- The purchase history the CLV models fit (rules section 9): value events summed per day
     first, over all history before as_of_date, and the same history cut at the backtest's
     calibration_date (as_of_date - churn_horizon_days), with the value days after it that the
     backtest checks the predictions against. Contractual value events (recurring bills) are

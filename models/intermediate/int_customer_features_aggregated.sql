@@ -1,5 +1,5 @@
 {#- One row per valid customer: RFM + engagement features over the lookback and tenure
-    (spec section 4), from the per-customer event aggregates. Customers without events have
+    (rules section 4), from the per-customer event aggregates. Customers without events have
     frequency, monetary and engagement 0 and recency NULL. -#}
 with
 

@@ -1,5 +1,5 @@
 {#- One row per analysed customer (a valid customer with at least one valid event before
-    as_of_date, spec section 7): the event aggregates with the customer's organisation,
+    as_of_date, rules section 7): the event aggregates with the customer's organisation,
     industry and plan, ready for the behaviour rules. -#}
 with
 

@@ -1,5 +1,5 @@
 {#- One row per customer and churn source scored at the backtest's calibration_date
-    (as_of_date - churn_horizon_days, spec section 9.5), with what happened next.
+    (as_of_date - churn_horizon_days, rules section 9.5), with what happened next.
     Population: valid customers with a valid value event before calibration_date.
     is_churned: no valid value event in [calibration_date, as_of_date).
     Sources, each backtested whatever the precedence of section 5 and churn_model_fallback:

@@ -1,7 +1,7 @@
 """One row per customer and reference ('as_of', 'calibration') of
 int_customers_purchase_summarised: the customer's model (sBG when contractual, else MBG/NBD
 or BG/NBD with Gamma-Gamma), its predictions and model churn, and the fitted parameters of its
-organisation and model (spec section 9).
+organisation and model (rules section 9).
 
 The 'as_of' rows are the published predictions; the 'calibration' rows are the same models
 refitted on the history before calibration_date, which the backtests check against what

@@ -1,5 +1,5 @@
 {#- One row per valid customer and reference date at which it has a valid value event before
-    that date: the purchase history the CLV models fit (spec section 9), seen from as_of_date
+    that date: the purchase history the CLV models fit (rules section 9), seen from as_of_date
     (reference 'as_of': the predictions) and from calibration_date = as_of_date -
     churn_horizon_days (reference 'calibration': the backtest's refit, with the value days
     that followed until as_of_date). In days; amounts summed per customer and day first.

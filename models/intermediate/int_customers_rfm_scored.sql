@@ -1,5 +1,5 @@
 {#- One row per valid customer: RFM + engagement features, their 0-100 scores within the
-    organisation and High/Medium/Low categories (spec section 4). With var rfm_source =
+    organisation and High/Medium/Low categories (rules section 4). With var rfm_source =
     'provided' the features and scores come from the customer_features source instead
     (latest calculated_at per customer); a customer it lacks scores 0 everywhere. -#}
 with

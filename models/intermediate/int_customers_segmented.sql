@@ -1,4 +1,4 @@
-{#- One row per valid customer: its segment (spec section 6) with scores, churn and the
+{#- One row per valid customer: its segment (rules section 6) with scores, churn and the
     segment's description and recommended action; the columns of the customer_segments mart.
     customer_segments adds the customer's segment history; segment_history keeps this run. -#}
 with

@@ -1,5 +1,5 @@
 {#- One row per later copy of a transaction_id repeated within an organisation among the rows
-    that pass every other check (spec section 10): the first copy by occurred_at, then by raw
+    that pass every other check (rules section 10): the first copy by occurred_at, then by raw
     order, is kept; these are the ones int_transactions_validated rejects. Repeated ids are
     rare, so candidates are found by grouping a 64-bit hash of the id (cheap even over a
     hundred million events) and only the candidates' rows are checked and ranked. The events

@@ -1,4 +1,4 @@
-{#- One row per raw transaction row, checked in the order of spec section 10; valid rows have
+{#- One row per raw transaction row, checked in the order of rules section 10; valid rows have
     a NULL reject_reason_code; copies are told apart by _raw_row_number. Among rows that pass, a transaction_id repeated within an
     organisation keeps its first copy by occurred_at (then by raw order) and rejects the later
     ones; the same id in two organisations is two events (tenants never affect each other). -#}

@@ -1,6 +1,6 @@
 {#- One row per analysed customer: last vs previous 30-day metrics, trends, the 0-100
     behaviour score, fired risk signals with recommendations, and the industry metrics behind
-    them (spec section 7). -#}
+    them (rules section 7). -#}
 with
 
 customers as (

@@ -1,6 +1,6 @@
 {#- One row per valid organisation: what an account manager acts on. total_customers counts
     the analysed customers; priority_actions are the signals with at least one affected
-    customer in priority order (spec section 7). -#}
+    customer in priority order (rules section 7). -#}
 with
 
 organizations as (

@@ -1,6 +1,6 @@
 {#- One row per organisation and churn source with a scored customer: how well the source's
     scores at calibration_date (as_of_date - churn_horizon_days) foretold who churned by
-    as_of_date (spec section 9.5). For n scored customers, n1 churned, n0 = n - n1:
+    as_of_date (rules section 9.5). For n scored customers, n1 churned, n0 = n - n1:
       auc             share of (churned, retained) pairs with the churned one scored higher,
                       ties counting 1/2; NULL when n1 or n0 is 0
       top_decile_lift (churned among the first k = ceil(n / 10) by score descending, ties by

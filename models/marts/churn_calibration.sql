@@ -1,5 +1,5 @@
 {#- One row per organisation, probability source of churn_backtest (churn_prediction,
-    model) and score bin 0..9, all ten bins (spec section 9.5): how many customers the source
+    model) and score bin 0..9, all ten bins (rules section 9.5): how many customers the source
     put in the bin at calibration_date, their mean score and the share of them that churned by
     as_of_date. bin = least(floor(10 * score), 9): [0, 0.1), ..., [0.9, 1]. A well calibrated
     source has churn_rate close to avg_score in every bin. -#}

@@ -1,7 +1,7 @@
 {#- One row per organisation and non-contractual model it has customers for at
     calibration_date: the purchase days the models refitted on the history before
     calibration_date expected in [calibration_date, as_of_date), summed over those
-    customers, against the distinct value-event days they actually had there (spec section
+    customers, against the distinct value-event days they actually had there (rules section
     9.5). percentage_error = 100 * (predicted - actual) / actual. -#}
 with
 

@@ -1,7 +1,7 @@
 {#- One row per organisation and model it has customers for (sbg for its contractual
     customers, var clv_noncontractual_model for the others): the maximum-likelihood fit at
     as_of_date (MBG/NBD or BG/NBD r, alpha in days, a, b with Gamma-Gamma p, q, v; or sBG
-    alpha, beta), or the reason it is missing (spec section 9). An organisation without a
+    alpha, beta), or the reason it is missing (rules section 9). An organisation without a
     customer with a value event has no row. -#}
 {#- Typed explicitly: a Python model's output has no types of its own when it is empty. -#}
 select distinct

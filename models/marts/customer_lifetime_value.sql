@@ -3,7 +3,7 @@
     summary (x, t_x, T, m in days; periods paid and lapsed when contractual), probability of
     being alive, model churn (no value event in the next churn_horizon_days), expected
     purchases or paid periods in the next 90 days, expected value of one, and undiscounted
-    expected value of the next 365 days (spec section 9). Predictions are NULL where the
+    expected value of the next 365 days (rules section 9). Predictions are NULL where the
     organisation's model could not be fitted (see clv_model_params.reason). -#}
 {#- Typed explicitly: a Python model's output has no types of its own when it is empty. -#}
 select

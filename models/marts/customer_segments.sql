@@ -1,5 +1,5 @@
-{#- One row per valid customer: its segment (spec section 6) with scores, churn and the
-    segment's description and recommended action, then (after the spec's columns) where the
+{#- One row per valid customer: its segment (rules section 6) with scores, churn and the
+    segment's description and recommended action, then (after the rules' columns) where the
     customer was at the previous run in segment_history and when its segment last changed.
     Only runs before this as_of_date count, so re-running an older date gives the same answer. -#}
 with

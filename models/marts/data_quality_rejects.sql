@@ -1,4 +1,4 @@
-{#- Every raw row that is not used, with why (spec section 10), plus file lines that could
+{#- Every raw row that is not used, with why (rules section 10), plus file lines that could
     not be read at all (reason_code unreadable_line) and rejected upload rows (source_table
     'churn_upload'). record_id is the row's own id where it has one. -#}
 with

@@ -1,4 +1,4 @@
-{#- One row per rejected upload row (spec section 5); exact duplicates are not errors. -#}
+{#- One row per rejected upload row (rules section 5); exact duplicates are not errors. -#}
 with
 
 upload as (

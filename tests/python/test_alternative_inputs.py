@@ -1,4 +1,4 @@
-"""The other input shapes of spec section 2: upstream RFM features (var rfm_source =
+"""The other input shapes of rules section 2: upstream RFM features (var rfm_source =
 'provided') and an upload CSV that names the organisation per row."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Predictions through `dbt build`, against published results (spec section 9):
+"""Predictions through `dbt build`, against published results (rules section 9):
 
 - the CDNOW sample loaded as an ecommerce organisation reproduces the published MBG/NBD (the
   default), BG/NBD and Gamma-Gamma parameters, and model churn becomes the last churn source;

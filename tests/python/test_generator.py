@@ -3,9 +3,9 @@
 Besides the interface (files, columns, formats, determinism), these tests check the data
 against the contract: event types per industry, the upload's churn bands, and, with --bad,
 that every row in bad_rows_manifest.json really is rejected (or really is valid) under the
-rules of spec section 10, using a small independent implementation of those rules. A compact
-pandas version of spec sections 4-6 checks that the default mix of personas still yields
-every segment, and one of the risk signals of spec section 7 (itself checked on hand-made
+rules of rules section 10, using a small independent implementation of those rules. A compact
+pandas version of rules sections 4-6 checks that the default mix of personas still yields
+every segment, and one of the risk signals of rules section 7 (itself checked on hand-made
 events) that the personas and behaviour traits make every signal fire for 0.5-60% of each
 organisation's analysed customers. Churn is checked twice: inside the generator (no value
 event after a customer's stop) and through the project's churn models (MBG/NBD for the
@@ -50,7 +50,7 @@ END = pd.Timestamp("2026-10-31")
 SEGMENTS = ["Champions", "Loyal Customers", "Potential Loyalists", "New Customers", "Promising", "Need Attention",
             "About to Sleep", "At Risk", "Cannot Lose Them", "Hibernating", "Lost"]
 
-# every rejection kind of spec section 10 (and of the upload, section 5) that --bad must add
+# every rejection kind of rules section 10 (and of the upload, section 5) that --bad must add
 REQUIRED_REJECTIONS = {
     ("organizations", "missing_organization_id"), ("organizations", "unknown_org_type"),
     ("organizations", "duplicate_organization_id"),
@@ -354,7 +354,7 @@ def test_segment_mix(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------
-# behaviour: an independent implementation of the risk signals of spec section 7
+# behaviour: an independent implementation of the risk signals of rules section 7
 # ------------------------------------------------------------------------------------------
 
 RISK_SIGNALS = {
@@ -370,7 +370,7 @@ RISK_SIGNALS = {
 def _risk_signals(out: Path) -> pd.DataFrame:
     """Spec section 7 in pandas (valid input only): one row per analysed customer (at least one
     event before as_of_date), its org_type and a boolean column per risk signal (False for the
-    signals of other industries). Ratios in double precision, exactly as the spec writes them."""
+    signals of other industries). Ratios in double precision, exactly as the rules write them."""
     cust, tx = with_org_type(out)
     as_of = tx.occurred_at.max().normalize() + pd.Timedelta(days=1)
     tx = tx[tx.occurred_at < as_of]
@@ -571,7 +571,7 @@ def test_every_risk_signal_fires(signals_run, org_type):
 
 
 # ------------------------------------------------------------------------------------------
-# --bad: an independent implementation of the rejection rules of spec sections 5 and 10
+# --bad: an independent implementation of the rejection rules of rules sections 5 and 10
 # ------------------------------------------------------------------------------------------
 
 def _clean(s: pd.Series) -> pd.Series:

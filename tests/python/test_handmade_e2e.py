@@ -1,6 +1,6 @@
-"""Hand-worked end-to-end test of segmentation and behaviour analysis (spec sections 2-8, 10).
+"""Hand-worked end-to-end test of segmentation and behaviour analysis (rules sections 2-8, 10).
 
-Every expected value below was worked out BY HAND from ../../shared spec.md and the lead's
+Every expected value below was worked out BY HAND from the rules (docs/rules.md) and the project's
 decisions, never copied from the project's output. The arithmetic is in the comments.
 
 Fixture: tests/python/fixtures/handmade/ (raw CSVs + upload.csv), as_of_date = 2026-06-01.
@@ -16,7 +16,7 @@ Organisations
     BNK = ba00...000d  org_type "Banking "   -> banking   (11 valid customers, n-1 = 10)
     TLB = 7e1e...000e  org_type empty        -> telecom   ( 5 valid customers, n-1 = 4)
     ECB = ec00...000f  org_type " eCommerce " -> ecommerce ( 3 valid customers, n-1 = 2)
-BNK, TLB and ECB were added for the behaviour marts (spec section 7, second half of this file).
+BNK, TLB and ECB were added for the behaviour marts (rules section 7, second half of this file).
 They are separate organisations so that nothing of TEL/ECO changes (tenant isolation; as_of_date
 is fixed by var). BNK's CUST_001 shares its external_id with TEL's and ECO's: the upload
 (TEL's) must not touch it.
@@ -628,7 +628,7 @@ def test_data_quality_rejects(project):
 
 
 # =====================================================================================
-# BEHAVIOUR ANALYSIS (spec sections 7 and 8), worked out by hand.
+# BEHAVIOUR ANALYSIS (rules sections 7 and 8), worked out by hand.
 #
 #   last  = [2026-05-02, 2026-06-01)   prev = [2026-04-02, 2026-05-02)   60d = [2026-04-02, 2026-06-01)
 #
@@ -733,7 +733,7 @@ def test_data_quality_rejects(project):
 # L4 CUST_204 plan 3000  last only: sms 05-15 -> 1/0, 0/0, 1/0: increasing, unknown, increasing;
 #   score 40 + 15 + 2 = 57.00; plan_underutilization (100*0/3000 = 0 < 30)
 # L5 CUST_205 only a topup at 2026-06-01 00:00 (= as_of, not before it) -> not analysed; error
-#   (spec 7: analysed = at least one valid event BEFORE as_of_date)
+#   (rules section 7: analysed = at least one valid event BEFORE as_of_date)
 #
 # ----------------------------------------------------------------------------------- ECOMMERCE ECB
 # C1 CUST_301
