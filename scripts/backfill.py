@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=date.fromisoformat, required=True, help="last as_of_date (included when on the step)")
     parser.add_argument("--every", type=parse_every, default=parse_every("30d"), help="step: Nd, Nw or Nm (default 30d)")
     parser.add_argument("--full-refresh", action="store_true", help="start the history again at the first date")
+    parser.add_argument("--history-keep-days", type=int, metavar="N",
+                        help="prune the history to the runs of the N days before the latest (var history_keep_days)")
     parser.add_argument("--target", help="dbt target (default: the profile's, duckdb)")
     parser.add_argument("--no-publish", action="store_true", help="build only")
     parser.add_argument("--project-dir", type=Path, default=ROOT)
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{number}/{len(dates)}] as_of_date {day}: building ...", flush=True)
         try:
             result = run(day.isoformat(), args.full_refresh and number == 1, args.target,
-                         not args.no_publish, args.project_dir, quiet=not args.verbose)
+                         not args.no_publish, args.project_dir, quiet=not args.verbose,
+                         history_keep_days=args.history_keep_days)
         except RunInProgress as error:
             print(f"[{number}/{len(dates)}] as_of_date {day}: not run, stopping: {error}", file=sys.stderr, flush=True)
             return EXIT_BUSY

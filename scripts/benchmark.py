@@ -13,11 +13,14 @@ conditional aggregates the project needs: the floor no build can beat), build_to
 slowest models and tests (from target/run_results.json), and the machine. Prints progress and
 a table as it goes.
 
---history-runs K1,K2,...: then, for each K, the history tables are given K - 1 earlier daily
-runs (copies of this run's rows at as_of_date - 1 .. K - 1 days) and the latest date is run
-again as a scheduled run (scripts/scheduled_run.py: build, tests and publish), timed, with the
-seconds of the history models and tests and of publishing: what run number K costs
-(`history_runs` in the JSON).
+--history-runs K1,K2,...: then, for each K, the history tables are made to hold K earlier
+daily runs, at as_of_date - 1 .. as_of_date - K (as_of_date: the date of the first build),
+copies of the rows that build committed in which no customer changes segment; they are
+published (untimed, so their history files exist as after real runs), and the scheduled run
+of as_of_date itself (scripts/scheduled_run.py: build, tests, commit and publish), run number
+K + 1, is timed, with the seconds of the staged history models, customer_segments, the
+history tests and publishing, and the history files that publishing wrote (`history_runs` in
+the JSON). Run 366 should cost what run 2 costs.
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from project_copy import DBT, PROJECT_ROOT, make_project  # noqa: E402
+from publish import default_published, publish  # noqa: E402
 
 # Run dbt in a child of a small wrapper, so that the peak RSS reported is the build's alone.
 _MEASURE_CHILD = """
@@ -132,24 +136,81 @@ def slowest(results: list[dict], kind: str, n: int) -> list[dict]:
     return [{"name": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)} for r in rows[:n]]
 
 
-HISTORY_TABLES = ("segment_history", "behavior_signal_history")
-HISTORY_NODES = ("segment_history", "behavior_signal_history", "customer_segments", "segment_migration")
+# The history models and the mart that reads them, timed per scheduled run.
+HISTORY_NODES = ("history_runs_staged", "segment_history_staged", "segment_migration_staged",
+                 "behavior_signal_history_staged", "customer_segments")
+
+# The K synthetic earlier runs (temp table `days`: k, as_of_date, previous_as_of_date), each a
+# copy of the rows committed at the benchmark's date (temp tables run_rows, segment_rows and
+# signal_rows) in which no customer changed segment; inserted ordered by date, as daily runs
+# would have written them, so that DuckDB's zone maps prune by date.
+_SYNTHETIC_HISTORY = {
+    "history_runs": """
+        select runs.* exclude (as_of_date, previous_as_of_date, written_at, invocation_id),
+               days.as_of_date, days.previous_as_of_date,
+               runs.written_at - to_days(days.k) as written_at,
+               concat(?, days.k) as invocation_id
+        from run_rows as runs cross join days
+        order by days.as_of_date""",
+    "segment_history": """
+        select segments.* exclude (as_of_date, previous_segment, previous_as_of_date, segment_changed_on),
+               days.as_of_date,
+               case when days.previous_as_of_date is not null then segments.segment end as previous_segment,
+               days.previous_as_of_date,
+               cast(null as date) as segment_changed_on
+        from segment_rows as segments cross join days
+        order by days.as_of_date""",
+    "behavior_signal_history": """
+        select signals.* exclude (as_of_date), days.as_of_date
+        from signal_rows as signals cross join days
+        order by days.as_of_date""",
+    # one date's 121 cells per organisation (everyone stays: the diagonal), for every date but the earliest
+    "segment_migration": """
+        with counts as (
+            select organization_id, segment, count(*) as customers from segment_rows group by all
+        ),
+        cells as (
+            select runs.organization_id, from_segments.segment as from_segment, to_segments.segment as to_segment,
+                   case when from_segments.segment = to_segments.segment then coalesce(counts.customers, 0)
+                        else 0 end as customer_count
+            from run_rows as runs
+            cross join marts.segment_definitions as from_segments
+            cross join marts.segment_definitions as to_segments
+            left join counts
+                on runs.organization_id = counts.organization_id and from_segments.segment = counts.segment
+        )
+        select cells.*, days.previous_as_of_date as from_as_of_date, days.as_of_date as to_as_of_date,
+               case when cells.customer_count > 0 then 100.0 else 0.0 end as percentage
+        from cells cross join days
+        where days.previous_as_of_date is not null
+        order by days.as_of_date""",
+}
 
 
-def time_run_with_history(project, runs: int) -> dict:
-    """Give the history ``runs - 1`` earlier daily runs (copies of the latest date's rows, one
-    day apart, going back) and time one scheduled run of the latest date again."""
-    with duckdb.connect(str(project.db_path)) as con:
-        as_of = con.execute("select max(as_of_date) from marts.segment_history").fetchone()[0]
-        for table in HISTORY_TABLES:
-            con.execute(f"delete from marts.{table} where as_of_date <> ?", [as_of])
-            columns = [r[0] for r in con.execute(f"describe marts.{table}").fetchall()]
-            select = ", ".join(f"cast(? as date) - cast(k as integer) as as_of_date" if c == "as_of_date" else c
-                               for c in columns)
-            con.execute(f"""insert into marts.{table} ({", ".join(columns)})
-                            select {select} from marts.{table}, range(1, ?) as earlier(k)
-                            where as_of_date = ?""", [as_of, runs, as_of])
-    log(f"scheduled run of {as_of} with {runs} run(s) in the history")
+def write_synthetic_history(db_path: Path, as_of, runs: int) -> int:
+    """Make the history tables hold exactly ``runs`` earlier daily runs, at as_of - 1 ..
+    as_of - runs, copied from the rows committed at ``as_of`` (by the first build or the
+    previous timed run of the same date and data, so the same rows); return the
+    segment_history rows. Invocation ids are unique per ``runs`` and date, so publishing
+    writes every date's files again rather than reusing those of another ``runs``."""
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("""create temp table days as
+                       select cast(k as integer) as k, cast(? as date) - cast(k as integer) as as_of_date,
+                              case when k < ? then cast(? as date) - cast(k as integer) - 1 end as previous_as_of_date
+                       from range(1, ? + 1) as earlier(k)""", [as_of, runs, as_of, runs])
+        for temp, table in (("run_rows", "history_runs"), ("segment_rows", "segment_history"),
+                            ("signal_rows", "behavior_signal_history")):
+            con.execute(f"create temp table {temp} as select * from marts.{table} where as_of_date = ?", [as_of])
+        for table, select in _SYNTHETIC_HISTORY.items():
+            con.execute(f"delete from marts.{table}")
+            con.execute(f"insert into marts.{table} by name {select}",
+                        [f"benchmark-{runs}-"] if table == "history_runs" else [])
+        con.execute("checkpoint")
+        return con.execute("select count(*) from marts.segment_history").fetchone()[0]
+
+
+def run_scheduled(project, as_of, runs: int) -> tuple[float, str]:
+    """Run scripts/scheduled_run.py for ``as_of`` in the project copy; return its wall seconds and output."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
                            "--project-dir", str(project.root), "--as-of-date", str(as_of)],
@@ -158,17 +219,55 @@ def time_run_with_history(project, runs: int) -> dict:
     if proc.returncode != 0:
         print(proc.stdout[-5000:] + proc.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"the scheduled run with {runs} runs kept failed (exit {proc.returncode})")
-    published = re.search(r"; published .* in ([0-9.]+) s", proc.stdout)
-    results = project.run_results()
+    return seconds, proc.stdout
+
+
+def history_seconds(results: list[dict]) -> dict:
+    """Seconds of each of HISTORY_NODES and, as history_tests, of the tests of the history."""
     nodes = {name: round(sum(r["execution_time"] for r in results
-                             if r["unique_id"].startswith("model.") and r["unique_id"].endswith("." + name)), 2)
+                             if r["unique_id"].startswith("model.") and r["unique_id"].endswith(f".{name}")), 2)
              for name in HISTORY_NODES}
-    history_tests = round(sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")
-                              and any(t in r["unique_id"] for t in ("history", "migration"))), 2)
-    row = {"runs_kept": runs, "run_seconds": seconds, **nodes, "history_tests": history_tests,
-           "publish_seconds": float(published.group(1)) if published else None}
-    log(f"run with {runs} run(s) kept: {seconds} s")
+    tests = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")
+                and any(word in r["unique_id"] for word in ("history", "migration")))
+    return {**nodes, "history_tests": round(tests, 2)}
+
+
+def latest_run(db_path: Path):
+    """The as_of_date of the latest run the history holds."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute("select max(as_of_date) from marts.history_runs").fetchone()[0]
+
+
+def time_run_with_history(project, as_of, runs: int) -> dict:
+    """Give the history ``runs`` earlier daily runs before ``as_of``, publish them (untimed, so
+    their files exist as after real runs) and time the scheduled run of ``as_of``: run number
+    ``runs + 1``, models, tests and publishing included."""
+    start = time.perf_counter()
+    history_rows = write_synthetic_history(project.db_path, as_of, runs)
+    published = default_published(project.db_path)
+    publish(project.db_path, published)
+    prepare_seconds = round(time.perf_counter() - start, 2)
+    history_dir = published.with_name(f"{published.name}.history")
+    files_before = set(history_dir.rglob("*.parquet"))
+    log(f"scheduled run of {as_of} after {runs} run(s) ({history_rows:,} segment_history rows, "
+        f"written and published in {prepare_seconds} s)")
+    seconds, output = run_scheduled(project, as_of, runs)
+    publish_seconds = re.search(r"; published .* in ([0-9.]+) s", output)
+    row = {"runs_kept": runs, "history_rows": history_rows, "prepare_seconds": prepare_seconds,
+           "run_seconds": seconds, **history_seconds(project.run_results()),
+           "publish_seconds": float(publish_seconds.group(1)) if publish_seconds else None,
+           "history_files_written": len(set(history_dir.rglob("*.parquet")) - files_before)}
+    log(f"run {runs + 1} (after {runs} run(s)): {seconds} s")
     return row
+
+
+def print_history_runs(rows: list[dict]) -> None:
+    """The table of --history-runs: one line per number of earlier runs, seconds per column."""
+    columns = ("run_seconds", *HISTORY_NODES, "history_tests", "publish_seconds", "history_files_written")
+    print(f"{'runs kept':>9} {'segment_history rows':>20}  " + "  ".join(columns))
+    for row in rows:
+        print(f"{row['runs_kept']:>9} {row['history_rows']:>20,}  "
+              + "  ".join(f"{str(row[name]):>{len(name)}}" for name in columns))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where data, project copy and database go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--history-runs", type=lambda v: [int(k) for k in v.split(",")], default=[],
-                        help="comma-separated runs kept, e.g. 1,30,365: time a scheduled run with that many")
+                        help="comma-separated runs kept, e.g. 1,30,365: time the scheduled run after that many earlier runs")
     parser.add_argument("--reuse-data", action="store_true",
                         help="use the data already in WORKDIR/raw (from an earlier --keep run) instead of "
                              "generating it again; generate_seconds is then null")
@@ -236,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         result["database_mb"] = round(project.db_path.stat().st_size / 2**20, 1)
         result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "duckdb": duckdb.__version__, "platform": platform.platform()}
-        result["history_runs"] = [time_run_with_history(project, runs) for runs in args.history_runs]
+        as_of = latest_run(project.db_path) if args.history_runs else None
+        result["history_runs"] = [time_run_with_history(project, as_of, runs) for runs in args.history_runs]
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -252,11 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in result["slowest_models"]:
         print(f"  {row['name']:<50}{row['seconds']:>8} s")
     if result["history_runs"]:
-        print("runs kept   run (s)   " + "   ".join(HISTORY_NODES) + "   history tests   publish")
-        for row in result["history_runs"]:
-            print(f"{row['runs_kept']:>9} {row['run_seconds']:>9}   "
-                  + "   ".join(f"{row[n]:>{len(n)}}" for n in HISTORY_NODES)
-                  + f"   {row['history_tests']:>13}   {row['publish_seconds']}")
+        print_history_runs(result["history_runs"])
     print(f"wrote {args.output}")
     return 0
 

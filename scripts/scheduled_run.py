@@ -2,17 +2,17 @@
 """One scheduled run: dbt build, then publish the marts for readers (what cron calls).
 
     python scripts/scheduled_run.py [--as-of-date YYYY-MM-DD] [--full-refresh] [--target duckdb]
-                                    [--no-publish] [--project-dir DIR] [--quiet]
+                                    [--history-keep-days N] [--no-publish] [--project-dir DIR] [--quiet]
 
 The build writes into the working database (DuckDB: $DBT_DUCKDB_PATH). Only when the whole
-build passed, models and tests alike, are the marts published (scripts/publish.py) to the
-file readers open; a failed run leaves the last good publication in place, removes the
-history rows it may have written for its date (DuckDB) and exits non-zero.
-Without --as-of-date the project's default date is used (the day after the latest valid
-event). Every run appends its date's rows to segment_history and behavior_signal_history, or
-replaces them when that date ran before; --full-refresh starts the history again. Other
-targets (postgres, spark) are built the same way; publishing is DuckDB's (their readers do
-not lock the database), so it is skipped there.
+build passed, models and tests alike, does it commit its date to the history (dbt's
+on-run-end hook, in one transaction) and are the marts published (scripts/publish.py) to the
+file readers open; a failed run leaves the last good history and publication in place and
+exits non-zero. Without --as-of-date the project's default date is used (the day after the
+latest valid event). Re-running a date replaces its history; --history-keep-days N prunes the
+runs more than N days before the latest (default: keep every run); --full-refresh starts the
+history again. Other targets (postgres, spark) are built the same way; publishing is
+DuckDB's (their readers do not lock the database), so it is skipped there.
 
 One run at a time: a run holds an exclusive lock on the project's target directory and on the
 working database (`<database>.run.lock`) from before the build until after publishing. A run
@@ -37,7 +37,6 @@ import duckdb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
-HISTORY_MODELS = {"segment_history", "behavior_signal_history"}
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the project or the working database
 
 
@@ -70,14 +69,17 @@ def exclusive_run(project_dir: Path, working: Path, target: str | None = None):
 
 
 def run(as_of_date: str | None = None, full_refresh: bool = False, target: str | None = None,
-        publish_marts: bool = True, project_dir: Path = ROOT, quiet: bool = False) -> dict:
+        publish_marts: bool = True, project_dir: Path = ROOT, quiet: bool = False,
+        history_keep_days: int | None = None) -> dict:
     """Build (and publish); return a summary. Raises RunInProgress (having done nothing) when
     another run holds the project or the database, RuntimeError when the build fails."""
     cmd = [DBT, "build", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     if target:
         cmd += ["--target", target]
-    if as_of_date:
-        cmd += ["--vars", json.dumps({"as_of_date": as_of_date})]
+    variables = {"as_of_date": as_of_date, "history_keep_days": history_keep_days}
+    variables = {name: value for name, value in variables.items() if value is not None}
+    if variables:
+        cmd += ["--vars", json.dumps(variables)]
     if full_refresh:
         cmd.append("--full-refresh")
     working = default_working()
@@ -93,10 +95,9 @@ def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, target:
     proc = subprocess.run(cmd, cwd=project_dir, capture_output=quiet, text=True)
     seconds = round(time.time() - started, 1)
     if proc.returncode != 0:
-        discarded = _discard_unvalidated_history(project_dir, working, target, started)
         output = f"\n{proc.stdout[-8000:]}" if quiet else ""
-        raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published. "
-                           f"{discarded}{output}")
+        raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published "
+                           f"and the history keeps its last committed state.{output}")
     result = {"as_of_date": as_of_date, "build_seconds": seconds, "published": None}
     if publish_marts and (target or "duckdb") == "duckdb":
         published = default_published(working)
@@ -109,33 +110,12 @@ def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, target:
     return result
 
 
-def _discard_unvalidated_history(project_dir: Path, working: Path, target: str | None, started: float) -> str:
-    """After a failed build: remove the history rows it wrote. The history models run before
-    the tests of later marts, so a build can fail after replacing its date's rows; keeping
-    them would let the next publication show a run that never passed."""
-    results_path = project_dir / "target" / "run_results.json"
-    if not results_path.exists() or results_path.stat().st_mtime < started:
-        return "The build wrote no run results; check the history of this date."
-    written = sorted(
-        r["unique_id"].rsplit(".", 1)[1] for r in json.loads(results_path.read_text())["results"]
-        if r["status"] == "success" and r["unique_id"].startswith("model.")
-        and r["unique_id"].rsplit(".", 1)[1] in HISTORY_MODELS
-    )
-    if not written:
-        return "The history was not touched."
-    if (target or "duckdb") != "duckdb":
-        return f"{', '.join(written)} hold this run's date: run the date again or delete its rows."
-    with duckdb.connect(str(working)) as con:
-        day = con.execute("select as_of_date from intermediate.int_as_of_date_resolved").fetchone()[0]
-        for model in written:
-            con.execute(f"delete from marts.{model} where as_of_date = ?", [day])
-    return f"The {day} rows this build wrote to {' and '.join(written)} were removed: run the date again once it passes."
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--as-of-date", help="YYYY-MM-DD (default: the day after the latest valid event)")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild the history tables from this run only")
+    parser.add_argument("--history-keep-days", type=int, metavar="N",
+                        help="prune the history to the runs of the N days before the latest (var history_keep_days)")
     parser.add_argument("--target", help="dbt target (default: the profile's, duckdb)")
     parser.add_argument("--no-publish", action="store_true", help="build only")
     parser.add_argument("--project-dir", type=Path, default=ROOT)
@@ -143,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = run(args.as_of_date, args.full_refresh, args.target, not args.no_publish,
-                     args.project_dir, args.quiet)
+                     args.project_dir, args.quiet, args.history_keep_days)
     except RunInProgress as error:
         print(error, file=sys.stderr)
         return EXIT_BUSY

@@ -1,7 +1,8 @@
 """A BI-like reader for test_history_and_publishing: until STOP_FILE exists, open the published
 DuckDB file read-only, read the current-run marts one by one (pausing in between, so a publish
-can happen while the connection is open) and print one JSON line per pass: the as_of_dates
-seen, or the error. Usage: python publish_reader.py PUBLISHED STOP_FILE"""
+can happen while the connection is open), then its history (views over Parquet files), and
+print one JSON line per pass: the as_of_dates seen, whether the history's rows per date are
+those its run log counts, or the error. Usage: python publish_reader.py PUBLISHED STOP_FILE"""
 import json
 import sys
 import time
@@ -21,7 +22,13 @@ while not stop.exists():
                 dates[mart] = sorted(r[0] for r in rows)
                 time.sleep(0.05)
             customers = con.execute("select count(*) from marts.customer_segments").fetchone()[0]
-        print(json.dumps({"dates": dates, "customers": customers}), flush=True)
+            history = con.execute("""
+                select count(*) = 0 from (
+                    select organization_id, as_of_date, segmented_customers as n from marts.history_runs
+                    except
+                    select organization_id, as_of_date, count(*) from marts.segment_history group by all
+                )""").fetchone()[0]
+        print(json.dumps({"dates": dates, "customers": customers, "history_consistent": history}), flush=True)
     except Exception as error:  # noqa: BLE001 - every failure is the finding
         print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
     time.sleep(0.02)

@@ -1,9 +1,9 @@
 """The same project on DuckDB, PostgreSQL and Spark gives the same marts.
 
 Two data sets, each built on every engine from the same raw files and upload (the hand-made
-one after two runs of the history models at an earlier as_of_date, so that the
-incremental history models, segment_migration and customer_segments' previous segment are
-compared too): the hand-made
+one after runs of the history out of order: a later date, an earlier one twice, then the
+build between them, so that the history, its migration and customer_segments' previous
+segment are compared too, and equal those of running the dates in order): the hand-made
 fixture (raw CSVs with bad rows, plus one line of invalid UTF-8) and a generated data set with
 bad rows of every kind (Parquet). Each engine's build runs all dbt unit and data tests. Every
 mart is then read through dbt itself (run-operation dump_relations_json) and compared with
@@ -38,11 +38,15 @@ HANDMADE = Path(__file__).resolve().parent / "fixtures" / "handmade"
 PYTHON_ONLY_MARTS = {"customer_lifetime_value", "clv_model_params", "clv_backtest"}  # dbt Python models: DuckDB only
 # Marts with rows of model churn (a dbt Python model) on DuckDB only: those rows are not compared.
 MODEL_SOURCE_MARTS = {"churn_backtest", "churn_calibration"}
+HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behavior_signal_history"]
 MARTS = sorted(
     {p.stem for p in (PROJECT_ROOT / "models" / "marts").glob("*.sql")} - PYTHON_ONLY_MARTS
-) + ["segment_definitions"]
-RUN_TIMESTAMPS = {"assigned_at", "analyzed_at"}
+) + ["segment_definitions"] + HISTORY_TABLES
+# Run timestamps and ids differ by nature: left out.
+RUN_TIMESTAMPS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
 ENGINES = ["duckdb", "postgres", "spark"]
+HISTORY_IN_ORDER = ("2026-05-02", "2026-05-20", "2026-06-01")
+HANDMADE_UPLOAD_ORG = "7e1e0000-0000-4000-8000-00000000000a"
 
 
 @pytest.fixture(scope="module")
@@ -85,10 +89,10 @@ def _load(project, raw: Path, target: str) -> None:
 
 
 def _build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, vars: dict,
-               earlier_as_of_date: str | None = None):
-    """Build the data set on every engine, after a run of the history models at
-    ``earlier_as_of_date`` when given (so the incremental history, segment_migration and the
-    previous segment are compared too); return the project with ``dumps[engine]``."""
+               history_dates: tuple[str, ...] = ()):
+    """Build the data set on every engine, after runs of the history models (those that feed
+    the history and its staged tables) at ``history_dates`` in that order; return the project
+    with ``dumps[engine]``."""
     admin = psycopg2.connect(**_connect_args(pg_env, "postgres"))
     admin.autocommit = True
     admin.cursor().execute(f"create database {database}")
@@ -100,13 +104,18 @@ def _build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, 
     for target in ENGINES:
         if target != "duckdb":
             _load(project, raw, target)
-        for _ in range(2 if earlier_as_of_date else 0):  # twice: the re-run must replace the date, not add to it
-            project.run("build", "--target", target, "--select", "+segment_history +behavior_signal_history",
-                        "--resource-type", "model", "--resource-type", "seed",
-                        vars={**vars, "as_of_date": earlier_as_of_date})
+        for as_of_date in history_dates:
+            _build_history(project, target, {**vars, "as_of_date": as_of_date})
         project.build(vars=vars, target=target)
         project.dumps[target] = _dump(project, target)
     return project
+
+
+def _build_history(project, target: str, vars: dict) -> None:
+    """A build of the history models and what feeds them (no tests): it commits the date."""
+    proc = project.run("build", "--target", target, "--select", "+tag:history",
+                       "--resource-type", "model", "--resource-type", "seed", vars=vars)
+    assert f"History written for as_of_date {vars['as_of_date']}" in proc.stdout, proc.stdout[-3000:]
 
 
 def _connect_args(pg_env: dict, database: str) -> dict:
@@ -185,8 +194,33 @@ def handmade(tmp_path_factory, postgres):
         shutil.copy2(HANDMADE / f"{name}.csv", raw / f"{name}.csv")
     with open(raw / "transactions.csv", "ab") as handle:  # a line no reader can take (invalid UTF-8)
         handle.write(b"T_UNREADABLE,\xff\xfe,2026-05-01 10:00:00,login,,,,\n")
-    vars = {"as_of_date": "2026-06-01", "churn_upload_organization_id": "7e1e0000-0000-4000-8000-00000000000a"}
-    return _build_all(tmp, raw, HANDMADE / "upload.csv", "handmade", postgres, vars, "2026-05-02")
+    vars = {"as_of_date": HISTORY_IN_ORDER[1], "churn_upload_organization_id": HANDMADE_UPLOAD_ORG}
+    # Out of order: the latest date, the earliest twice (a re-run replaces it), then the one
+    # between them (a backfill that rewrites the latest run's carried values and migration).
+    history = (HISTORY_IN_ORDER[2], HISTORY_IN_ORDER[0], HISTORY_IN_ORDER[0])
+    return _build_all(tmp, raw, HANDMADE / "upload.csv", "handmade", postgres, vars, history)
+
+
+@pytest.fixture(scope="module")
+def handmade_in_order(handmade):
+    """The history of the same three dates run in order, on DuckDB, in a database of its own."""
+    project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=HANDMADE / "upload.csv")
+    vars = {"churn_upload_organization_id": HANDMADE_UPLOAD_ORG, "churn_model_fallback": False}
+    for as_of_date in HISTORY_IN_ORDER:
+        _build_history(project, "duckdb", {**vars, "as_of_date": as_of_date})
+    proc = project.run("run-operation", "dump_relations_json", "--args", json.dumps({"relations": HISTORY_TABLES}))
+    return {item["relation"]: item["rows"] for item in
+            (json.loads(line.split("RELATION_JSON ", 1)[1]) for line in proc.stdout.splitlines() if "RELATION_JSON " in line)}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_history_out_of_order_equals_in_order(handmade, handmade_in_order, engine):
+    """Each engine's history after the out-of-order runs is the in-order history, row for row."""
+    for table in HISTORY_TABLES:
+        assert handmade_in_order[table], f"{table} is empty: the comparison would prove nothing"
+        assert _normalise(handmade.dumps[engine][table]) == _normalise(handmade_in_order[table]), table
+    runs = {(r["organization_id"], r["as_of_date"]) for r in handmade_in_order["history_runs"]}
+    assert {d for _, d in runs} == set(HISTORY_IN_ORDER)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ scripts/backfill.py, scripts/publish.py) on a small generated data set.
 
 One sequence of runs is shared by the tests: 2026-09-02 alone; then, with a reader process
 querying the published file in a loop, a backfill of 2026-09-02 (again), 2026-10-02 and
-2026-11-01; then 2026-10-02 once more; last a full refresh at 2026-11-01.
+2026-11-01; then 2026-10-02 once more; 2026-11-01 with a 30-day history window; last a
+full refresh at 2026-11-01.
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ from publish import default_published  # noqa: E402
 D1, D2, D3 = "2026-09-02", "2026-10-02", "2026-11-01"
 SCRIPTS = PROJECT_ROOT / "scripts"
 HISTORY = {
-    "segment_history": "organization_id, customer_id, as_of_date, segment, segment_score, churn_score, churn_risk_level, rfm_score",
+    "segment_history": "organization_id, customer_id, as_of_date, segment, segment_score, churn_score, churn_risk_level, rfm_score, "
+                       "previous_segment, previous_as_of_date, segment_changed_on",
+    "history_runs": "organization_id, previous_as_of_date, as_of_date, segmented_customers",  # as_of_date third, as above
     "behavior_signal_history": "organization_id, customer_id, as_of_date, behavior_score, activity_trend, risk_signals",
 }
 
@@ -88,6 +91,11 @@ def runs(tmp_path_factory):
     _script(project, "scheduled_run.py", "--as-of-date", D2, "--quiet")
     state["history_after_rerun"] = _history(project)
     state["published_after_rerun"] = _query(published, "select cast(as_of_date as varchar) from marts.published_run")
+
+    _script(project, "scheduled_run.py", "--as-of-date", D3, "--history-keep-days", "30", "--quiet")
+    state["history_after_prune"] = _history(project)
+    state["migration_after_prune"] = _query(project.db_path, "select distinct cast(to_as_of_date as varchar) from marts.segment_migration order by 1")
+    state["published_history_after_prune"] = _query(published, "select distinct cast(as_of_date as varchar) from marts.segment_history order by 1")
 
     _script(project, "scheduled_run.py", "--as-of-date", D3, "--full-refresh", "--quiet")
     state["history_after_full_refresh"] = _history(project)
@@ -154,16 +162,35 @@ def test_customer_segments_show_previous_segment_from_history(runs):
         d1 = history.get((org, customer, D1))
         if segment != previous:
             assert str(changed_on) == D3
+        elif d1 is None:
+            assert changed_on is None  # not in the run before: no change seen since
         elif previous != d1:
             assert str(changed_on) == D2
         else:
             assert changed_on is None
 
 
+def test_history_keep_days_prunes_runs_older_than_the_window(runs):
+    """D3 with a 30-day window: D1 (60 days before) goes, D2 (30 days before) stays, in the
+    working database and in what readers see; the pair ending at D2 stays too."""
+    for table, rows in runs["history_after_prune"].items():
+        assert {str(r[2]) for r in rows} == {D2, D3}, table
+        assert rows == [r for r in runs["history_after_rerun"][table] if str(r[2]) != D1], table
+    assert runs["migration_after_prune"] == [(D2,), (D3,)]
+    assert runs["published_history_after_prune"] == [(D2,), (D3,)]
+
+
 def test_full_refresh_keeps_only_the_current_run(runs):
+    # the run starts the history again: its rows as before, with nothing carried from earlier runs
+    carried = {"segment_history": slice(8, 11), "history_runs": slice(1, 2)}
     for table, rows in runs["history_after_full_refresh"].items():
         assert {str(r[2]) for r in rows} == {D3}, table
-        assert rows == [r for r in runs["history_after_backfill"][table] if str(r[2]) == D3]
+        before = [r for r in runs["history_after_backfill"][table] if str(r[2]) == D3]
+        cut = carried.get(table, slice(0, 0))
+        def own(row):
+            return row[:cut.start] + row[cut.stop:] if table in carried else row
+        assert [own(r) for r in rows] == [own(r) for r in before], table
+        assert all(v is None for r in rows for v in r[cut]), table
     assert runs["migration_after_full_refresh"] == 0
 
 
@@ -177,6 +204,7 @@ def test_reader_never_fails_and_always_sees_one_run(runs):
         dates = {d for mart_dates in read["dates"].values() for d in mart_dates}
         assert len(dates) == 1, read  # one as_of_date across all marts, within one connection
         assert read["customers"] == 360
+        assert read["history_consistent"], read
         seen.append(dates.pop())
     # it read on while each publication replaced the last: from the first run's date to the
     # backfill's last, never back in time (whether it caught D2 depends on the machine's speed)
@@ -200,13 +228,13 @@ def test_backfill_dates():
 
 
 def test_failed_build_publishes_nothing_and_keeps_no_history(runs):
-    """A build that fails after the history models wrote its date (here a test of this
-    date's history fails) exits non-zero, removes those rows and leaves the publication."""
+    """A build that fails after the staged history of its date was built (here a test of it
+    fails) exits non-zero; the history and the publication are as they were."""
     project, published = runs["project"], runs["published"]
     before = _query(published, "select * from marts.published_run")
     history = _history(project)
     failing = project.root / "tests" / "fails_for_one_date.sql"
-    failing.write_text("select * from {{ ref('segment_history') }} where as_of_date = cast('2026-12-01' as date)\n")
+    failing.write_text("select * from {{ ref('segment_history_staged') }} where as_of_date = cast('2026-12-01' as date)\n")
     try:
         proc = subprocess.run([sys.executable, str(SCRIPTS / "scheduled_run.py"), "--project-dir", str(project.root),
                                "--as-of-date", "2026-12-01", "--quiet"],
@@ -214,6 +242,6 @@ def test_failed_build_publishes_nothing_and_keeps_no_history(runs):
     finally:
         failing.unlink()
     assert proc.returncode == 1 and "nothing was published" in proc.stderr
-    assert "2026-12-01 rows this build wrote to behavior_signal_history and segment_history were removed" in proc.stderr
+    assert "History not written: 1 node(s) failed: fails_for_one_date (fail)" in proc.stderr
     assert _history(project) == history
     assert _query(published, "select * from marts.published_run") == before

@@ -1,0 +1,243 @@
+{#- The history of scheduled runs: four tables in `marts` that only a passed `dbt build`
+    writes, and the next run reads (as the `history` source). A run stages what it will write
+    (models/marts/history/*_staged) and tests it; the on-run-end hook commit_history() then
+    swaps the staged rows in, in one transaction, and only when every node of the build
+    passed. A failed, killed or overlapping run therefore never leaves rows of its own and
+    never removes another run's (docs/rules.md, section 12). -#}
+
+{#- The committed tables, their columns and types (one place: the DDL, the commit and the
+    staged models' contract tests read it). `date` is the column a run's slice is keyed by;
+    `from_run_on`: a run rewrites its date and every later date (the carried-forward values
+    of later runs depend on it); otherwise only its own date. -#}
+{% macro history_tables() -%}
+    {%- set text = dbt.type_string() -%}
+    {%- set double = type_double() -%}
+    {{ return({
+        'history_runs': {'date': 'as_of_date', 'from_run_on': true, 'staged': 'history_runs_staged', 'columns': [
+            ('organization_id', text), ('as_of_date', 'date'), ('previous_as_of_date', 'date'),
+            ('segmented_customers', dbt.type_bigint()), ('written_at', dbt.type_timestamp()), ('invocation_id', text)]},
+        'segment_history': {'date': 'as_of_date', 'from_run_on': true, 'staged': 'segment_history_staged', 'columns': [
+            ('organization_id', text), ('customer_id', text), ('as_of_date', 'date'), ('segment', text),
+            ('segment_score', double), ('churn_score', double), ('churn_risk_level', text), ('rfm_score', double),
+            ('previous_segment', text), ('previous_as_of_date', 'date'), ('segment_changed_on', 'date')]},
+        'segment_migration': {'date': 'to_as_of_date', 'from_run_on': true, 'staged': 'segment_migration_staged', 'columns': [
+            ('organization_id', text), ('from_as_of_date', 'date'), ('to_as_of_date', 'date'),
+            ('from_segment', text), ('to_segment', text), ('customer_count', dbt.type_bigint()), ('percentage', double)]},
+        'behavior_signal_history': {'date': 'as_of_date', 'from_run_on': false, 'staged': 'behavior_signal_history_staged', 'columns': [
+            ('organization_id', text), ('customer_id', text), ('as_of_date', 'date'), ('behavior_score', double),
+            ('activity_trend', text), ('risk_signals', text)]},
+    }) }}
+{%- endmacro %}
+
+{#- Whether this run starts the history again (`--full-refresh`): it then holds this run only. -#}
+{% macro history_is_reset() -%}
+    {{ return(flags.FULL_REFRESH) }}
+{%- endmacro %}
+
+{% macro history_relation(name) -%}
+    {{ return(api.Relation.create(database=target.get('database'), schema=history_schema(), identifier=name)) }}
+{%- endmacro %}
+
+{% macro history_schema() -%}
+    {{ return(generate_schema_name('marts', none) | trim) }}
+{%- endmacro %}
+
+
+{#- on-run-start: create the history tables that do not exist yet (empty) and add the
+    columns a project upgrade brought (NULL on the dates written before it), so that the
+    first run and an upgraded project read them like any other run. -#}
+{% macro create_history_tables() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set statements = [] -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target.get('database'), schema=history_schema())) -%}
+    {%- for name, table in history_tables().items() -%}
+        {%- set existing = adapter.get_relation(database=target.get('database'), schema=history_schema(), identifier=name) -%}
+        {%- if existing is none -%}
+            {%- do statements.extend(history_create_table_sql(history_relation(name), table)) -%}
+        {%- else -%}
+            {%- set present = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list -%}
+            {%- set missing = [] -%}
+            {%- for column, type in table.columns if column not in present -%}
+                {%- do missing.append((column, type)) -%}
+            {%- endfor -%}
+            {%- if missing -%}
+                {%- do statements.append(history_add_columns_sql(existing, missing)) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(history_execute(statements)) }}
+{%- endmacro %}
+
+{% macro history_create_table_sql(relation, table) -%}
+    {{ return(adapter.dispatch('history_create_table_sql')(relation, table)) }}
+{%- endmacro %}
+
+{% macro default__history_create_table_sql(relation, table) -%}
+    {%- set columns = [] -%}
+    {%- for column, type in table.columns -%}{%- do columns.append(column ~ ' ' ~ type) -%}{%- endfor -%}
+    {{ return([
+        'create table if not exists ' ~ relation ~ ' (' ~ columns | join(', ') ~ ')',
+    ]) }}
+{%- endmacro %}
+
+{#- PostgreSQL: an index on the slice date, so that a run reads only the dates it needs. -#}
+{% macro postgres__history_create_table_sql(relation, table) -%}
+    {{ return(default__history_create_table_sql(relation, table) + [
+        'create index if not exists ' ~ relation.identifier ~ '_by_date on ' ~ relation ~ ' (' ~ table.date ~ ', organization_id)',
+    ]) }}
+{%- endmacro %}
+
+{#- Spark: a Parquet table partitioned by the slice date (Spark moves the partition column
+    last), so that a run overwrites and prunes whole partitions. -#}
+{% macro spark__history_create_table_sql(relation, table) -%}
+    {%- set columns = [] -%}
+    {%- for column, type in table.columns -%}{%- do columns.append(column ~ ' ' ~ type) -%}{%- endfor -%}
+    {{ return([
+        'create table if not exists ' ~ relation ~ ' (' ~ columns | join(', ') ~ ') using parquet partitioned by (' ~ table.date ~ ')',
+    ]) }}
+{%- endmacro %}
+
+{% macro history_add_columns_sql(relation, columns) -%}
+    {{ return(adapter.dispatch('history_add_columns_sql')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__history_add_columns_sql(relation, columns) -%}
+    {%- set parts = [] -%}
+    {%- for column, type in columns -%}{%- do parts.append('alter table ' ~ relation ~ ' add column ' ~ column ~ ' ' ~ type) -%}{%- endfor -%}
+    {{ return(parts | join(';\n')) }}
+{%- endmacro %}
+
+{% macro spark__history_add_columns_sql(relation, columns) -%}
+    {%- set parts = [] -%}
+    {%- for column, type in columns -%}{%- do parts.append(column ~ ' ' ~ type) -%}{%- endfor -%}
+    {{ return('alter table ' ~ relation ~ ' add columns (' ~ parts | join(', ') ~ ')') }}
+{%- endmacro %}
+
+
+{#- on-run-end: commit the staged history, or say why not. It commits only a `dbt build`
+    (models and their tests) in which every node passed (warnings allowed) and the staged
+    history models were built; a run that failed anywhere writes nothing, so the history
+    keeps the last good state. The commit replaces, in one transaction:
+    - segment_history, segment_migration and history_runs from this run's as_of_date on (the
+      run's rows, and every later date's rows re-derived from them when the run is a
+      backfill between existing runs);
+    - behavior_signal_history at this run's as_of_date;
+    then prunes the dates older than var `history_keep_days` before the latest run. With
+    --full-refresh the history is emptied first, so it holds this run only. -#}
+{% macro commit_history(results) -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set tables = history_tables() -%}
+    {%- set staged_names = [] -%}
+    {%- for name, table in tables.items() -%}{%- do staged_names.append(table.staged) -%}{%- endfor -%}
+    {%- set built = [] -%}
+    {%- set failed = [] -%}
+    {%- set skipped = [] -%}
+    {%- for result in results -%}
+        {%- if result.status == 'skipped' -%}
+            {%- do skipped.append(result.node.name) -%}
+        {%- elif result.status not in ('success', 'pass', 'warn', 'no-op') -%}
+            {%- do failed.append(result.node.name ~ ' (' ~ result.status ~ ')') -%}
+        {%- elif result.node.resource_type == 'model' and result.node.name in staged_names -%}
+            {%- do built.append(result.node.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if flags.WHICH != 'build' -%}
+        {%- set reason = 'only `dbt build` (models and their tests) writes it' -%}
+    {%- elif failed or skipped -%}
+        {%- set reason = failed | length ~ ' node(s) failed' ~ (': ' ~ failed[:5] | join(', ') if failed else '')
+                         ~ (' and ' ~ skipped | length ~ ' were skipped' if skipped else '') -%}
+    {%- elif built | length < staged_names | length -%}
+        {%- set reason = 'this build did not select the staged history models (' ~ staged_names | reject('in', built) | join(', ') ~ ')' -%}
+    {%- endif -%}
+    {%- if reason is defined -%}
+        {%- do log('History not written: ' ~ reason ~ '; it keeps its last committed state.', info=true) -%}
+        {{ return('') }}
+    {%- endif -%}
+
+    {%- set as_of = model_relation('int_as_of_date_resolved') -%}
+    {%- set run_date = run_query('select cast(as_of_date as ' ~ dbt.type_string() ~ ') from ' ~ as_of).columns[0].values()[0] -%}
+    {%- set statements = [] -%}
+    {%- for name, table in tables.items() -%}
+        {%- set relation = history_relation(name) -%}
+        {%- if history_is_reset() -%}
+            {%- do statements.append({'delete_from': relation, 'date': table.date, 'where': none}) -%}
+        {%- else -%}
+            {%- do statements.append({'delete_from': relation, 'date': table.date,
+                'where': table.date ~ (' >= ' if table.from_run_on else ' = ') ~ "cast('" ~ run_date ~ "' as date)"}) -%}
+        {%- endif -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | join(', ') -%}
+        {%- do statements.append(history_insert_sql(relation, columns, model_relation(table.staged))) -%}
+    {%- endfor -%}
+    {%- set keep_days = var('history_keep_days', none) -%}
+    {%- if keep_days is not none -%}
+        {%- set latest = 'select as_of_date from ' ~ as_of ~ ('' if history_is_reset() else
+                         ' union all select as_of_date from ' ~ history_relation('history_runs')) -%}
+        {%- set cutoff = run_query('select cast(cast(' ~ add_days('max(as_of_date)', -(keep_days | int)) ~ ' as date) as '
+                                   ~ dbt.type_string() ~ ') from (' ~ latest ~ ') as runs').columns[0].values()[0] -%}
+        {%- for name, table in tables.items() -%}
+            {%- do statements.append({'delete_from': history_relation(name), 'date': table.date,
+                                      'where': table.date ~ " < cast('" ~ cutoff ~ "' as date)"}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do log('History written for as_of_date ' ~ run_date
+               ~ (' (full refresh: the history holds this run only)' if history_is_reset() else '')
+               ~ ('' if keep_days is none else '; runs before ' ~ cutoff ~ ' pruned (history_keep_days ' ~ keep_days ~ ')'), info=true) -%}
+    {{ return(history_execute(statements)) }}
+{%- endmacro %}
+
+{#- A model's relation by name, from the graph (ref() is not for hooks). -#}
+{% macro model_relation(name) -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name
+                                           and node.package_name == project_name -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error('no model ' ~ name) }}
+{%- endmacro %}
+
+{#- Run statements in order as one transaction (DuckDB, PostgreSQL: dbt's own, begun by the
+    first statement and committed after the last; a failure or a kill before the commit
+    leaves nothing). A statement is SQL text or a delete {'delete_from', 'date', 'where'}.
+    Spark has no transactions: a delete drops partitions. Returns no SQL for the hook. -#}
+{% macro history_execute(statements) -%}
+    {{ return(adapter.dispatch('history_execute')(statements)) }}
+{%- endmacro %}
+
+{% macro default__history_execute(statements) -%}
+    {%- for step in statements -%}
+        {%- set sql = 'delete from ' ~ step.delete_from ~ ('' if step.where is none else ' where ' ~ step.where)
+                      if step is mapping else step -%}
+        {%- call statement('history', auto_begin=true) -%}{{ sql }}{%- endcall -%}
+    {%- endfor -%}
+    {%- if statements -%}{%- do adapter.commit() -%}{%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- A delete drops the partitions of the dates it selects, read when it is its turn. -#}
+{% macro spark__history_execute(statements) -%}
+    {%- for step in statements -%}
+        {%- if step is mapping -%}
+            {%- set dates = run_query('select distinct cast(' ~ step.date ~ ' as string) from ' ~ step.delete_from
+                                      ~ ('' if step.where is none else ' where ' ~ step.where)).columns[0].values() -%}
+            {%- for day in dates -%}
+                {%- do run_query('alter table ' ~ step.delete_from ~ ' drop if exists partition ('
+                                 ~ step.date ~ " = '" ~ day ~ "')") -%}
+            {%- endfor -%}
+        {%- else -%}
+            {%- do run_query(step) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro history_insert_sql(relation, columns, staged) -%}
+    {{ return(adapter.dispatch('history_insert_sql')(relation, columns, staged)) }}
+{%- endmacro %}
+
+{% macro default__history_insert_sql(relation, columns, staged) -%}
+    {{ return('insert into ' ~ relation ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from ' ~ staged) }}
+{%- endmacro %}
+
+{#- Spark inserts by position, in the table's column order (the partition column last). -#}
+{% macro spark__history_insert_sql(relation, columns, staged) -%}
+    {{ return('insert into ' ~ relation ~ ' select ' ~ columns ~ ' from ' ~ staged) }}
+{%- endmacro %}
