@@ -47,11 +47,15 @@ def read_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, table: str,
     files = [f for f in files if f.exists() and f.stat().st_size > 0]
 
     def select_list(present: set[str]) -> str:
+        if not present & {name for name, _ in columns}:
+            raise SystemExit(f"{files[0]} has none of the expected columns ({', '.join(n for n, _ in columns)}); "
+                             f"its header reads: {', '.join(sorted(present))}. Is it comma-separated, with a header line?")
         return ", ".join(f'"{name}"' if name in present else f"cast(null as {type_}) as {name}"
                          for name, type_ in columns)
 
     if not files:
-        return f"select {select_list(set())}, cast(null as bigint) as _raw_row_number where false", []
+        nulls = ", ".join(f"cast(null as {type_}) as {name}" for name, type_ in columns)
+        return f"select {nulls}, cast(null as bigint) as _raw_row_number where false", []
     path = str(files[0]).replace("'", "''")
     if files[0].suffix == ".parquet":
         reader = f"read_parquet('{path}', file_row_number = true)"

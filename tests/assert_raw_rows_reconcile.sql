@@ -1,14 +1,6 @@
 {#- Nothing is dropped silently: per raw table, raw rows (those read plus the file lines that
     could not be read) = used (valid) rows + rejected rows. -#}
-{%- set tables = {
-    'organizations': 'int_organizations_validated',
-    'customers': 'int_customers_validated',
-    'transactions': 'int_transactions_validated',
-    'churn_predictions': 'int_churn_predictions_validated',
-} -%}
-{%- if var('rfm_source') == 'provided' -%}
-    {%- do tables.update({'customer_features': 'int_customer_features_validated'}) -%}
-{%- endif -%}
+{%- set tables = raw_validated_models() -%}
 
 with
 

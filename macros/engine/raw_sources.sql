@@ -66,6 +66,7 @@
         {%- elif non_empty[0].endswith('.parquet') -%}
             {%- set reader = "read_parquet('" ~ non_empty[0] ~ "', file_row_number = true)" -%}
             {%- set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list -%}
+            {%- do _require_known_columns(non_empty[0], columns, present) -%}
             {%- do _drop_raw_relation(schema, table) -%}
             {%- do run_query('create or replace view ' ~ relation ~ ' as select '
                 ~ _raw_select_list(columns, present) ~ ', cast(file_row_number + 1 as bigint) as _raw_row_number from ' ~ reader) -%}
@@ -74,6 +75,7 @@
                 ~ " all_varchar = true, null_padding = true, store_rejects = true,"
                 ~ " rejects_table = 'raw_rejects_" ~ table ~ "', rejects_scan = 'raw_scans_" ~ table ~ "')" -%}
             {%- set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list -%}
+            {%- do _require_known_columns(non_empty[0], columns, present) -%}
             {%- do _drop_raw_relation(schema, table) -%}
             {#- row_number() over () is the file order only while insertion order is kept -#}
             {%- set keep_order = run_query("select current_setting('preserve_insertion_order')").columns[0].values()[0] -%}
@@ -86,6 +88,18 @@
         {%- endif -%}
     {%- endfor -%}
     select 1 as raw_tables_registered
+{%- endmacro %}
+
+{#- A file whose header has none of the expected columns (another delimiter, another table)
+    stops the build with one message naming the file and the columns it has, instead of
+    every row being rejected for a missing id. scripts/load_raw.py says the same. -#}
+{% macro _require_known_columns(file, columns, present) -%}
+    {%- set expected = [] -%}
+    {%- for name, type in columns -%}{%- do expected.append(name) -%}{%- endfor -%}
+    {%- if present | select('in', expected) | list | length == 0 -%}
+        {{ exceptions.raise_compiler_error(file ~ ' has none of the expected columns (' ~ expected | join(', ')
+            ~ '); its header reads: ' ~ present | join(', ') ~ '. Is it comma-separated, with a header line?') }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The expected columns, each taken from the file when present and NULL otherwise. -#}

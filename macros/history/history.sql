@@ -141,7 +141,9 @@
             {%- do built.append(result.node.name) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if flags.WHICH != 'build' -%}
+    {%- if flags.WHICH != 'build' and not built -%}
+        {{ return('') }}  {#- nothing was staged: nothing to say -#}
+    {%- elif flags.WHICH != 'build' -%}
         {%- set reason = 'only `dbt build` (models and their tests) writes it' -%}
     {%- elif failed or skipped -%}
         {%- set reason = failed | length ~ ' node(s) failed' ~ (': ' ~ failed[:5] | join(', ') if failed else '')

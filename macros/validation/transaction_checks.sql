@@ -2,7 +2,8 @@
     one names the reason): one place for int_transactions_validated and
     int_transactions_duplicated, which must agree on what "passed" means. Columns used:
     transaction_id, customer_id, is_customer_valid, occurred_at, raw_occurred_at, org_type,
-    transaction_type, amount, quantity. -#}
+    transaction_type, amount, quantity, discount_amount and their raw_ columns. A number that is
+    present but not a finite number is its own rejection, never read as missing. -#}
 {% macro transaction_checks() -%}
     {{ return([
             ('missing_transaction_id', 'transaction_id is null',
@@ -19,6 +20,12 @@
                 "'occurred_at ' || cast(occurred_at as " ~ dbt.type_string() ~ ") || ' of transaction ' || transaction_id || ' is more than " ~ var('future_tolerance_days') ~ " day(s) after the build started: check the clock or time zone of the source'"),
             ('unknown_transaction_type', 'not (' ~ is_known_transaction_type('org_type', 'transaction_type') ~ ')',
                 "'transaction_type ''' || coalesce(transaction_type, '') || ''' of transaction ' || transaction_id || ' is not a ' || org_type || ' event type: map it to one of the industry''s types'"),
+            ('invalid_amount', 'amount is null and ' ~ clean_id('raw_amount') ~ ' is not null',
+                "'amount ''' || " ~ clean_id('raw_amount') ~ " || ''' of transaction ' || transaction_id || ' is not a finite number: write digits with a dot for decimals and no currency or thousands separator (e.g. 1234.50)'"),
+            ('invalid_quantity', 'quantity is null and ' ~ clean_id('raw_quantity') ~ ' is not null',
+                "'quantity ''' || " ~ clean_id('raw_quantity') ~ " || ''' of transaction ' || transaction_id || ' is not a finite number: write digits with a dot for decimals (e.g. 3 or 2.5)'"),
+            ('invalid_discount_amount', 'discount_amount is null and ' ~ clean_id('raw_discount_amount') ~ ' is not null',
+                "'discount_amount ''' || " ~ clean_id('raw_discount_amount') ~ " || ''' of transaction ' || transaction_id || ' is not a finite number: write digits with a dot for decimals and no currency or thousands separator (e.g. 5.00)'"),
             ('negative_amount', 'amount < 0',
                 "'amount ' || " ~ double_text('amount') ~ " || ' of transaction ' || transaction_id || ' is negative: refunds are return events with a positive amount'"),
             ('negative_quantity', 'quantity < 0',

@@ -1,7 +1,9 @@
 {#- One row: the run's reference date (rules section 3), an exclusive upper bound. Var
     `as_of_date` wins; otherwise the day after the latest valid event over all organisations;
     with no valid event at all, the day the build started. calibration_date is where the
-    backtests of the predictions stand: as_of_date - churn_horizon_days. -#}
+    backtests of the predictions stand: as_of_date - churn_horizon_days. Everything that reads
+    the reference date waits for the data-quality gate (int_raw_tables_gated). -#}
+-- depends_on: {{ ref('int_raw_tables_gated') }}
 with
 
 valid_events as (

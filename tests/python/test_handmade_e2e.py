@@ -606,10 +606,16 @@ def test_data_quality_rejects(project):
     # the lookback) are valid rows, not rejects.
     # Changed with the behaviour fixture: + B4-01 (BNK, amount -10: negative amount), BNK
     # CUST_104's only event. B1-24 / L5-01 (on as_of_date) are valid rows, not rejects.
+    # Numbers present but unreadable (rules section 10): BAD-COMMA (amount "1,5"), BAD-EUR
+    # (amount "12 EUR"), BAD-DISC (discount_amount NaN): rejected with their text, never 0.
     tx = by_table.get("transactions", [])
     assert Counter(r["record_id"] for r in tx) == Counter([
         "BAD-NEGQ", "BAD-FUTURE", "BAD-TYPE", "BAD-ETYPE", "T8-01", "T11-01", "BAD-CUST", "BAD-NOCUST",
-        "B4-01"])
+        "B4-01", "BAD-COMMA", "BAD-EUR", "BAD-DISC"])
+    reasons = {r["record_id"]: (r["reason_code"], r["reason"]) for r in tx}
+    assert reasons["BAD-COMMA"][0] == "invalid_amount" and "amount '1,5' of transaction BAD-COMMA" in reasons["BAD-COMMA"][1]
+    assert reasons["BAD-EUR"][0] == "invalid_amount" and "'12 EUR'" in reasons["BAD-EUR"][1]
+    assert reasons["BAD-DISC"][0] == "invalid_discount_amount" and "'NaN'" in reasons["BAD-DISC"][1]
     assert [r["organization_id"] for r in tx if r["record_id"] == "B4-01"] == [BNK]
     raw = {r["record_id"]: json.loads(r["raw_record"]) for r in tx}
     assert "999" in json.dumps(raw["T8-01"]), raw["T8-01"]   # the 999 copy is the rejected one
