@@ -72,11 +72,16 @@
     {{ return(adapter.dispatch('history_create_table_sql')(relation, table)) }}
 {%- endmacro %}
 
+{#- `name type` of each (name, type) pair, for DDL. -#}
+{% macro history_column_definitions(columns) -%}
+    {%- set definitions = [] -%}
+    {%- for column, type in columns -%}{%- do definitions.append(column ~ ' ' ~ type) -%}{%- endfor -%}
+    {{ return(definitions) }}
+{%- endmacro %}
+
 {% macro default__history_create_table_sql(relation, table) -%}
-    {%- set columns = [] -%}
-    {%- for column, type in table.columns -%}{%- do columns.append(column ~ ' ' ~ type) -%}{%- endfor -%}
     {{ return([
-        'create table if not exists ' ~ relation ~ ' (' ~ columns | join(', ') ~ ')',
+        'create table if not exists ' ~ relation ~ ' (' ~ history_column_definitions(table.columns) | join(', ') ~ ')',
     ]) }}
 {%- endmacro %}
 
@@ -90,10 +95,9 @@
 {#- Spark: a Parquet table partitioned by the slice date (Spark moves the partition column
     last), so that a run overwrites and prunes whole partitions. -#}
 {% macro spark__history_create_table_sql(relation, table) -%}
-    {%- set columns = [] -%}
-    {%- for column, type in table.columns -%}{%- do columns.append(column ~ ' ' ~ type) -%}{%- endfor -%}
     {{ return([
-        'create table if not exists ' ~ relation ~ ' (' ~ columns | join(', ') ~ ') using parquet partitioned by (' ~ table.date ~ ')',
+        'create table if not exists ' ~ relation ~ ' (' ~ history_column_definitions(table.columns) | join(', ')
+            ~ ') using parquet partitioned by (' ~ table.date ~ ')',
     ]) }}
 {%- endmacro %}
 
@@ -103,14 +107,14 @@
 
 {% macro default__history_add_columns_sql(relation, columns) -%}
     {%- set parts = [] -%}
-    {%- for column, type in columns -%}{%- do parts.append('alter table ' ~ relation ~ ' add column ' ~ column ~ ' ' ~ type) -%}{%- endfor -%}
+    {%- for definition in history_column_definitions(columns) -%}
+        {%- do parts.append('alter table ' ~ relation ~ ' add column ' ~ definition) -%}
+    {%- endfor -%}
     {{ return(parts | join(';\n')) }}
 {%- endmacro %}
 
 {% macro spark__history_add_columns_sql(relation, columns) -%}
-    {%- set parts = [] -%}
-    {%- for column, type in columns -%}{%- do parts.append(column ~ ' ' ~ type) -%}{%- endfor -%}
-    {{ return('alter table ' ~ relation ~ ' add columns (' ~ parts | join(', ') ~ ')') }}
+    {{ return('alter table ' ~ relation ~ ' add columns (' ~ history_column_definitions(columns) | join(', ') ~ ')') }}
 {%- endmacro %}
 
 
