@@ -10,6 +10,7 @@ renamed as (
 
     select
         cast(source_table as {{ dbt.type_string() }}) as source_table,
+        cast(file as {{ dbt.type_string() }}) as file,
         cast(line as {{ dbt.type_bigint() }}) as line,
         cast(csv_line as {{ dbt.type_string() }}) as csv_line,
         cast(error_message as {{ dbt.type_string() }}) as error_message

@@ -1,9 +1,14 @@
-"""Broken raw files never fail the build and never lose rows silently: unreadable CSV lines,
-short and long lines, non-finite and huge numbers, time-zone offsets and blank types; input
+"""Raw files as real exports write them. Everything RFC 4180 allows is read as written (a
+BOM, CRLF line ends, quoted commas, quotes and newlines, columns in any order, extra
+columns); every line the reader cannot take is rejected whole as `unreadable_line` with its
+file, its line number as an editor shows it, its text and what to fix; numbers that are not
+finite are rejected; nothing is dropped (raw records = read rows + unreadable lines). Input
 too broken to use stops the build with one message (the data-quality gate)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,17 +19,37 @@ from dbt_runner import make_project
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
 TEL = "7e1e0000-0000-4000-8000-00000000000a"
 T1 = "a1000000-0000-4000-8000-000000000001"
+BIG = "x" * 2_100_000  # beyond the reader's 2,000,000-byte line limit
 
-EXTRA_LINES = (
-    f"X-LONG,{T1},2026-05-01 10:00:00,call,,1,,,extra,extra2\n"    # extra fields are ignored
-    f"X-SHORT,{T1},2026-05-01 10:00:00\n"                          # padded: no type -> unknown
-    f"X-BLANK-TYPE,{T1},2026-05-01 10:00:00,  ,,1,,\n"             # blank type -> unknown
-    f"X-NAN,{T1},2026-05-02 10:00:00,topup,NaN,,,\n"               # not finite -> rejected
-    f"X-INF,{T1},2026-05-02 11:00:00,topup,inf,,,\n"
-    f"X-HUGE,{T1},2026-05-02 12:00:00,topup,99999999999999999,,,\n"
-    f"X-TZ,{T1},2026-05-31T23:30:00-05:00,call,,1,,\n"              # = 2026-06-01 04:30 UTC
-    f'X-QUOTE,{T1},2026-05-03 10:00:00,purchase,5,1,"Café ""Noël"" \\ mix",\n'  # rejected: not telecom
-).encode() + f"X-UTF8,{T1},2026-05-01 10:00:00,c".encode() + b"\xff" + b"all,,1,,\n"
+# Appended to the hand-made transactions.csv: (transaction id, line); the unreadable ones
+# are in UNREADABLE with a phrase of what to fix.
+EXTRA_LINES = [
+    ("X-NEWLINE", f'X-NEWLINE,{T1},2026-05-01 09:00:00,topup,5,,"two\nlines, one ""value""",\n'),
+    ("X-LONG", f"X-LONG,{T1},2026-05-01 10:00:00,call,,1,,,extra,extra2\n"),
+    ("X-SHORT", f"X-SHORT,{T1},2026-05-01 10:00:00\n"),
+    ("X-BADQUOTE", f'X-BADQUOTE,{T1},2026-05-01 10:00:00,call,,1,"x"y,\n'),
+    ("X-BLANK-TYPE", f"X-BLANK-TYPE,{T1},2026-05-01 10:00:00,  ,,1,,\n"),   # blank type -> unknown
+    ("X-NAN", f"X-NAN,{T1},2026-05-02 10:00:00,topup,NaN,,,\n"),             # not finite -> rejected
+    ("X-INF", f"X-INF,{T1},2026-05-02 11:00:00,topup,inf,,,\n"),
+    ("X-HUGE", f"X-HUGE,{T1},2026-05-02 12:00:00,topup,99999999999999999,,,\n"),
+    ("X-BIG", f"X-BIG,{T1},2026-05-02 13:00:00,call,,1,{BIG},\n"),
+    ("X-TZ", f"X-TZ,{T1},2026-05-31T23:30:00-05:00,call,,1,,\n"),              # = 2026-06-01 04:30 UTC
+    ("X-QUOTE", f'X-QUOTE,{T1},2026-05-03 10:00:00,purchase,5,1,"Café ""Noël"" \\ mix",\n'),  # not telecom
+    ("X-UTF8", f"X-UTF8,{T1},2026-05-01 10:00:00,c\udcffall,,1,,\n"),
+    ("X-CUT", f"X-CUT,{T1},2026-05-02 14:00:00,topup,17"),                    # cut off: no more fields, no newline
+]
+UNREADABLE = {
+    "X-LONG": "it has 10 fields where the header has 8: put a value that holds a comma in double quotes",
+    "X-SHORT": "it has 3 fields where the header has 8 (cut off, or a delimiter missing): complete the line",
+    "X-BADQUOTE": 'a quoted value is not closed, or text follows its closing quote',
+    "X-BIG": "longer than the reader's limit of 2,000,000 bytes",
+    "X-UTF8": "it is not valid UTF-8 text: save the file as UTF-8",
+    "X-CUT": "it has 5 fields where the header has 8 (cut off, or a delimiter missing)",
+}
+
+
+def _bytes(line: str) -> bytes:
+    return line.encode("utf-8", "surrogateescape")  # \udcff is the invalid byte 0xff
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +58,13 @@ def built(tmp_path_factory):
     raw = tmp / "raw"
     shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
     with open(raw / "transactions.csv", "ab") as f:
-        f.write(EXTRA_LINES)
+        f.write(b"".join(_bytes(line) for _, line in EXTRA_LINES))
+    # organizations: a BOM, CRLF line ends, the columns in another order and an extra column
+    # whose values hold a quoted comma and a quoted newline.
+    lines = (FIXTURE / "organizations.csv").read_text().splitlines()
+    rows = [line.split(",", 2) for line in lines]
+    reordered = [f"{r[2]},{r[1]},{r[0]}" + (",notes" if i == 0 else ',"a, b\r\nc"') for i, r in enumerate(rows)]
+    (raw / "organizations.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(reordered).encode() + b"\r\n")
     (raw / "churn_predictions.csv").write_bytes(b"")  # an empty file is an empty table
     project = make_project(tmp, raw, upload_csv=FIXTURE / "upload.csv")
     project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL})
@@ -47,19 +78,62 @@ def transaction(project, transaction_id: str) -> dict:
     return rows[0]
 
 
-def test_unreadable_line_is_a_reject_with_the_line(built):
-    rejects = built.query(
-        "select source_table, reason_code, reason, raw_record from marts.data_quality_rejects "
-        "where reason_code = 'unreadable_line'")
-    assert len(rejects) == 1
-    assert rejects[0]["source_table"] == "transactions"
-    assert "X-UTF8" in rejects[0]["raw_record"] and "utf-8" in rejects[0]["reason"]
-
-
-def test_short_long_and_blank_type_lines(built):
-    assert transaction(built, "X-LONG")["reject_reason_code"] is None
-    assert transaction(built, "X-SHORT")["reject_reason_code"] == "unknown_transaction_type"
+def test_unreadable_lines_are_rejected_whole_with_file_line_text_and_fix(built):
+    content = (built.raw_dir / "transactions.csv").read_bytes()
+    # the line number an editor shows: X-NEWLINE's quoted newline counts as a line
+    editor_line = {line.split(b",", 1)[0].decode(): number
+                   for number, line in enumerate(content.split(b"\n"), start=1) if line.startswith(b"X-")}
+    rejects = {json.loads(r["raw_record"])["csv_line"][:12].split(",")[0]: r for r in built.query(
+        "select source_table, record_id, reason, raw_record from marts.data_quality_rejects "
+        "where reason_code = 'unreadable_line'")}
+    assert sorted(rejects) == sorted(UNREADABLE)
+    for transaction_id, fix in UNREADABLE.items():
+        row, raw = rejects[transaction_id], json.loads(rejects[transaction_id]["raw_record"])
+        assert row["source_table"] == "transactions" and row["record_id"] is None
+        assert raw["file"] == "transactions.csv" and raw["line"] == editor_line[transaction_id], transaction_id
+        assert row["reason"].startswith(f"line {editor_line[transaction_id]} of transactions.csv could not be read, "
+                                        "so none of its values are used: "), row["reason"]
+        assert fix in row["reason"], (transaction_id, row["reason"])
+        # none of its values is used
+        assert built.query(f"select count(*) as n from raw.transactions where transaction_id = '{transaction_id}'"
+                           )[0]["n"] == 0
+    assert json.loads(rejects["X-SHORT"]["raw_record"])["csv_line"] == f"X-SHORT,{T1},2026-05-01 10:00:00"
+    assert json.loads(rejects["X-CUT"]["raw_record"])["csv_line"] == f"X-CUT,{T1},2026-05-02 14:00:00,topup,17"
+    big = json.loads(rejects["X-BIG"]["raw_record"])["csv_line"]
+    assert big.startswith("X-BIG,") and len(big) < 11_000
+    assert int(re.search(r" \.\.\. \((\d+) bytes in all\)$", big).group(1)) >= len(BIG)
+    # the line after a broken quote is read again
     assert transaction(built, "X-BLANK-TYPE")["reject_reason_code"] == "unknown_transaction_type"
+
+
+def test_nothing_is_dropped(built):
+    """Every record of the file is either a row of the raw table or an unreadable line, and
+    every raw row is used or rejected."""
+    records = len((FIXTURE / "transactions.csv").read_text().splitlines()) - 1 + len(EXTRA_LINES)
+    counts = built.query("""
+        select
+            (select count(*) from raw.transactions) as raw_rows,
+            (select count(*) from raw.load_errors where source_table = 'transactions') as unreadable,
+            (select count(*) from intermediate.int_transactions_validated where reject_reason_code is null) as used,
+            (select count(*) from marts.data_quality_rejects where source_table = 'transactions') as rejected
+    """)[0]
+    assert counts["raw_rows"] + counts["unreadable"] == records
+    assert counts["used"] + counts["rejected"] == records
+
+
+def test_rfc_4180_is_read_as_written(built):
+    """Quoted newline, comma and quotes; a BOM, CRLF, reordered and extra columns."""
+    row = transaction(built, "X-NEWLINE")
+    assert row["reject_reason_code"] is None and row["category"] == 'two\nlines, one "value"'
+    organizations = built.query(
+        "select organization_id, name, org_type from raw.organizations order by _raw_row_number")
+    expected = [line.split(",", 2) for line in (FIXTURE / "organizations.csv").read_text().splitlines()[1:]]
+    assert [[o["organization_id"], o["name"], o["org_type"]] for o in organizations] == [
+        [i, n, t.strip('"') or None] for i, n, t in expected]  # an empty field is missing
+    # only the retail organisation is rejected, as from the plain file (an unknown org_type)
+    assert built.query("select record_id, reason_code from marts.data_quality_rejects "
+                       "where source_table = 'organizations'") == [
+        {"record_id": "bad00000-0000-4000-8000-00000000000c", "reason_code": "unknown_org_type"}]
 
 
 def test_non_finite_amounts_are_rejected_and_huge_ones_do_not_break_sums(built):
@@ -85,7 +159,6 @@ def test_empty_file_is_an_empty_table(built):
 
 
 def test_json_text_survives_quotes_backslashes_and_accents(built):
-    import json
     row = built.query(
         "select reason_code, raw_record from marts.data_quality_rejects where record_id = 'X-QUOTE'")[0]
     assert row["reason_code"] == "unknown_transaction_type"
@@ -164,12 +237,30 @@ def test_broken_input_stops_the_build_and_a_scheduled_run_publishes_nothing(tmp_
 
 
 def test_load_raw_names_a_file_without_any_expected_column(tmp_path):
-    """scripts/load_raw.py (PostgreSQL and Spark) stops on such a file with the same message."""
+    """scripts/load_raw.py (PostgreSQL and Spark) reads with the same macro, so it stops on
+    such a file with the same message, before connecting to the target."""
+    import subprocess
     import sys
-    import duckdb
     from dbt_runner import PROJECT_ROOT
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    from load_raw import raw_table_columns, read_table
     (tmp_path / "transactions.csv").write_text("transaction_id;customer_id\nT1;C1\n")
-    with duckdb.connect() as con, pytest.raises(SystemExit, match="transactions.csv has none of the expected columns"):
-        read_table(con, tmp_path, "transactions", raw_table_columns()["transactions"])
+    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", "postgres",
+                           "--raw-dir", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "transactions.csv has none of the expected columns" in proc.stderr, proc.stderr
+
+
+def test_an_empty_upload_file_means_no_upload_rows(tmp_path):
+    """A 0-byte upload (dbt's seed loader cannot read one) builds like a header-only file:
+    no upload rows, no upload rejects, customers scored from the other churn sources."""
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
+    project = make_project(tmp_path, raw, upload_csv="")
+    assert (project.root / "seeds" / "synthetic_churn_predictions.csv").stat().st_size == 0
+    proc = project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL})
+    assert "synthetic_churn_predictions: the file is empty, so the table has no rows" in proc.stdout
+    assert project.query("select count(*) as n from seeds.synthetic_churn_predictions")[0]["n"] == 0
+    sources = {r["churn_score_source"] for r in project.query(
+        "select distinct churn_score_source from marts.customer_segments")}
+    assert "upload" not in sources and "churn_prediction" in sources  # the fixture upload gives "upload"
+    assert project.query(
+        "select count(*) as n from marts.data_quality_rejects where source_table = 'churn_upload'")[0]["n"] == 0

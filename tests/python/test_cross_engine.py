@@ -4,7 +4,7 @@ Two data sets, each built on every engine from the same raw files and upload (th
 one after runs of the history out of order: a later date, an earlier one twice, then the
 build between them, so that the history, its migration and customer_segments' previous
 segment are compared too, and equal those of running the dates in order): the hand-made
-fixture (raw CSVs with bad rows, plus one line of invalid UTF-8) and a generated data set with
+fixture (raw CSVs with bad rows, plus lines no reader can take) and a generated data set with
 bad rows of every kind (Parquet). Each engine's build runs all dbt unit and data tests. Every
 mart is then read through dbt itself (run-operation dump_relations_json) and compared with
 DuckDB's row by row: keys and text equal, numbers within 0.01, JSON equal as parsed values;
@@ -47,6 +47,16 @@ RUN_TIMESTAMPS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
 ENGINES = ["duckdb", "postgres", "spark"]
 HISTORY_IN_ORDER = ("2026-05-02", "2026-05-20", "2026-06-01")
 HANDMADE_UPLOAD_ORG = "7e1e0000-0000-4000-8000-00000000000a"
+# Appended to the hand-made transactions: a quoted newline (read as written) before lines no
+# reader can take (invalid UTF-8, too few fields, a broken quote, a cut-off last line), so
+# every engine has the same unreadable_line rejects with the same line numbers.
+UNREADABLE_LINES = (
+    b'T_NEWLINE,a1000000-0000-4000-8000-000000000001,2026-05-01 09:00:00,call,,1,"two\nlines",\n'
+    b"T_UNREADABLE,\xff\xfe,2026-05-01 10:00:00,login,,,,\n"
+    b"T_SHORT,a1000000-0000-4000-8000-000000000001,2026-05-01 10:00:00\n"
+    b'T_BADQUOTE,a1000000-0000-4000-8000-000000000001,2026-05-01 10:00:00,call,,1,"x"y,\n'
+    b"T_CUT,a1000000-0000-4000-8000-000000000001,2026-05-01 11:00:00,topup,17"
+)
 
 
 @pytest.fixture(scope="module")
@@ -192,8 +202,8 @@ def handmade(tmp_path_factory, postgres):
     raw.mkdir()
     for name in ("organizations", "customers", "transactions", "churn_predictions"):
         shutil.copy2(HANDMADE / f"{name}.csv", raw / f"{name}.csv")
-    with open(raw / "transactions.csv", "ab") as handle:  # a line no reader can take (invalid UTF-8)
-        handle.write(b"T_UNREADABLE,\xff\xfe,2026-05-01 10:00:00,login,,,,\n")
+    with open(raw / "transactions.csv", "ab") as handle:
+        handle.write(UNREADABLE_LINES)
     vars = {"as_of_date": HISTORY_IN_ORDER[1], "churn_upload_organization_id": HANDMADE_UPLOAD_ORG}
     # Out of order: the latest date, the earliest twice (a re-run replaces it), then the one
     # between them (a backfill that rewrites the latest run's carried values and migration).
@@ -251,10 +261,26 @@ def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres)
     with psycopg2.connect(**_connect_args(postgres, "handmade")) as con, con.cursor() as cur:
         cur.execute("select count(*), count(distinct _raw_row_number), min(_raw_row_number) from raw.transactions")
         rows, distinct, first = cur.fetchone()
-        cur.execute("select source_table, line, error_message from raw.load_errors order by 1, 2")
+        cur.execute("select source_table, file, line, csv_line, error_message from raw.load_errors order by 1, 3")
         pg_errors = [tuple(r) for r in cur.fetchall()]
     expected = handmade.query("select count(*) as n from raw.transactions")[0]["n"]
     assert (rows, distinct, first) == (expected, expected, 1)
-    duck_errors = [(r["source_table"], r["line"], r["error_message"]) for r in handmade.query(
-        "select source_table, line, error_message from raw.load_errors order by 1, 2")]
-    assert pg_errors == duck_errors and len(pg_errors) == 1
+    duck_errors = [tuple(r.values()) for r in handmade.query(
+        "select source_table, file, line, csv_line, error_message from raw.load_errors order by 1, 3")]
+    assert pg_errors == duck_errors and len(pg_errors) == 4
+
+
+def test_an_empty_upload_file_is_an_empty_seed_on_postgres(tmp_path, postgres):
+    """The seed of a 0-byte upload file is an empty table on PostgreSQL too."""
+    admin = psycopg2.connect(**_connect_args(postgres, "postgres"))
+    admin.autocommit = True
+    admin.cursor().execute("create database empty_upload")
+    admin.close()
+    project = make_project(tmp_path, HANDMADE, upload_csv="")
+    project.extra_env = {**postgres, "PGDATABASE": "empty_upload"}
+    project.run("seed", "--target", "postgres")
+    with psycopg2.connect(**_connect_args(postgres, "empty_upload")) as con, con.cursor() as cur:
+        cur.execute("select count(*) from seeds.synthetic_churn_predictions")
+        assert cur.fetchone()[0] == 0
+        cur.execute("select count(*) from marts.segment_definitions")
+        assert cur.fetchone()[0] == 11  # the other seeds load as usual
