@@ -44,6 +44,9 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dbt_target import target_location  # noqa: E402
+
 SCHEMA = "marts"
 # The history tables, each with the column its per-date files are split by.
 HISTORY = {"history_runs": "as_of_date", "segment_history": "as_of_date",
@@ -54,11 +57,14 @@ def default_working() -> Path:
     return Path(os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb"))
 
 
-def default_published(working: Path | None = None) -> Path:
-    if os.environ.get("RETENTION_PUBLISHED_PATH"):
+def default_published(working: Path | None = None, source: str = SCHEMA) -> Path:
+    """$RETENTION_PUBLISHED_PATH, else published/<name> beside the working file; a development
+    target's marts (schema ``source`` other than marts) go to published/<source>.<name>, never
+    over the production publication."""
+    if os.environ.get("RETENTION_PUBLISHED_PATH") and source == SCHEMA:
         return Path(os.environ["RETENTION_PUBLISHED_PATH"])
     working = working or default_working()
-    return working.parent / "published" / working.name
+    return working.parent / "published" / (working.name if source == SCHEMA else f"{source}.{working.name}")
 
 
 def _quote(name: str) -> str:
@@ -69,8 +75,8 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
-    """Every table and view of work.marts with its comment."""
+def _relations(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str | None]]:
+    """Every table and view of the working database's marts schema ``source`` with its comment."""
     return con.execute(
         """
         select table_name, comment from duckdb_tables() where database_name = 'work' and schema_name = ?
@@ -78,38 +84,38 @@ def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
         select view_name, comment from duckdb_views() where database_name = 'work' and schema_name = ?
         order by 1
         """,
-        [SCHEMA, SCHEMA],
+        [source, source],
     ).fetchall()
 
 
-def _comment(con: duckdb.DuckDBPyConnection, name: str, comment: str | None, kind: str = "table") -> None:
-    """Copy the table (or view) and column comments of work.marts.<name> to marts.<name>."""
+def _comment(con: duckdb.DuckDBPyConnection, name: str, comment: str | None, source: str, kind: str = "table") -> None:
+    """Copy the table (or view) and column comments of work.<source>.<name> to marts.<name>."""
     target = f"{SCHEMA}.{_quote(name)}"
     if comment:
         con.execute(f"comment on {kind} {target} is {_literal(comment)}")
     columns = con.execute(
         "select column_name, comment from duckdb_columns() where database_name = 'work' "
         "and schema_name = ? and table_name = ? and comment is not null",
-        [SCHEMA, name],
+        [source, name],
     ).fetchall()
     for column, column_comment in columns:
         con.execute(f"comment on column {target}.{_quote(column)} is {_literal(column_comment)}")
 
 
-def _copy_marts(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]]) -> None:
-    """Copy every relation of work.marts but the history into this database's marts."""
+def _copy_marts(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]], source: str) -> None:
+    """Copy every relation of work.<source> but the history into this database's marts."""
     for name, comment in relations:
         if name not in HISTORY:
-            con.execute(f"create table {SCHEMA}.{_quote(name)} as select * from work.{SCHEMA}.{_quote(name)}")
-            _comment(con, name, comment)
+            con.execute(f"create table {SCHEMA}.{_quote(name)} as select * from work.{source}.{_quote(name)}")
+            _comment(con, name, comment, source)
 
 
-def _history_files(con: duckdb.DuckDBPyConnection, directory: Path) -> tuple[dict[str, list[str]], int]:
+def _history_files(con: duckdb.DuckDBPyConnection, directory: Path, source: str) -> tuple[dict[str, list[str]], int]:
     """Each history table's files, one per date of history_runs: written when missing (a date
     the run wrote since it was last published), else reused. Returns the absolute paths by
     table and how many files were written. Reads history_runs and the rows of written dates only."""
     versions = con.execute(
-        f"select cast(as_of_date as varchar), max(invocation_id) from work.{SCHEMA}.history_runs group by 1 order by 1"
+        f"select cast(as_of_date as varchar), max(invocation_id) from work.{source}.history_runs group by 1 order by 1"
     ).fetchall()
     directory = directory.resolve()
     files, written = {}, 0
@@ -120,7 +126,7 @@ def _history_files(con: duckdb.DuckDBPyConnection, directory: Path) -> tuple[dic
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                con.execute(f"copy (select * from work.{SCHEMA}.{table} where {column} = cast(? as date)) "
+                con.execute(f"copy (select * from work.{source}.{table} where {column} = cast(? as date)) "
                             f"to {_literal(str(partial))} (format parquet)", [day])
                 with open(partial, "rb") as handle:
                     os.fsync(handle.fileno())
@@ -131,7 +137,7 @@ def _history_files(con: duckdb.DuckDBPyConnection, directory: Path) -> tuple[dic
 
 
 def _history_views(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]],
-                   files: dict[str, list[str]]) -> None:
+                   files: dict[str, list[str]], source: str) -> None:
     """marts.<history table>: a view over its files, or an empty table of its columns."""
     comments = dict(relations)
     for table in HISTORY:
@@ -142,10 +148,10 @@ def _history_views(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, st
             paths = ", ".join(_literal(path) for path in files[table])
             # by name: a date written before a project upgrade added a column reads it as NULL
             con.execute(f"create view {target} as select * from read_parquet([{paths}], union_by_name = true)")
-            _comment(con, table, comments[table], kind="view")
+            _comment(con, table, comments[table], source, kind="view")
         else:
-            con.execute(f"create table {target} as select * from work.{SCHEMA}.{_quote(table)} limit 0")
-            _comment(con, table, comments[table])
+            con.execute(f"create table {target} as select * from work.{source}.{_quote(table)} limit 0")
+            _comment(con, table, comments[table], source)
 
 
 def _referenced(database: Path) -> set[str]:
@@ -180,8 +186,9 @@ def _as_of_date(con: duckdb.DuckDBPyConnection, relations: list[str]):
     return None
 
 
-def publish(working: Path, published: Path) -> dict:
-    """Copy the marts of ``working`` into ``published`` by an atomic rename; return what was published."""
+def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
+    """Copy the marts of ``working`` (schema ``source``: the target's marts schema) into
+    ``published`` (schema marts) by an atomic rename; return what was published."""
     working, published = Path(working), Path(published)
     if not working.exists():
         raise FileNotFoundError(f"no working database at {working}: run dbt build first")
@@ -195,14 +202,14 @@ def publish(working: Path, published: Path) -> dict:
         con = duckdb.connect(str(staging))
         try:
             con.execute(f"attach {_literal(str(working))} as work (read_only)")
-            relations = _relations(con)
+            relations = _relations(con, source)
             names = [name for name, _ in relations]
             if "customer_segments" not in names:
-                raise RuntimeError(f"{working} has no built marts (marts.customer_segments is missing)")
+                raise RuntimeError(f"{working} has no built marts ({source}.customer_segments is missing)")
             con.execute(f"create schema {SCHEMA}")
-            _copy_marts(con, relations)
-            files, history_written = _history_files(con, history_dir) if "history_runs" in names else ({}, 0)
-            _history_views(con, relations, files)
+            _copy_marts(con, relations, source)
+            files, history_written = _history_files(con, history_dir, source) if "history_runs" in names else ({}, 0)
+            _history_views(con, relations, files, source)
             as_of_date = _as_of_date(con, names)
             published_at = datetime.now(timezone.utc).replace(tzinfo=None)
             con.execute(
@@ -259,10 +266,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="DuckDB file dbt built (default: $DBT_DUCKDB_PATH or data/retention.duckdb)")
     parser.add_argument("--published", type=Path, default=None,
                         help="file readers open (default: $RETENTION_PUBLISHED_PATH or published/<name> beside the working file)")
+    parser.add_argument("--target", help="the dbt target that built the working file (default: the standalone duckdb "
+                                         "target, schema marts); the published file always has schema marts")
     args = parser.parse_args(argv)
-    working = args.working or default_working()
-    published = args.published or default_published(working)
-    result = publish(working, published)
+    location = target_location(args.target)
+    if location["type"] != "duckdb":
+        raise SystemExit(f"target {args.target} is {location['type']}: only a DuckDB build is published")
+    working = args.working or (Path(location["path"]) if args.target else default_working())
+    published = args.published or default_published(working, location["marts_schema"])
+    result = publish(working, published, location["marts_schema"])
     print(f"published {result['relations']} marts of as_of_date {result['as_of_date']} "
           f"to {result['published']} in {result['seconds']} s")
     return 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dbt_target import connect_marts, target_location  # noqa: E402
 from summary import (as_of_date, backtest, fetch, mart_tables, migration_into_this_run,  # noqa: E402
                      model_name, organisations)
 
@@ -308,10 +308,13 @@ h3 {{ margin: 18px 0 2px; }} .caption {{ color: #555; margin: 0 0 8px; }}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", type=Path, default=Path(os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb")))
+    parser.add_argument("--database", type=Path, default=None,
+                        help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)")
+    parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target)")
     parser.add_argument("--output", type=Path, default=Path("target/retention_dashboard.html"))
     args = parser.parse_args(argv)
-    with duckdb.connect(str(args.database), read_only=True) as con:
+    location = target_location(args.target)
+    with connect_marts(args.database or location["path"], location["marts_schema"]) as con:
         page, charts = build_html(con)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(page)

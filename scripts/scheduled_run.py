@@ -31,6 +31,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dbt_target import target_location  # noqa: E402
 from publish import default_published, default_working, publish  # noqa: E402
 
 import duckdb  # noqa: E402
@@ -57,13 +58,13 @@ def _exclusive(lock_path: Path, what: str):
 
 
 @contextmanager
-def exclusive_run(project_dir: Path, working: Path, target: str | None = None):
+def exclusive_run(project_dir: Path, working: Path, target_type: str = "duckdb"):
     """Hold the run's locks: the project's target directory (dbt's run results are shared by
     every run of the project) and, on DuckDB, the working database. Raises RunInProgress at
     once when another run holds one."""
     with ExitStack() as stack:
         stack.enter_context(_exclusive(project_dir / "target" / "scheduled_run.lock", f"the project {project_dir}"))
-        if (target or "duckdb") == "duckdb":
+        if target_type == "duckdb":
             stack.enter_context(_exclusive(working.with_name(working.name + ".run.lock"), f"the database {working}"))
         yield
 
@@ -82,14 +83,15 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
         cmd += ["--vars", json.dumps(variables)]
     if full_refresh:
         cmd.append("--full-refresh")
-    working = default_working()
+    location = target_location(target, project_dir)
+    working = Path(location["path"] or default_working())
     if not working.is_absolute():
         working = project_dir / working
-    with exclusive_run(project_dir, working, target):
-        return _build_and_publish(cmd, project_dir, working, target, publish_marts, quiet, as_of_date)
+    with exclusive_run(project_dir, working, location["type"]):
+        return _build_and_publish(cmd, project_dir, working, location, publish_marts, quiet, as_of_date)
 
 
-def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, target: str | None,
+def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, location: dict,
                        publish_marts: bool, quiet: bool, as_of_date: str | None) -> dict:
     started = time.time()
     proc = subprocess.run(cmd, cwd=project_dir, capture_output=quiet, text=True)
@@ -99,12 +101,12 @@ def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, target:
         raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published "
                            f"and the history keeps its last committed state.{output}")
     result = {"as_of_date": as_of_date, "build_seconds": seconds, "published": None}
-    if publish_marts and (target or "duckdb") == "duckdb":
-        published = default_published(working)
+    if publish_marts and location["type"] == "duckdb":
+        published = default_published(working, location["marts_schema"])
         if not published.is_absolute():
             published = project_dir / published
         try:
-            result["published"] = publish(working, published)
+            result["published"] = publish(working, published, location["marts_schema"])
         except (duckdb.Error, OSError) as error:
             raise RuntimeError(f"the build passed but publishing failed: {error}") from error
     return result

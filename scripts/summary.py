@@ -11,7 +11,7 @@ the models predicted against those that happened); then the raw rows rejected by
 checks. It reads only schema `marts`, so
 it works on the published database as well as on the working one.
 
-    python scripts/summary.py [--db data/retention.duckdb] [--errors 5] [--actions 3]
+    python scripts/summary.py [--db data/retention.duckdb] [--target NAME] [--errors 5] [--actions 3]
 """
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ import os
 import sys
 
 import duckdb
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dbt_target import connect_marts, target_location  # noqa: E402
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, *params) -> list[dict]:
@@ -345,15 +348,19 @@ def summarise(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions: int 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb"),
-                        help="DuckDB file built by dbt (default: $DBT_DUCKDB_PATH or data/retention.duckdb)")
+    parser.add_argument("--db", default=None,
+                        help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)")
+    parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target, "
+                                         "schema marts; another target's marts are <its schema>_marts)")
     parser.add_argument("--errors", type=int, default=5, help="upload errors to list per organisation")
     parser.add_argument("--actions", type=int, default=3, help="priority actions to list per organisation")
     args = parser.parse_args(argv)
-    if not os.path.exists(args.db):
-        print(f"no database at {args.db}: run dbt build first", file=sys.stderr)
+    location = target_location(args.target)
+    database = args.db or location["path"]
+    if not database or not os.path.exists(database):
+        print(f"no database at {database}: run dbt build first", file=sys.stderr)
         return 1
-    with duckdb.connect(args.db, read_only=True) as con:
+    with connect_marts(database, location["marts_schema"]) as con:
         print(summarise(con, args.errors, args.actions))
     return 0
 

@@ -8,7 +8,7 @@ counts as (
     {%- for table, validated in tables.items() %}
     select
         '{{ table }}' as source_table,
-        (select count(*) from {{ source('raw', table) }})
+        (select count(*) from ({{ raw_table_select(table) }}) as raw_table)
         + (
             select count(*) from {{ ref('stg_raw__load_errors') }}
             where source_table = '{{ table }}'
@@ -26,7 +26,7 @@ counts as (
     union all
     select
         'churn_upload' as source_table,
-        (select count(*) from {{ ref('synthetic_churn_predictions') }}) as raw_rows,
+        (select count(*) from {{ ref('stg_seeds__churn_upload') }}) as raw_rows,  -- one row per upload row
         (
             select count(*) from {{ ref('int_churn_upload_validated') }}
             where reject_reason_code is null

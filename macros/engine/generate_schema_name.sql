@@ -1,9 +1,17 @@
-{#- Schemas read `staging`, `intermediate`, `marts` (not `<target>_marts`): the custom
-    schema is used as is, the target's schema only where a node sets none. -#}
+{#- Where the models go. A production target writes the schemas the marts are known by
+    (`staging`, `intermediate`, `marts`, `seeds`); every other target, a developer's or a CI
+    run's, prefixes them with its own schema (`alice_marts`), dbt's usual convention, so two
+    targets on one database never touch each other's tables. The production targets are
+    `prod` and this project's own (`duckdb`, `postgres`, `spark` in profiles.yml: the demo
+    and the deployments the README describes); var `prod_targets` lists them. Installed as
+    a package, the host project's own generate_schema_name decides instead (dbt uses the
+    root project's). -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema | trim }}
-    {%- else -%}
+    {%- elif target.name in var('prod_targets', ['prod', 'duckdb', 'postgres', 'spark']) -%}
         {{ custom_schema_name | trim }}
+    {%- else -%}
+        {{ target.schema | trim }}_{{ custom_schema_name | trim }}
     {%- endif -%}
 {%- endmacro %}

@@ -22,6 +22,13 @@
 {%- endmacro %}
 
 
+{#- The columns of load_errors: the CSV lines the reader could not take. -#}
+{% macro load_errors_columns() -%}
+    {{ return([('source_table', 'varchar'), ('file', 'varchar'), ('line', 'bigint'), ('csv_line', 'varchar'),
+        ('error_message', 'varchar')]) }}
+{%- endmacro %}
+
+
 {#- on-run-start hook: make the raw tables available as relations in `raw_schema`.
     Other engines hold them as tables already (scripts/load_raw.py loads them). -#}
 {% macro register_raw_sources() -%}
@@ -50,12 +57,15 @@
     (for one file, its position in the file), which breaks ties between duplicate
     transaction_ids ("raw order"). -#}
 {% macro duckdb__register_raw_sources() -%}
-    {%- if not execute -%}{{ return('select 1 as raw_tables_registered') }}{%- endif -%}
+    {%- if not execute or not raw_table_enabled('load_errors') -%}
+        {{ return('select 1 as raw_tables_registered') }}  {#- raw_from_files: false: the tables are read where they are -#}
+    {%- endif -%}
     {%- set raw_dir = env_var('RAW_DATA_DIR', 'data/raw').rstrip('/') -%}
     {%- set schema = var('raw_schema') -%}
     {%- do run_query('create schema if not exists ' ~ schema) -%}
-    {%- do run_query('create or replace table ' ~ schema ~ '.load_errors (source_table varchar, file varchar,'
-        ~ ' line bigint, csv_line varchar, error_message varchar)') -%}
+    {%- set definitions = [] -%}
+    {%- for name, type in load_errors_columns() -%}{%- do definitions.append(name ~ ' ' ~ type) -%}{%- endfor -%}
+    {%- do run_query('create or replace table ' ~ schema ~ '.load_errors (' ~ definitions | join(', ') ~ ')') -%}
     {%- for table, columns in raw_table_columns().items() -%}
         {%- set files = _raw_table_files(raw_dir, table) -%}
         {%- do _drop_raw_relation(schema, table) -%}
@@ -310,6 +320,7 @@
 
 {#- The same for a raw table. -#}
 {% macro raw_column_types(table) -%}
+    {%- if not raw_table_enabled(table) -%}{{ return({}) }}{%- endif -%}
     {{ return(relation_column_types(source('raw', table))) }}
 {%- endmacro %}
 

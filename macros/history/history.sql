@@ -194,7 +194,7 @@
 {#- A model's relation by name, from the graph (ref() is not for hooks). -#}
 {% macro model_relation(name) -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name
-                                           and node.package_name == project_name -%}
+                                           and node.package_name == 'retention_analytics' -%}
         {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
     {%- endfor -%}
     {{ exceptions.raise_compiler_error('no model ' ~ name) }}

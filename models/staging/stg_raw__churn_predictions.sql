@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'churn_predictions') }}
+    {{ raw_table_select('churn_predictions') }}
 
 ),
 
@@ -14,7 +14,7 @@ normalised as (
         {{ clean_id('churn_probability') }} as churn_probability_given,
         {{ safe_timestamp_utc('predicted_at', raw_column_type('churn_predictions', 'predicted_at')) }} as predicted_at,
         {{ clean_id('predicted_at') }} as predicted_at_given,
-        _raw_row_number,
+        {{ raw_row_number('churn_predictions') }} as _raw_row_number,
         {{ raw_record_json('churn_predictions') }} as raw_record
 
     from source

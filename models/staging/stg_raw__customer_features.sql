@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'customer_features') }}
+    {{ raw_table_select('customer_features') }}
 
 ),
 
@@ -19,7 +19,7 @@ normalised as (
         {{ safe_double('monetary_score') }} as monetary_score,
         {{ safe_double('engagement_score') }} as engagement_score,
         {{ safe_timestamp_utc('calculated_at', raw_column_type('customer_features', 'calculated_at')) }} as calculated_at,
-        _raw_row_number,
+        {{ raw_row_number('customer_features') }} as _raw_row_number,
         {{ raw_record_json('customer_features') }} as raw_record
 
     from source

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'customers') }}
+    {{ raw_table_select('customers') }}
 
 ),
 
@@ -14,7 +14,7 @@ normalised as (
         {{ clean_id('external_id') }} as external_id,
         {{ safe_date('signup_date') }} as signup_date,
         {{ safe_double('plan_allowance_mb') }} as plan_allowance_mb,
-        _raw_row_number,
+        {{ raw_row_number('customers') }} as _raw_row_number,
         {{ raw_record_json('customers') }} as raw_record
 
     from source

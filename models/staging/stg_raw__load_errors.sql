@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'load_errors') }}
+    {{ raw_table_select('load_errors') }}
 
 ),
 

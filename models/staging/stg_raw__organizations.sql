@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'organizations') }}
+    {{ raw_table_select('organizations') }}
 
 ),
 
@@ -13,7 +13,7 @@ normalised as (
         trim(cast(name as {{ dbt.type_string() }})) as organization_name,
         {{ clean_code('org_type') }} as org_type_given,
         coalesce({{ clean_code('org_type') }}, '{{ var("default_org_type") }}') as org_type,
-        _raw_row_number,
+        {{ raw_row_number('organizations') }} as _raw_row_number,
         {{ raw_record_json('organizations') }} as raw_record
 
     from source

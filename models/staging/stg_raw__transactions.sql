@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'transactions') }}
+    {{ raw_table_select('transactions') }}
 
 ),
 
@@ -17,7 +17,7 @@ normalised as (
         {{ safe_double('quantity') }} as quantity,
         {{ clean_code('category') }} as category,
         {{ safe_double('discount_amount') }} as discount_amount,
-        _raw_row_number,
+        {{ raw_row_number('transactions') }} as _raw_row_number,
         -- The raw values, untouched: the validation model turns them into raw_record only for
         -- rejected rows (building JSON for every event would cost more than the rest).
         -- noqa: disable=LT02

@@ -1,8 +1,11 @@
-"""Shared fixtures: generated raw data sets and built project copies."""
+"""Shared fixtures: generated raw data sets, built project copies, a local PostgreSQL server."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +43,20 @@ def central_difference(fun, point, rel_step=1e-6):
 def bad_raw_dir(tmp_path_factory) -> Path:
     """A small generated data set with bad rows of every kind (parquet)."""
     return generate(tmp_path_factory.mktemp("bad_raw"), "--customers", "150", "--seed", "11", "--bad")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A local PostgreSQL server for this module; yields its libpq variables."""
+    # Not under pytest's tmp_path: the server runs as the `postgres` user when we are root and
+    # must be able to reach its directory.
+    parent = Path(tempfile.mkdtemp(prefix="retention-pg-"))
+    parent.chmod(0o755)
+    env = {**os.environ, "PG_LOCAL_DIR": str(parent / "server")}
+    script = PROJECT_ROOT / "scripts" / "pg_local.sh"
+    proc = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    variables = dict(line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n") if line.startswith("export "))
+    yield variables
+    subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, text=True)
+    shutil.rmtree(parent, ignore_errors=True)

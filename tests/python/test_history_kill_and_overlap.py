@@ -65,10 +65,10 @@ def hold():
         time.sleep(0.1)
 
 real_publish, real_replace = scheduled_run.publish, os.replace
-def held_publish(working, published):
+def held_publish(*args):
     if stage == "publish":
         hold()
-    return real_publish(working, published)
+    return real_publish(*args)
 def held_replace(source, destination):
     if stage == "rename" and Path(destination).suffix == ".duckdb":
         hold()

@@ -1,0 +1,9 @@
+{#- run-operation for the scripts that read marts (summary, report, publish, scheduled_run):
+    where the given target keeps them, as one line `TARGET_LOCATION {json}`: its type, the
+    marts schema generate_schema_name gives it, and (DuckDB) its database file. -#}
+{% macro target_location() -%}
+    {%- do print('TARGET_LOCATION ' ~ tojson({
+        'target': target.name, 'type': target.type,
+        'marts_schema': generate_schema_name('marts', none) | trim,
+        'path': target.get('path')}, sort_keys=true)) -%}
+{%- endmacro %}

@@ -1,0 +1,160 @@
+"""What the cross-engine tests share: a throwaway local PostgreSQL server (scripts/pg_local.sh)
+per test module (the `postgres` fixture of conftest.py), building one data set on every engine, reading marts through dbt itself
+(run-operation dump_relations_json) and comparing them with DuckDB's row by row: keys and
+text equal, numbers within 0.01, JSON equal as parsed values. Run timestamps (assigned_at,
+analyzed_at, written_at, invocation_id) differ by nature and are left out. Model churn (the
+CLV Python models) exists only on DuckDB, so the engines are compared with var
+churn_model_fallback false."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dbt_runner import PROJECT_ROOT, make_project
+
+psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed")
+
+PYTHON_ONLY_MARTS = {"customer_lifetime_value", "clv_model_params", "clv_backtest"}  # dbt Python models: DuckDB only
+# Marts with rows of model churn (a dbt Python model) on DuckDB only: those rows are not compared.
+MODEL_SOURCE_MARTS = {"churn_backtest", "churn_calibration"}
+HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behavior_signal_history"]
+MARTS = sorted(
+    {p.stem for p in (PROJECT_ROOT / "models" / "marts").glob("*.sql")} - PYTHON_ONLY_MARTS
+) + ["segment_definitions"] + HISTORY_TABLES
+# Run timestamps and ids differ by nature: left out.
+RUN_TIMESTAMPS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
+ENGINES = ["duckdb", "postgres", "spark"]
+
+def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS) -> dict[str, list[dict]]:
+    """Every compared mart of ``target``, rows of text values, read through dbt itself."""
+    proc = project.run("run-operation", "dump_relations_json", "--target", target,
+                       "--args", json.dumps({"relations": relations, "schema": schema}))
+    dumps = {}
+    for line in proc.stdout.splitlines():
+        if "RELATION_JSON " in line:
+            item = json.loads(line.split("RELATION_JSON ", 1)[1])
+            dumps[item["relation"]] = item["rows"]
+    assert sorted(dumps) == sorted(relations), proc.stdout[-3000:]
+    return dumps
+
+
+def load_raw(project, raw: Path, target: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", target,
+         "--raw-dir", str(raw), "--project-dir", str(project.root)],
+        cwd=project.root, env=project.env(), capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, vars: dict,
+               history_dates: tuple[str, ...] = ()):
+    """Build the data set on every engine, after runs of the history models (those that feed
+    the history and its staged tables) at ``history_dates`` in that order; return the project
+    with ``dumps[engine]``."""
+    create_database(pg_env, database)
+    project = make_project(tmp, raw, upload_csv=upload)
+    project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1"}
+    vars = {**vars, "churn_model_fallback": False}
+    project.dumps = {}
+    for target in ENGINES:
+        if target != "duckdb":
+            load_raw(project, raw, target)
+        for as_of_date in history_dates:
+            build_history(project, target, {**vars, "as_of_date": as_of_date})
+        project.build(vars=vars, target=target)
+        project.dumps[target] = dump_marts(project, target)
+    return project
+
+
+def build_history(project, target: str, vars: dict) -> None:
+    """A build of the history models and what feeds them (no tests): it commits the date."""
+    proc = project.run("build", "--target", target, "--select", "+tag:history",
+                       "--resource-type", "model", "--resource-type", "seed", vars=vars)
+    assert f"History written for as_of_date {vars['as_of_date']}" in proc.stdout, proc.stdout[-3000:]
+
+
+def connect_args(pg_env: dict, database: str) -> dict:
+    return {"host": pg_env["PGHOST"], "port": pg_env["PGPORT"], "user": pg_env["PGUSER"], "dbname": database}
+
+
+def _value(v):
+    """A comparable form of a text value: numbers as floats, JSON text parsed."""
+    if v is None:
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        pass
+    if v[:1] in "[{":
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+    return v
+
+
+def _key(row: dict) -> tuple:
+    """Sort key: every value but the numbers with decimals (those may differ slightly)."""
+    return tuple(
+        (k, json.dumps(v, sort_keys=True))
+        for k, v in sorted(row.items())
+        if not (isinstance(v, float) and not v.is_integer())
+    )
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, abs_tol=0.01 + 1e-9)
+    return a == b
+
+
+def _normalise(rows: list[dict]) -> list[dict]:
+    out = [{k: _value(v) for k, v in row.items() if k not in RUN_TIMESTAMPS} for row in rows]
+    return sorted(out, key=_key)
+
+
+def create_database(pg_env: dict, database: str) -> None:
+    admin = psycopg2.connect(**connect_args(pg_env, "postgres"))
+    admin.autocommit = True
+    admin.cursor().execute(f"create database {database}")
+    admin.close()
+
+
+def assert_dumps_equal(expected: dict[str, list[dict]], actual: dict[str, list[dict]], label: str,
+                       may_be_empty: frozenset = frozenset()) -> None:
+    """Every relation of ``expected`` (DuckDB's, without the rows of model churn) equals
+    ``actual``'s, row for row (``label`` names the other side in the message)."""
+    differences = []
+    for mart in expected:
+        duck = _normalise([row for row in expected[mart]
+                           if not (mart in MODEL_SOURCE_MARTS and row.get("source") == "model")])
+        other = _normalise(actual[mart])
+        if len(duck) != len(other):
+            differences.append(f"{mart}: {len(duck)} rows on DuckDB, {len(other)} on {label}")
+            continue
+        assert duck or mart in may_be_empty, f"{mart} is empty: the comparison would prove nothing"
+        for d, o in zip(duck, other):
+            if d.keys() != o.keys():
+                differences.append(f"{mart}: columns {sorted(d)} on DuckDB, {sorted(o)} on {label}")
+                break
+            bad = [k for k in d if not _close(d[k], o[k])]
+            if bad:
+                differences.append(f"{mart}: {[(k, d[k], o[k]) for k in bad]} in row {d}")
+                break
+    assert not differences, "\n".join(differences)
+
+
+def assert_marts_equal(project, engine: str, may_be_empty: frozenset = frozenset()) -> None:
+    assert_dumps_equal(project.dumps["duckdb"], project.dumps[engine], engine, may_be_empty)
