@@ -98,6 +98,39 @@ def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres)
     assert pg_errors == duck_errors and len(pg_errors) == 4
 
 
+def test_load_raw_reads_a_folder_of_files_like_one_file(handmade, postgres, tmp_path):
+    """A transactions/ folder of CSV files (Hive date= folders, one with its columns in another
+    order) loads into PostgreSQL as the same rows, raw order and unreadable lines as the one
+    file on DuckDB (the CSV lines are split after the header; the last file keeps the cut-off
+    line)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(handmade.raw_dir, raw)
+    lines = (raw / "transactions.csv").read_bytes().split(b"\n")
+    header, body = lines[0], lines[1:]
+    # cut at record boundaries: the quoted newline of T_NEWLINE stays within one file
+    cuts = [0, 120, 250, len(body)]
+    (raw / "transactions.csv").unlink()
+    for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+        folder = raw / "transactions" / f"date=2026-05-0{i + 1}"
+        folder.mkdir(parents=True)
+        (folder / "part-0.csv").write_bytes(b"\n".join([header, *body[lo:hi]]))
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", "postgres",
+                    "--raw-dir", str(raw), "--schema", "raw_folder"], env=handmade.env(), check=True,
+                   capture_output=True)
+    columns = "transaction_id, customer_id, occurred_at, transaction_type, amount, quantity, category, " \
+              "discount_amount, _raw_row_number"
+    with psycopg2.connect(**connect_args(postgres, "handmade")) as con, con.cursor() as cur:
+        cur.execute(f"select {columns} from raw_folder.transactions order by _raw_row_number")
+        pg_rows = [tuple(r) for r in cur.fetchall()]
+        cur.execute("select source_table, csv_line, error_message from raw_folder.load_errors order by csv_line")
+        pg_errors = [tuple(r) for r in cur.fetchall()]
+    duck_rows = [tuple(r.values()) for r in handmade.query(
+        f"select {columns} from raw.transactions order by _raw_row_number")]
+    assert pg_rows == duck_rows
+    assert pg_errors == [tuple(r.values()) for r in handmade.query(
+        "select source_table, csv_line, error_message from raw.load_errors order by csv_line")]
+
+
 def test_an_empty_upload_file_is_an_empty_seed_on_postgres(tmp_path, postgres):
     """The seed of a 0-byte upload file is an empty table on PostgreSQL too."""
     create_database(postgres, "empty_upload")
