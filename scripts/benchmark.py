@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from project_copy import DBT, PROJECT_ROOT, make_project  # noqa: E402
 from publish import default_published, publish  # noqa: E402
 
+import yaml  # noqa: E402  (dbt's own dependency)
+
 # Run dbt in a child of a small wrapper, so that the peak RSS reported is the build's alone.
 _MEASURE_CHILD = """
 import resource, subprocess, sys
@@ -57,7 +59,10 @@ sys.exit(code)
 # cannot do in one pass (validation, duplicate ids, per-category counts, per-day purchase
 # sums, writing tables, tests). The result is stored in a temporary table: a bare count(*)
 # over it would let DuckDB drop every aggregate whose value is not used.
-_VALUE_TYPES = "('transaction', 'bill_payment', 'topup', 'purchase')"
+# The value-event types are the project's var value_transaction_types (one place: dbt_project.yml).
+_VALUE_TYPES = "(" + ", ".join(
+    f"'{name}'" for names in yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"][
+        "value_transaction_types"].values() for name in names) + ")"
 _WINDOWS = {
     "lookback": "occurred_at >= as_of_date - 365",
     "last": "occurred_at >= as_of_date - 30",

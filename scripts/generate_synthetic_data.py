@@ -308,10 +308,6 @@ INDUSTRY_TYPES = {
     "ecommerce": [("view", False, 0.20), ("cart", False, 0.04), ("purchase", True, 0.035),
                   ("return", False, 0.0), ("support_contact", False, 0.003)],
 }
-# Value events per org_type (var value_transaction_types); `return` has an amount but is
-# not a value event.
-VALUE_TYPES = {"banking": {"transaction"}, "telecom": {"bill_payment", "topup"}, "ecommerce": {"purchase"}}
-
 BANK_PRODUCTS = ["checking", "credit_card", "savings", "investment", "loan", "mortgage"]
 BANK_FEATURES = ["mobile_deposit", "bill_pay", "transfers", "budgeting", "card_controls",
                  "alerts", "statements", "p2p_payments"]
