@@ -1,7 +1,24 @@
-"""The tests' access to the project-copy runner (scripts/project_copy.py)."""
+"""The tests' access to the project-copy runner (scripts/project_copy.py), and a DuckDB build's marts."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from project_copy import DBT, PROJECT_ROOT, DbtProject, make_project  # noqa: E402,F401
+
+# Columns that differ between two runs by nature: left out of comparisons.
+RUN_COLUMNS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
+
+
+def duckdb_marts(project: DbtProject) -> dict[str, list[tuple]]:
+    """Every relation of schema marts of a DuckDB build, rows sorted, RUN_COLUMNS left out."""
+    tables = [r["table_name"] for r in project.query(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+    dumps = {}
+    for table in tables:
+        columns = [r["column_name"] for r in project.query(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            f"and table_name = '{table}' order by ordinal_position") if r["column_name"] not in RUN_COLUMNS]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        dumps[table] = [tuple(r.values()) for r in project.query(f"select {quoted} from marts.{table} order by all")]
+    return dumps

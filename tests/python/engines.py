@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dbt_runner import PROJECT_ROOT, make_project
+from dbt_runner import PROJECT_ROOT, RUN_COLUMNS, make_project
 
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed")
 
@@ -26,8 +26,6 @@ HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behav
 MARTS = sorted(
     {p.stem for p in (PROJECT_ROOT / "models" / "marts").glob("*.sql")} - PYTHON_ONLY_MARTS
 ) + ["segment_definitions"] + HISTORY_TABLES
-# Run timestamps and ids differ by nature: left out.
-RUN_TIMESTAMPS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
 ENGINES = ["duckdb", "postgres", "spark"]
 
 def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS) -> dict[str, list[dict]]:
@@ -121,7 +119,7 @@ def _close(a, b) -> bool:
 
 
 def _normalise(rows: list[dict]) -> list[dict]:
-    out = [{k: _value(v) for k, v in row.items() if k not in RUN_TIMESTAMPS} for row in rows]
+    out = [{k: _value(v) for k, v in row.items() if k not in RUN_COLUMNS} for row in rows]
     return sorted(out, key=_key)
 
 

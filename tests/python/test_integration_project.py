@@ -6,20 +6,18 @@ the same engine. On one PostgreSQL, a developer's target (postgres_dev) writes i
 schemas and leaves the production target's marts as they were."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from dbt_runner import PROJECT_ROOT, DbtProject, make_project
-from engines import MARTS, assert_dumps_equal, create_database, dump_marts, load_raw
+from dbt_runner import PROJECT_ROOT, DbtProject, duckdb_marts, make_project
+from engines import assert_dumps_equal, create_database, dump_marts, load_raw
 
 FIXTURE = PROJECT_ROOT / "tests" / "python" / "fixtures" / "handmade"
 UPLOAD_ORG = "7e1e0000-0000-4000-8000-00000000000a"
 # The host's vars name the same date and upload organisation (integration_tests/dbt_project.yml).
 VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": UPLOAD_ORG, "churn_model_fallback": False}
-RUN_COLUMNS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
 
 
 def _host(tmp: Path, extra_env: dict | None = None) -> DbtProject:
@@ -43,20 +41,6 @@ def _host_build(host: DbtProject, target: str) -> None:
     host.build(target=target, vars={"churn_model_fallback": False})
 
 
-def _duckdb_marts(project: DbtProject) -> dict[str, list[tuple]]:
-    """Every relation of schema marts, rows sorted, run timestamps left out."""
-    tables = [r["table_name"] for r in project.query(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
-    dumps = {}
-    for table in tables:
-        columns = [r["column_name"] for r in project.query(
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            f"and table_name = '{table}' order by ordinal_position") if r["column_name"] not in RUN_COLUMNS]
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        dumps[table] = [tuple(r.values()) for r in project.query(f"select {quoted} from marts.{table} order by all")]
-    return dumps
-
-
 @pytest.fixture(scope="module")
 def standalone(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("standalone")
@@ -70,7 +54,7 @@ def test_the_host_project_builds_the_standalone_marts_on_duckdb(tmp_path, standa
     _host_build(host, "duckdb")
     schemas = {r["schema_name"] for r in host.query("select schema_name from information_schema.schemata")}
     assert {"crm", "staging", "intermediate", "marts"} <= schemas and "raw" not in schemas  # nothing copied
-    expected, got = _duckdb_marts(standalone), _duckdb_marts(host)
+    expected, got = duckdb_marts(standalone), duckdb_marts(host)
     assert sorted(got) == sorted(expected)
     for table in expected:
         assert got[table] == expected[table], table
@@ -99,12 +83,7 @@ def test_the_host_project_builds_the_standalone_marts_on_postgres(tmp_path, post
     create_database(postgres, "host")
     host = _host(tmp_path, {**postgres, "PGDATABASE": "host"})
     _host_build(host, "postgres")
-    proc = host.run("run-operation", "dump_relations_json", "--target", "postgres",
-                    "--args", json.dumps({"relations": MARTS}))
-    dumps = {item["relation"]: item["rows"] for item in
-             (json.loads(line.split("RELATION_JSON ", 1)[1]) for line in proc.stdout.splitlines()
-              if "RELATION_JSON " in line)}
-    assert sorted(dumps) == sorted(MARTS), proc.stdout[-3000:]
+    dumps = dump_marts(host, "postgres")
     assert_dumps_equal(production, dumps, "the host project", may_be_empty=frozenset({"segment_migration"}))
 
 

@@ -11,31 +11,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_runner import make_project
+from dbt_runner import duckdb_marts, make_project
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
 VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": "7e1e0000-0000-4000-8000-00000000000a"}
 FILES = 100
-RUN_COLUMNS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}  # differ between runs by nature
 
 
 def _build(tmp: Path, raw: Path):
     project = make_project(tmp, raw, upload_csv=FIXTURE / "upload.csv")
     project.build(vars=VARS)
     return project
-
-
-def _marts(project) -> dict[str, list[tuple]]:
-    tables = [r["table_name"] for r in project.query(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
-    dumps = {}
-    for table in tables:
-        columns = [r["column_name"] for r in project.query(
-            f"select column_name from information_schema.columns where table_schema = 'marts' "
-            f"and table_name = '{table}' order by ordinal_position") if r["column_name"] not in RUN_COLUMNS]
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        dumps[table] = [tuple(r.values()) for r in project.query(f"select {quoted} from marts.{table} order by all")]
-    return dumps
 
 
 def _split(raw: Path, fmt: str) -> int:
@@ -89,7 +75,7 @@ def test_a_folder_of_files_builds_the_same_marts_as_one_file(tmp_path, one_file,
     # the duplicate rule sees the same raw order: the same copies are rejected
     duplicates = "select transaction_id, _raw_row_number from intermediate.int_transactions_duplicated order by all"
     assert one_file.query(duplicates) and folder.query(duplicates) == one_file.query(duplicates)
-    expected, got = _marts(one_file), _marts(folder)
+    expected, got = duckdb_marts(one_file), duckdb_marts(folder)
     assert sorted(got) == sorted(expected)
     for table in expected:
         assert got[table] == expected[table], table
