@@ -9,28 +9,43 @@ Fitted by maximum likelihood per organisation and setting, in days:
 
 The dbt Python model only wires inputs to outputs:
 
-    from retention_clv import score_organisations
-    customers, params = score_organisations(summary_df, noncontractual_model="mbgnbd")
+    from retention_clv import score_organizations
+    customers, params = score_organizations(summary_df, noncontractual_model="mbgnbd")
 
 See ``scoring`` for the outputs, ``summary`` for the non-contractual summary in pandas and
 ``simulate`` for seeded simulations.
 """
+import warnings
+
 from .bgnbd import (BgNbdFit, expected_purchases, expected_purchases_new_customer, fit_bgnbd,
                     fit_mbgnbd, p_alive)
 from .gamma_gamma import GammaGammaFit, expected_avg_value, fit_gamma_gamma
 from .sbg import SbgFit, fit_sbg
 from .scoring import (CHURN_HORIZON_DAYS, CLV_HORIZON_DAYS, CONTRACT_PERIOD_DAYS,
                       CUSTOMER_COLUMNS, NONCONTRACTUAL_MODELS, PARAMS_COLUMNS,
-                      PURCHASES_HORIZON_DAYS, score_organisations)
+                      PURCHASES_HORIZON_DAYS, score_organizations)
 from .simulate import simulate, simulate_contracts
-from .summary import summarise
+from .summary import summarize_purchases
+
+
+def _deprecated(new, old_name):
+    def alias(*args, **kwargs):
+        warnings.warn(f"retention_clv.{old_name} is deprecated: use {new.__name__}", DeprecationWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    alias.__name__ = old_name
+    return alias
+
+
+# The British spellings of earlier releases, kept for one release.
+score_organisations = _deprecated(score_organizations, "score_organisations")
+summarise = _deprecated(summarize_purchases, "summarise")
 
 __all__ = [
-    "score_organisations", "CUSTOMER_COLUMNS", "PARAMS_COLUMNS", "NONCONTRACTUAL_MODELS",
+    "score_organizations", "CUSTOMER_COLUMNS", "PARAMS_COLUMNS", "NONCONTRACTUAL_MODELS",
     "PURCHASES_HORIZON_DAYS", "CLV_HORIZON_DAYS", "CHURN_HORIZON_DAYS", "CONTRACT_PERIOD_DAYS",
     "BgNbdFit", "fit_bgnbd", "fit_mbgnbd", "p_alive", "expected_purchases",
     "expected_purchases_new_customer",
     "GammaGammaFit", "fit_gamma_gamma", "expected_avg_value",
     "SbgFit", "fit_sbg",
-    "summarise", "simulate", "simulate_contracts",
+    "summarize_purchases", "simulate", "simulate_contracts",
 ]

@@ -51,7 +51,7 @@ class OptimResult:
     iterations: int
 
 
-def minimise_log_params(
+def minimize_log_params(
     fun_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
     starts: Sequence[Sequence[float]],
     names: Sequence[str],

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import LogLikelihood, compress_rows, dot as _dot, minimise_log_params, unique_inverse
+from ._optim import LogLikelihood, compress_rows, dot as _dot, minimize_log_params, unique_inverse
 
 PARAM_NAMES = ("r", "alpha", "a", "b")
 
@@ -266,7 +266,7 @@ def fit_bgnbd(x, t_x, T, *, weights=None, modified: bool = False) -> BgNbdFit:
     # fit in units of the mean T (alpha of order 1 whatever the time unit), report in the input unit
     scale = max(float(_dot(w, T) / w.sum()), 1.0)
     lik = BgNbdLikelihood(x, t_x, T, w, time_scale=scale, modified=modified)
-    res = minimise_log_params(lik.objective, _starts(lik), PARAM_NAMES, n_obs=lik.n,
+    res = minimize_log_params(lik.objective, _starts(lik), PARAM_NAMES, n_obs=lik.n,
                               display_scale=(1.0, scale, 1.0, 1.0))
     r, al, a, b = np.exp(res.theta)
     ll = -res.mean_nll * lik.n - lik.sum_x * np.log(scale)

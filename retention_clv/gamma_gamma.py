@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import LogLikelihood, dot as _dot, minimise_log_params
+from ._optim import LogLikelihood, dot as _dot, minimize_log_params
 
 PARAM_NAMES = ("p", "q", "v")
 
@@ -126,7 +126,7 @@ def fit_gamma_gamma(x, m) -> GammaGammaFit:
     # Start from p = 2, q = 3 and v such that the population mean p v / (q - 1) is the mean m.
     starts = [[np.log(2.0), np.log(3.0), 0.0], [0.0, np.log(2.0), 0.0],
               [np.log(10.0), np.log(10.0), np.log(5.0)]]
-    res = minimise_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n,
+    res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n,
                               display_scale=(1.0, 1.0, scale))
     p, q, v = np.exp(res.theta)
     # density of m in the input unit: f(m) = f_scaled(m / scale) / scale

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import LogLikelihood, compress_rows, dot as _dot, minimise_log_params
+from ._optim import LogLikelihood, compress_rows, dot as _dot, minimize_log_params
 
 PARAM_NAMES = ("alpha", "beta")
 MODEL_NAME = "sbg"
@@ -176,7 +176,7 @@ def fit_sbg(periods_paid, lapsed, *, weights=None) -> SbgFit:
             "rate at the first renewal is known, sBG is not identifiable")
     lik = SbgLikelihood(t[used], lapsed[used], w[used])
     starts = [[0.0, 0.0], [np.log(0.5), np.log(3.0)], [np.log(5.0), np.log(20.0)]]
-    res = minimise_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n)
+    res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n)
     al, be = np.exp(res.theta)
     return SbgFit(float(al), float(be), float(-res.mean_nll * lik.n), res.converged, res.message,
                   n, lik.n_unique, res.iterations)

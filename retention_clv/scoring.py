@@ -1,6 +1,6 @@
 """Fit and score organisations: the two outputs of rules section 9.
 
-``score_organisations`` is what the dbt Python model calls on the per-customer summary. Each
+``score_organizations`` is what the dbt Python model calls on the per-customer summary. Each
 organisation is fitted on its own (no organisation influences another), with one fit per
 setting it has customers in:
 
@@ -192,7 +192,7 @@ def _score_contractual(F: _Frame, idx: np.ndarray, organization_id, *, min_custo
                       log_likelihood=fit.log_likelihood)
 
 
-def score_organisations(summary: pd.DataFrame, *, noncontractual_model: str = "mbgnbd",
+def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "mbgnbd",
                         churn_horizon_days: float = CHURN_HORIZON_DAYS,
                         contract_period_days: float = CONTRACT_PERIOD_DAYS,
                         min_customers: int = 50, min_repeat_customers: int = 10,

@@ -1,5 +1,5 @@
 """The per-customer summary (x, t_x, T, m) of rules section 9, in pandas (for tests and small
-data; the dbt project computes the same summary in SQL, int_customers_purchase_summarised).
+data; the dbt project computes the same summary in SQL, int_customers_purchases_summarized).
 
 Conventions (Fader, Hardie & Lee 2005 and ``lifetimes``, whose ``observation_period_end`` is the
 project's ``as_of_date - 1 day``): amounts are summed per customer and day first (NULL amounts
@@ -19,7 +19,7 @@ import pandas as pd
 SUMMARY_COLUMNS = ["customer_id", "x", "t_x", "T", "m"]
 
 
-def summarise(daily: pd.DataFrame, observation_end, *, customer_col: str = "customer_id",
+def summarize_purchases(daily: pd.DataFrame, observation_end, *, customer_col: str = "customer_id",
               date_col: str = "date", amount_col: str = "amount",
               keys: tuple[str, ...] = ()) -> pd.DataFrame:
     """Summarise events or daily totals into one row per customer: (*keys, customer_id, x, t_x,

@@ -10,7 +10,8 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 REQUIREMENTS="${REQUIREMENTS:-requirements.txt}"
-wanted="$(cat $REQUIREMENTS | sha256sum | cut -d' ' -f1)"
+# pyproject.toml too: it lists the packages `-e .` installs.
+wanted="$(cat $REQUIREMENTS pyproject.toml | sha256sum | cut -d' ' -f1)"
 if ! grep -qx "$wanted" .venv/.requirements.sha256 2>/dev/null; then
     echo "==> installing $REQUIREMENTS into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip

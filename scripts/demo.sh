@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # The main job on the embedded DuckDB default: demo data -> three monthly scheduled runs
 # (dbt build + publish, scripts/backfill.py) -> summary and dashboard from the published marts.
-# Extra arguments go to the generator (e.g. --customers 2000 --bad).
+# Extra arguments go to the generator (e.g. --customers 2000 --bad). The default demo writes
+# the upload seed the repository tracks (seeds/synthetic_churn_predictions.csv: the same file);
+# with other arguments the data differ, so the builds run in a copy of the project under
+# data/demo_project whose seed is the generated upload, and the checkout stays as it is.
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 start=$SECONDS
-echo "==> generating demo data into ${RAW_DATA_DIR:-data/raw}"
-python scripts/generate_synthetic_data.py --out "${RAW_DATA_DIR:-data/raw}" "$@"
-working="${DBT_DUCKDB_PATH:-data/retention.duckdb}"
-published="$(python -c 'import sys; sys.path.insert(0, "scripts"); from publish import default_published; print(default_published())')"
-echo "==> three monthly runs, each dbt build + publish (working database: $working)"
-rm -f "$working" "$working.wal"
+export RAW_DATA_DIR="$(realpath -m "${RAW_DATA_DIR:-data/raw}")"
+export DBT_DUCKDB_PATH="$(realpath -m "${DBT_DUCKDB_PATH:-data/retention.duckdb}")"
+project_dir="$PWD"
+upload="seeds/synthetic_churn_predictions.csv"
+if [ $# -gt 0 ]; then
+    project_dir="$PWD/data/demo_project"
+    rm -rf "$project_dir"
+    python -c 'import sys; from pathlib import Path; from retention_tools.project_copy import copy_project; copy_project(Path(sys.argv[1]))' "$project_dir"
+    upload="$project_dir/seeds/synthetic_churn_predictions.csv"
+    echo "==> non-default data: building in a copy of the project, $project_dir"
+fi
+echo "==> generating demo data into $RAW_DATA_DIR"
+python scripts/generate_synthetic_data.py --out "$RAW_DATA_DIR" --upload "$upload" "$@"
+published="$(python -c 'from retention_tools.publish import default_published; print(default_published())')"
+echo "==> three monthly runs, each dbt build + publish (working database: $DBT_DUCKDB_PATH)"
+rm -f "$DBT_DUCKDB_PATH" "$DBT_DUCKDB_PATH.wal"
 # The demo data ends on 2026-10-31, so the project's default as_of_date is 2026-11-01.
-python scripts/backfill.py --start 2026-09-02 --end 2026-11-01 --every 30d
+python scripts/backfill.py --start 2026-09-02 --end 2026-11-01 --every 30d --project-dir "$project_dir"
 echo "==> summary (published marts: $published)"
 python scripts/summary.py --db "$published"
 echo "==> dashboard"

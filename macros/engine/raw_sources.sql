@@ -1,24 +1,12 @@
-{#- The raw tables and their columns (rules section 2), in one place: the DuckDB file reader
+{#- The raw tables and their columns (rules section 2) as {table: [(column, type), ...]}, from
+    var raw_table_columns (dbt_project.yml, which Python reads too): the DuckDB file reader
     selects exactly these columns, filling a missing column or file with typed NULLs. -#}
 {% macro raw_table_columns() -%}
-    {{ return({
-        'organizations': [
-            ('organization_id', 'varchar'), ('name', 'varchar'), ('org_type', 'varchar')],
-        'customers': [
-            ('customer_id', 'varchar'), ('organization_id', 'varchar'), ('external_id', 'varchar'),
-            ('signup_date', 'date'), ('plan_allowance_mb', 'double')],
-        'transactions': [
-            ('transaction_id', 'varchar'), ('customer_id', 'varchar'), ('occurred_at', 'timestamp'),
-            ('transaction_type', 'varchar'), ('amount', 'double'), ('quantity', 'double'),
-            ('category', 'varchar'), ('discount_amount', 'double')],
-        'churn_predictions': [
-            ('customer_id', 'varchar'), ('churn_probability', 'double'), ('predicted_at', 'timestamp')],
-        'customer_features': [
-            ('customer_id', 'varchar'), ('recency_days', 'double'), ('frequency', 'double'),
-            ('monetary', 'double'), ('engagement', 'double'), ('recency_score', 'double'),
-            ('frequency_score', 'double'), ('monetary_score', 'double'),
-            ('engagement_score', 'double'), ('calculated_at', 'timestamp')],
-    }) }}
+    {%- set tables = {} -%}
+    {%- for table, columns in var('raw_table_columns').items() -%}
+        {%- do tables.update({table: columns.items() | list}) -%}
+    {%- endfor -%}
+    {{ return(tables) }}
 {%- endmacro %}
 
 

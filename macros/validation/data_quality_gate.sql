@@ -8,7 +8,7 @@
         'churn_predictions': 'int_churn_predictions_validated',
     } -%}
     {%- if var('rfm_source') == 'provided' -%}
-        {%- do tables.update({'customer_features': 'int_customer_features_validated'}) -%}
+        {%- do tables.update({'customer_features': 'int_provided_features_validated'}) -%}
     {%- endif -%}
     {{ return(tables) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#- The checks of a raw transaction row, in the order of rules section 10 (the first failing
     one names the reason): one place for int_transactions_validated and
-    int_transactions_duplicated, which must agree on what "passed" means. Columns used:
+    int_transactions_later_copies, which must agree on what "passed" means. Columns used:
     transaction_id, customer_id, is_customer_valid, occurred_at, raw_occurred_at, org_type,
     transaction_type, amount, quantity, discount_amount and their raw_ columns. A number that is
     present but not a finite number is its own rejection, never read as missing. -#}
@@ -40,8 +40,7 @@
 valid_customers as (
 
     select customer_id, organization_id, org_type
-    from {{ ref('int_customers_validated') }}
-    where reject_reason_code is null
+    from {{ valid_rows('int_customers_validated') }}
 
 ),
 

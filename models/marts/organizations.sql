@@ -5,5 +5,4 @@ select
     organization_name,
     org_type
 
-from {{ ref('int_organizations_validated') }}
-where reject_reason_code is null
+from {{ valid_rows('int_organizations_validated') }}

@@ -6,7 +6,7 @@ source as (
 
 ),
 
-normalised as (
+normalized as (
 
     select
         {{ clean_id('customer_id') }} as customer_id,
@@ -21,4 +21,4 @@ normalised as (
 
 )
 
-select * from normalised
+select * from normalized

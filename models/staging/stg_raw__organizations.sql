@@ -6,7 +6,7 @@ source as (
 
 ),
 
-normalised as (
+normalized as (
 
     select
         {{ clean_id('organization_id') }} as organization_id,
@@ -20,4 +20,4 @@ normalised as (
 
 )
 
-select * from normalised
+select * from normalized

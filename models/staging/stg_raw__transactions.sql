@@ -6,7 +6,7 @@ source as (
 
 ),
 
-normalised as (
+normalized as (
 
     select
         {{ clean_id('transaction_id') }} as transaction_id,
@@ -29,4 +29,4 @@ normalised as (
 
 )
 
-select * from normalised
+select * from normalized

@@ -30,7 +30,7 @@ source as (
 
 ),
 
-normalised as (
+normalized as (
 
     select
         {%- if has_organization_column %}
@@ -52,4 +52,4 @@ normalised as (
 
 )
 
-select * from normalised
+select * from normalized

@@ -1,10 +1,6 @@
-"""The tests' access to the project-copy runner (scripts/project_copy.py), and a DuckDB build's marts."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from project_copy import DBT, PROJECT_ROOT, DbtProject, make_project  # noqa: E402,F401
+"""The tests' access to the project-copy runner (retention_tools.project_copy), and a DuckDB build's marts."""
+from retention_tools import DBT, PROJECT_ROOT  # noqa: F401
+from retention_tools.project_copy import DbtProject, make_project  # noqa: F401
 
 # Columns that differ between two runs by nature: left out of comparisons.
 RUN_COLUMNS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}

@@ -19,12 +19,14 @@ from dbt_runner import PROJECT_ROOT, RUN_COLUMNS, make_project
 
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed")
 
-PYTHON_ONLY_MARTS = {"customer_lifetime_value", "clv_model_params", "clv_backtest"}  # dbt Python models: DuckDB only
+MARTS_DIR = PROJECT_ROOT / "models" / "marts"
+# The marts that read only the CLV Python model (models/marts/predictions/clv/): DuckDB only.
+PYTHON_ONLY_MARTS = {p.stem for p in (MARTS_DIR / "predictions" / "clv").glob("*.sql")}
 # Marts with rows of model churn (a dbt Python model) on DuckDB only: those rows are not compared.
 MODEL_SOURCE_MARTS = {"churn_backtest", "churn_calibration"}
 HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behavior_signal_history"]
 MARTS = sorted(
-    {p.stem for p in (PROJECT_ROOT / "models" / "marts").glob("*.sql")} - PYTHON_ONLY_MARTS
+    {p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts} - PYTHON_ONLY_MARTS
 ) + ["segment_definitions"] + HISTORY_TABLES
 ENGINES = ["duckdb", "postgres", "spark"]
 
@@ -118,7 +120,7 @@ def _close(a, b) -> bool:
     return a == b
 
 
-def _normalise(rows: list[dict]) -> list[dict]:
+def _normalize(rows: list[dict]) -> list[dict]:
     out = [{k: _value(v) for k, v in row.items() if k not in RUN_COLUMNS} for row in rows]
     return sorted(out, key=_key)
 
@@ -136,9 +138,9 @@ def assert_dumps_equal(expected: dict[str, list[dict]], actual: dict[str, list[d
     ``actual``'s, row for row (``label`` names the other side in the message)."""
     differences = []
     for mart in expected:
-        duck = _normalise([row for row in expected[mart]
+        duck = _normalize([row for row in expected[mart]
                            if not (mart in MODEL_SOURCE_MARTS and row.get("source") == "model")])
-        other = _normalise(actual[mart])
+        other = _normalize(actual[mart])
         if len(duck) != len(other):
             differences.append(f"{mart}: {len(duck)} rows on DuckDB, {len(other)} on {label}")
             continue

@@ -83,7 +83,7 @@ def test_provided_features_of_unknown_customers_are_rejected(built):
     ]
 
 
-def test_upload_with_organisation_column_scores_each_organisation(built):
+def test_upload_with_organization_column_scores_each_organization(built):
     assert segment_row(built, TEL_CUST_001)["churn_score"] == 0.9
     assert segment_row(built, TEL_CUST_001)["churn_risk_level"] == "Critical"
     errors = built.query("select organization_id, customer_ref, message from marts.segmentation_errors")

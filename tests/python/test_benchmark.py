@@ -11,7 +11,7 @@ import duckdb
 from dbt_runner import PROJECT_ROOT
 
 from benchmark import HISTORY_NODES  # noqa: E402  (scripts/ is on the path through dbt_runner)
-from publish import default_published  # noqa: E402
+from retention_tools.publish import default_published
 
 
 def test_benchmark_writes_every_field(tmp_path):

@@ -30,6 +30,6 @@ def test_benchmark_clv_fits_both_settings_and_reports(tmp_path):
     assert fits["sbg"]["sbg_alpha"] == pytest.approx(0.704, rel=0.3)
     assert fits["sbg"]["sbg_beta"] == pytest.approx(1.182, rel=0.3)
     assert {b["source"] for b in result["backtest"]} == {"model", "recency"}
-    for key in ("mbgnbd_fit_seconds", "gamma_gamma_fit_seconds", "score_organisations_seconds",
+    for key in ("mbgnbd_fit_seconds", "gamma_gamma_fit_seconds", "score_organizations_seconds",
                 "prediction_stage_seconds"):
         assert result[key] >= 0, key

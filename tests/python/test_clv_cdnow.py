@@ -1,25 +1,21 @@
 """CLV maths on the public CDNOW sample: the published BG/NBD, MBG/NBD and Gamma-Gamma results.
 
 Calibration to 1997-09-30 (as_of_date 1997-10-01), through the same code path as the dbt
-models: per-customer summary -> retention_clv.score_organisations.
+models: per-customer summary -> retention_clv.score_organizations.
 Published: Fader, Hardie & Lee (2005), Batislam, Denizel & Filiztekin (2007) and the
 `lifetimes` documentation (see fixtures/cdnow/README.md).
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import retention_clv as clv  # noqa: E402
-from retention_clv import bgnbd  # noqa: E402
+import retention_clv as clv
+from retention_clv import bgnbd
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cdnow"
 AS_OF_DATE = pd.Timestamp("1997-10-01")
@@ -47,19 +43,19 @@ def transactions() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def summary(transactions) -> pd.DataFrame:
-    return clv.summarise(transactions, OBSERVATION_END)
+    return clv.summarize_purchases(transactions, OBSERVATION_END)
 
 
 @pytest.fixture(scope="module")
 def scored(summary):
     """BG/NBD + Gamma-Gamma (the published lifetimes numbers below are BG/NBD's)."""
-    return clv.score_organisations(summary, noncontractual_model="bgnbd", min_customers=50)
+    return clv.score_organizations(summary, noncontractual_model="bgnbd", min_customers=50)
 
 
 @pytest.fixture(scope="module")
 def scored_mbgnbd(summary):
     """The default: MBG/NBD + Gamma-Gamma; no setting column means all non-contractual."""
-    return clv.score_organisations(summary, min_customers=50)
+    return clv.score_organizations(summary, min_customers=50)
 
 
 def test_fixture_is_the_cdnow_sample(transactions):
@@ -173,7 +169,7 @@ def test_output_columns_and_consistency(scored, scored_mbgnbd, model):
     assert np.allclose(customers["churn_probability"],
                        bgnbd.churn_probability(90, x, t_x, T, *bg, modified=modified), rtol=1e-12)
     # other horizons
-    c2, _ = clv.score_organisations(customers[["organization_id", "customer_id", "x", "t_x", "T", "m"]],
+    c2, _ = clv.score_organizations(customers[["organization_id", "customer_id", "x", "t_x", "T", "m"]],
                                     noncontractual_model=model, churn_horizon_days=30,
                                     purchases_horizon_days=60, clv_horizon_days=730)
     for col, t in (("expected_purchases_horizon", 30), ("expected_purchases_90d", 60)):

@@ -3,19 +3,14 @@ organisations, zero amounts, too few repeat customers, unidentifiable fits, dege
 contractual histories, both settings in one organisation, tenant isolation, row order."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import retention_clv as clv  # noqa: E402
+import retention_clv as clv
 
 PREDICTIONS = ["p_alive", "churn_probability", "expected_purchases_90d", "expected_avg_value",
                "clv_365d", "expected_purchases_horizon"]
@@ -45,8 +40,8 @@ def _contracts(n, seed, org="org", **kw):
 
 
 def _score(summary, **kw):
-    """score_organisations on one organisation and one setting: (customers, the params row)."""
-    customers, params = clv.score_organisations(summary, **kw)
+    """score_organizations on one organisation and one setting: (customers, the params row)."""
+    customers, params = clv.score_organizations(summary, **kw)
     assert len(params) == 1
     return customers, params.iloc[0]
 
@@ -57,7 +52,7 @@ def _assert_not_fitted(customers, row):
     assert customers[PREDICTIONS].isna().all().all()
 
 
-def test_summarise_one_purchase_customers_and_zero_amounts():
+def test_summarize_one_purchase_customers_and_zero_amounts():
     events = pd.DataFrame({
         "customer_id": ["a", "b", "b", "b", "c", "c", "c", "d", "d"],
         "date": pd.to_datetime(["2024-01-05 00:00", "2024-01-01 09:30", "2024-01-01 18:00", "2024-01-11 00:00",
@@ -65,7 +60,7 @@ def test_summarise_one_purchase_customers_and_zero_amounts():
                                 "2024-02-01 00:00"]),
         "amount": [10.0, 5.0, 7.0, 0.0, 3.0, None, 4.0, 1.0, 99.0],
     })
-    s = clv.summarise(events, "2024-01-31").set_index("customer_id")  # d's second day is after
+    s = clv.summarize_purchases(events, "2024-01-31").set_index("customer_id")  # d's second day is after
     assert s.loc["a", ["x", "t_x", "T"]].tolist() == [0, 0, 26]
     assert np.isnan(s.loc["a", "m"])
     # b: two events on day one are one purchase day; the repeat day totals 0
@@ -78,7 +73,7 @@ def test_summarise_one_purchase_customers_and_zero_amounts():
 
 
 @pytest.mark.parametrize("setting", ["noncontractual", "contractual"])
-def test_one_customer_organisation_gets_a_reason(setting):
+def test_one_customer_organization_gets_a_reason(setting):
     summary = pd.DataFrame({"organization_id": ["solo"], "customer_id": ["c1"], "setting": [setting],
                             "x": [3], "t_x": [40], "T": [90], "m": [12.5], "periods_paid": [4],
                             "lapsed": [False], "contract_amount_total": [80.0]})
@@ -112,7 +107,7 @@ def test_all_customers_with_one_purchase(model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_one_purchase_customers_in_a_fitted_organisation(model):
+def test_one_purchase_customers_in_a_fitted_organization(model):
     data = _org(3000, seed=5, modified=model == "mbgnbd")
     customers, row = _score(data, noncontractual_model=model)
     assert row["converged"] and row["reason"] is None
@@ -226,11 +221,11 @@ def test_invalid_input_raises():
         clv.fit_sbg([0, 2], [True, False])
     s = _org(10, seed=1)
     with pytest.raises(ValueError, match="noncontractual_model"):
-        clv.score_organisations(s, noncontractual_model="pareto_nbd")
+        clv.score_organizations(s, noncontractual_model="pareto_nbd")
     with pytest.raises(ValueError, match="setting must be"):
-        clv.score_organisations(s.assign(setting="subscription"))
+        clv.score_organizations(s.assign(setting="subscription"))
     with pytest.raises(ValueError, match="contract_period_days"):
-        clv.score_organisations(s, contract_period_days=0)
+        clv.score_organizations(s, contract_period_days=0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -316,7 +311,7 @@ def test_min_customers_counts_per_setting():
     both = pd.concat([_org(400, seed=3, org="o"), _contracts(30, seed=3, org="o")],
                      ignore_index=True)
     both["setting"] = both["setting"].fillna("noncontractual")
-    customers, params = clv.score_organisations(both, min_customers=50)
+    customers, params = clv.score_organizations(both, min_customers=50)
     assert list(params["model"]) == ["mbgnbd", "sbg"]
     p = params.set_index("model")
     assert p.loc["mbgnbd", "converged"] and p.loc["mbgnbd", "customers_fitted"] == 400
@@ -342,11 +337,11 @@ def _mixed():
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_organisations_are_fitted_independently_and_round_trip_through_duckdb(model):
+def test_organizations_are_fitted_independently_and_round_trip_through_duckdb(model):
     s = _mixed()
-    customers, params = clv.score_organisations(s, noncontractual_model=model)
+    customers, params = clv.score_organizations(s, noncontractual_model=model)
     a = s[s["organization_id"] == "org-a"].reset_index(drop=True)
-    alone_c, alone_p = clv.score_organisations(a, noncontractual_model=model)
+    alone_c, alone_p = clv.score_organizations(a, noncontractual_model=model)
     assert [tuple(r) for r in params[["organization_id", "model"]].to_numpy()] == [
         ("org-a", model), ("org-a", "sbg"), ("org-b", model), ("org-b", "sbg"), ("org-tiny", model)]
     pa = params[params["organization_id"] == "org-a"].reset_index(drop=True)
@@ -399,10 +394,10 @@ def test_organisations_are_fitted_independently_and_round_trip_through_duckdb(mo
 def test_row_order_does_not_change_results():
     s = _mixed()
     s.loc[s.index[s["x"] > 0][:50], "m"] = 20.0  # ties in m, across different x
-    customers, params = clv.score_organisations(s)
+    customers, params = clv.score_organizations(s)
     for seed in (1, 2):
         shuffled = s.sample(frac=1.0, random_state=seed)
-        c2, p2 = clv.score_organisations(shuffled)
+        c2, p2 = clv.score_organizations(shuffled)
         pd.testing.assert_frame_equal(p2, params, check_exact=True)
         c2 = c2.set_index("customer_id").loc[customers["customer_id"]].reset_index()[customers.columns]
         pd.testing.assert_frame_equal(c2, customers, check_exact=True)
@@ -411,7 +406,7 @@ def test_row_order_does_not_change_results():
 def test_empty_input():
     empty = pd.DataFrame(columns=["organization_id", "customer_id", "setting", "x", "t_x", "T", "m",
                                   "periods_paid", "lapsed", "contract_amount_total"])
-    customers, params = clv.score_organisations(empty)
+    customers, params = clv.score_organizations(empty)
     assert customers.empty and params.empty
     assert list(customers.columns) == clv.CUSTOMER_COLUMNS
     assert list(params.columns) == clv.PARAMS_COLUMNS

@@ -3,8 +3,6 @@ compression, and the closed-form predictions against independent numerical integ
 posterior they stand for. (sBG: test_clv_sbg.py.)"""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +10,9 @@ import pytest
 from conftest import central_difference
 from scipy import integrate, special, stats
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import retention_clv as clv  # noqa: E402
-from retention_clv import _optim, bgnbd, gamma_gamma  # noqa: E402
+import retention_clv as clv
+from retention_clv import _optim, bgnbd, gamma_gamma
 
 
 @pytest.fixture(scope="module")

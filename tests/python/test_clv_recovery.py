@@ -2,19 +2,14 @@
 parameters is fitted back within tolerance."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import retention_clv as clv  # noqa: E402
-from retention_clv import _optim, bgnbd, gamma_gamma, sbg  # noqa: E402
+import retention_clv as clv
+from retention_clv import _optim, bgnbd, gamma_gamma, sbg
 
 SPEND = {"p": 6.25, "q": 3.74, "v": 15.44}
 BGNBD_SETS = {
@@ -62,20 +57,20 @@ def test_bgnbd_and_gamma_gamma_recover_known_parameters(name, modified):
 
 
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
-def test_day_bucketed_data_through_summarise_recovers_the_parameters(model):
+def test_day_bucketed_data_through_summarize_recovers_the_parameters(model):
     """The project's path: events -> per-day totals -> summary in whole days -> fit. Bucketing
     into days biases the estimates a little (same-day purchases merge, T is whole days)."""
     modified = model == "mbgnbd"
     truth = _truth("cdnow", modified)
     s, daily = clv.simulate(N, seed=7, return_daily=True, observation_end="2024-12-31",
                             modified=modified, **truth, **SPEND)
-    summary = clv.summarise(daily, "2024-12-31")
+    summary = clv.summarize_purchases(daily, "2024-12-31")
     assert len(summary) == N
     pd.testing.assert_frame_equal(
         summary[["customer_id", "x", "t_x", "T"]].reset_index(drop=True),
         s[["customer_id", "x", "t_x", "T"]].reset_index(drop=True), check_dtype=False)
     assert np.allclose(summary["m"], s["m"], equal_nan=True)
-    customers, params = clv.score_organisations(summary, noncontractual_model=model)
+    customers, params = clv.score_organizations(summary, noncontractual_model=model)
     row = params.iloc[0]
     assert row["converged"] and row["reason"] is None, row
     for key, value in {**truth, **SPEND}.items():

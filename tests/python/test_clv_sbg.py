@@ -1,11 +1,9 @@
 """The shifted-beta-geometric (sBG) retention model for contractual customers (Fader & Hardie
 2007, "How to project customer retention"): hand-worked S(n), P(T = t), expected paid periods
 and churn, the analytic gradient, the published cohort fits, and scoring through
-score_organisations."""
+score_organizations."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,12 +11,9 @@ import pytest
 
 from conftest import central_difference
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import retention_clv as clv  # noqa: E402
-from retention_clv import sbg  # noqa: E402
+import retention_clv as clv
+from retention_clv import sbg
 
 # Fader & Hardie (2007), table 1: customers still active after renewals 0..7, of 1,000
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
@@ -158,7 +153,7 @@ def test_published_cohorts(name):
     assert np.allclose(s, survivors, rtol=0.04)
 
 
-def test_published_cohorts_through_score_organisations():
+def test_published_cohorts_through_score_organizations():
     frames = []
     for org, survivors in (("high end", HIGH_END), ("regular", REGULAR)):
         t, lapsed = cohort_customers(survivors)
@@ -168,7 +163,7 @@ def test_published_cohorts_through_score_organisations():
             "m": np.where(t > 1, 12.0, np.nan), "periods_paid": t.astype(int), "lapsed": lapsed,
             "contract_amount_total": 12.0 * t}))
     summary = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=3)
-    customers, params = clv.score_organisations(summary, min_customers=50)
+    customers, params = clv.score_organizations(summary, min_customers=50)
     assert params["model"].tolist() == ["sbg", "sbg"]
     assert params["organization_id"].tolist() == ["high end", "regular"]
     p = params.set_index("organization_id")
@@ -204,7 +199,7 @@ def test_contract_period_and_horizons():
     c["organization_id"] = "o"
     c["setting"] = "contractual"
     c["x"], c["t_x"], c["T"], c["m"] = 0, 0, 10, np.nan
-    customers, params = clv.score_organisations(c, contract_period_days=7, churn_horizon_days=30,
+    customers, params = clv.score_organizations(c, contract_period_days=7, churn_horizon_days=30,
                                                 purchases_horizon_days=60, clv_horizon_days=364)
     row = params.iloc[0]
     al, be = row["sbg_alpha"], row["sbg_beta"]
@@ -217,7 +212,7 @@ def test_contract_period_and_horizons():
     assert np.allclose(customers["expected_avg_value"], value)
     assert np.allclose(customers["clv_365d"], sbg.expected_periods(52, t, lapsed, al, be) * value)
     # lapsed as 0/1 numbers, as some warehouses return booleans, gives the same
-    c2, p2 = clv.score_organisations(c.assign(lapsed=c["lapsed"].astype(int)), contract_period_days=7,
+    c2, p2 = clv.score_organizations(c.assign(lapsed=c["lapsed"].astype(int)), contract_period_days=7,
                                      churn_horizon_days=30, purchases_horizon_days=60,
                                      clv_horizon_days=364)
     pd.testing.assert_frame_equal(p2, params)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dbt_runner import PROJECT_ROOT, make_project
-from engines import (ENGINES, HISTORY_TABLES, _normalise, assert_marts_equal, build_all, build_history,  # noqa: F401
+from engines import (ENGINES, HISTORY_TABLES, _normalize, assert_marts_equal, build_all, build_history,  # noqa: F401
                      connect_args, create_database, dump_marts, psycopg2)
 
 pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed")
@@ -70,7 +70,7 @@ def test_history_out_of_order_equals_in_order(handmade, handmade_in_order, engin
     """Each engine's history after the out-of-order runs is the in-order history, row for row."""
     for table in HISTORY_TABLES:
         assert handmade_in_order[table], f"{table} is empty: the comparison would prove nothing"
-        assert _normalise(handmade.dumps[engine][table]) == _normalise(handmade_in_order[table]), table
+        assert _normalize(handmade.dumps[engine][table]) == _normalize(handmade_in_order[table]), table
     runs = {(r["organization_id"], r["as_of_date"]) for r in handmade_in_order["history_runs"]}
     assert {d for _, d in runs} == set(HISTORY_IN_ORDER)
 

@@ -23,7 +23,7 @@ import pytest
 
 from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
-from publish import default_published
+from retention_tools.publish import default_published
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
@@ -95,7 +95,7 @@ def test_every_chart_renders_with_data_in_chromium(dashboard):
 
 
 @needs_chromium
-def test_trust_charts_render_for_every_backtested_organisation(dashboard):
+def test_trust_charts_render_for_every_backtested_organization(dashboard):
     """"Can we trust these scores?": every organisation with backtest rows gets the AUC bars
     (one per source with an AUC, against the coin line), the calibration chart (one marker per
     non-empty bin, one trace per probability source) and predicted vs actual purchases (a bar

@@ -86,7 +86,7 @@ def test_every_planted_bad_row_is_rejected_with_its_reason(built, bad_raw_dir):
     assert checked >= 20
 
 
-def test_summary_prints_every_segment_per_organisation(built):
+def test_summary_prints_every_segment_per_organization(built):
     out = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"), "--db", str(built.db_path)],
         check=True, capture_output=True, text=True,

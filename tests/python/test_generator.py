@@ -14,7 +14,6 @@ and, in a 90-day backtest, rank customers about as well as recency does.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -25,6 +24,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
+from retention_tools.generator import personas
+from retention_tools.generator.events import events_for_chunk
+from retention_tools.generator.sampling import child_rng
+from retention_tools.project_vars import value_transaction_types
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generate_synthetic_data.py"
 TABLES = ["organizations", "customers", "transactions", "churn_predictions"]
@@ -45,7 +49,7 @@ TYPES = {
     "telecom": {"data_usage", "call", "sms", "roaming", "bill_payment", "topup", "support_contact"},
     "ecommerce": {"view", "cart", "purchase", "return", "support_contact"},
 }
-VALUE_TYPES = {"banking": {"transaction"}, "telecom": {"bill_payment", "topup"}, "ecommerce": {"purchase"}}
+VALUE_TYPES = value_transaction_types()  # the project's var: which events are value events
 END = pd.Timestamp("2026-10-31")
 SEGMENTS = ["Champions", "Loyal Customers", "Potential Loyalists", "New Customers", "Promising", "Need Attention",
             "About to Sleep", "At Risk", "Cannot Lose Them", "Hibernating", "Lost"]
@@ -272,7 +276,7 @@ def test_upload_bands(tmp_path):
         assert abs(got - want) <= 0.005, shares
 
 
-def test_scores_fit_behaviour(default_run):
+def test_scores_fit_behavior(default_run):
     """Customers who stopped buying long ago score high, recent frequent buyers low."""
     out, upload = default_run
     cust, tx = with_org_type(out)
@@ -723,26 +727,17 @@ def test_bad_is_deterministic(tmp_path, bad_run):
 # churn: customers who stop, stop paying, in a way the project's churn models can see
 # ------------------------------------------------------------------------------------------
 
-def _generator_module():
-    spec = importlib.util.spec_from_file_location("generate_synthetic_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("org_index", [0, 1, 2])
 def test_no_value_event_after_the_stop(org_index):
     """Inside the generator: a customer whose persona stops makes no value event at or after its
     stop (bills, repayments and top-ups included), and customers of personas that do not stop
     drop out too (value events end long before the end date, other events go on)."""
-    g = _generator_module()
     H, n = 540, 1500
-    oid, _, org_type = g.ORGANIZATIONS[org_index]
-    c = g.make_customers(org_index, oid, org_type, n, 42, H)
-    tcode, ci, secs, *_ = g._events_for_chunk(c, 0, n, g._child_rng(42, org_index, 10), float(H),
-                                              g._child_rng(42, org_index, 10, 1))
-    names = np.array([t[0] for t in g.INDUSTRY_TYPES[org_type]])
+    oid, _, org_type = personas.ORGANIZATIONS[org_index]
+    c = personas.make_customers(org_index, oid, org_type, n, 42, H)
+    tcode, ci, secs, *_ = events_for_chunk(c, 0, n, child_rng(42, org_index, 10), float(H),
+                                            child_rng(42, org_index, 10, 1))
+    names = np.array(personas.INDUSTRY_TYPES[org_type])
     is_value = np.isin(names[tcode], list(VALUE_TYPES[org_type]))
     t = secs / 86400.0
     last_value = np.full(n, -1.0)
@@ -772,14 +767,14 @@ def _churn_settings(value: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     before as_of: MBG/NBD (x, t_x, T, m) for non-contractual customers, sBG (periods paid t,
     lapsed) on 30-day periods for telecom customers with a bill_payment (postpaid), and the
     recency in days at as_of."""
-    from retention_clv import summarise
+    from retention_clv import summarize_purchases
 
     value = value[value.date < as_of]
     out = {}
     for org_type, v in value.groupby("org_type"):
         bills = v[v.transaction_type == "bill_payment"]
         contract = v.customer_id.isin(set(bills.customer_id))
-        s = summarise(v[~contract], as_of - pd.Timedelta(days=1)).set_index("customer_id")
+        s = summarize_purchases(v[~contract], as_of - pd.Timedelta(days=1)).set_index("customer_id")
         s["recency"] = (as_of - v[~contract].groupby("customer_id").date.max()).dt.days
         out[(org_type, "prepaid" if org_type == "telecom" else "noncontractual")] = s
         if contract.any():

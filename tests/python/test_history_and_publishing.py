@@ -22,9 +22,8 @@ import pytest
 from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
 
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-from backfill import as_of_dates, parse_every  # noqa: E402
-from publish import default_published  # noqa: E402
+from retention_tools.backfill import as_of_dates, parse_every
+from retention_tools.publish import default_published
 
 D1, D2, D3 = "2026-09-02", "2026-10-02", "2026-11-01"
 SCRIPTS = PROJECT_ROOT / "scripts"

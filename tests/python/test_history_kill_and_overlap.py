@@ -54,10 +54,9 @@ def model(dbt, session):
 WRAPPER = '''
 import os, sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-import publish as publishing
-import scheduled_run
-stage, reached, release = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+import retention_tools.publish as publishing
+import retention_tools.scheduled_run as scheduled_run
+stage, reached, release = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 
 def hold():
     reached.touch()
@@ -75,7 +74,7 @@ def held_replace(source, destination):
     return real_replace(source, destination)
 scheduled_run.publish = held_publish
 publishing.os.replace = held_replace
-sys.exit(scheduled_run.main(sys.argv[5:]))
+sys.exit(scheduled_run.main(sys.argv[4:]))
 '''
 
 
@@ -151,7 +150,7 @@ def _held_run(project, tmp: Path, stage: str, as_of_date: str) -> tuple[subproce
     if stage == "build":
         proc = _start(project, [SCRIPTS / "scheduled_run.py", *args], signals)
     else:
-        proc = _start(project, [SCRIPTS, stage, signals / "reached", signals / "release", *args],
+        proc = _start(project, [stage, signals / "reached", signals / "release", *args],
                       script=["-c", WRAPPER])
     _wait_for(signals / "reached", proc)
     return proc, signals

@@ -73,7 +73,7 @@ def test_a_folder_of_files_builds_the_same_marts_as_one_file(tmp_path, one_file,
     assert len(single) == rows and [r["_raw_row_number"] for r in single] == list(range(1, rows + 1))
     assert folder.query(f"select {raw_columns} from raw.transactions order by _raw_row_number") == single
     # the duplicate rule sees the same raw order: the same copies are rejected
-    duplicates = "select transaction_id, _raw_row_number from intermediate.int_transactions_duplicated order by all"
+    duplicates = "select transaction_id, _raw_row_number from intermediate.int_transactions_later_copies order by all"
     assert one_file.query(duplicates) and folder.query(duplicates) == one_file.query(duplicates)
     expected, got = duckdb_marts(one_file), duckdb_marts(folder)
     assert sorted(got) == sorted(expected)

@@ -11,8 +11,7 @@ import pytest
 
 from dbt_runner import PROJECT_ROOT, make_project
 
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-from scheduled_run import EXIT_BUSY, exclusive_run  # noqa: E402
+from retention_tools.scheduled_run import EXIT_BUSY, exclusive_run
 
 SCRIPTS = PROJECT_ROOT / "scripts"
 
@@ -69,11 +68,11 @@ def test_a_killed_run_leaves_no_lock_behind(project):
     """The lock belongs to the process: `kill -9` of a run frees it (no stale lock file to clean)."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-         "from scheduled_run import exclusive_run\n"
-         "with exclusive_run(Path(sys.argv[2]), Path(sys.argv[3])):\n"
+         "import sys, time; from pathlib import Path; "
+         "from retention_tools.scheduled_run import exclusive_run\n"
+         "with exclusive_run(Path(sys.argv[1]), Path(sys.argv[2])):\n"
          "    print('locked', flush=True); time.sleep(600)",
-         str(SCRIPTS), str(project.root), str(project.db_path)],
+         str(project.root), str(project.db_path)],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"

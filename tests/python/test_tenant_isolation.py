@@ -31,7 +31,7 @@ def raw_dir(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("tenant_raw"), "--customers", "120", "--seed", "5")
 
 
-def test_changing_one_organisation_leaves_the_others_unchanged(tmp_path, raw_dir):
+def test_changing_one_organization_leaves_the_others_unchanged(tmp_path, raw_dir):
     base = make_project(tmp_path / "base", raw_dir, upload_csv=raw_dir / "upload.csv")
     base.build(vars=AS_OF)
     orgs = {r["org_type"]: r["organization_id"] for r in base.query(

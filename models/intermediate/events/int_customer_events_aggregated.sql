@@ -1,0 +1,253 @@
+{#- One row per customer with at least one valid event before as_of_date: everything the
+    project needs from the events, in one pass over them (conditional aggregation over the
+    RFM lookback and the two behaviour windows). RFM features (rules section 4), behaviour
+    metrics and the industry metrics behind the risk signals (rules section 7) all read this
+    model; nothing downstream scans the events again. The only other read is the per-category
+    counts of the 60-day window (distinct categories, and the purchase mix of category_shift)
+    and the value events summed per day (the purchase history of the CLV models).
+    Distinct active days are counted with count_distinct_days (a day bitmap on DuckDB).
+
+    Windows (rules section 3): last = [as_of - 30d, as_of), prev = [as_of - 60d, as_of - 30d),
+    60d = both, lookback = [as_of - 365d, as_of). Amounts are summed as decimals, so a
+    change of exactly 20% is exactly 20% whatever the order rows are added in. -#}
+with
+
+valid_events as (
+
+    select
+        customer_id,
+        occurred_at,
+        transaction_type,
+        is_value_event,
+        {{ is_contractual_event('org_type', 'transaction_type') }} as is_contractual_event,
+        amount,
+        quantity,
+        category,
+        discount_amount
+
+    from {{ valid_rows('int_transactions_validated') }}
+
+),
+
+as_of as (
+
+    select as_of_date, last_window_start, prev_window_start, lookback_start, calibration_date
+    from {{ ref('int_as_of_date_resolved') }}
+
+),
+
+events as (
+
+    select
+        valid_events.*,
+        as_of.as_of_date,
+        as_of.calibration_date,
+        cast(valid_events.occurred_at as date) as event_date,
+        valid_events.occurred_at >= as_of.lookback_start as is_in_lookback,
+        valid_events.occurred_at >= as_of.last_window_start as is_in_last,
+        (valid_events.occurred_at >= as_of.prev_window_start and valid_events.occurred_at < as_of.last_window_start) as is_in_prev,
+        valid_events.occurred_at >= as_of.prev_window_start as is_in_60d
+
+    from valid_events
+    cross join as_of
+    where valid_events.occurred_at < as_of.as_of_date
+
+),
+
+
+per_customer as (
+
+    select
+        customer_id,
+        min(event_date) as first_event_date,
+
+        -- RFM + engagement over the lookback
+        max(case when is_in_lookback and is_value_event then event_date end) as last_value_event_date,
+        count(case when is_in_lookback and is_value_event then 1 end) as frequency,
+        cast(round({{ sum_exact('case when is_in_lookback and is_value_event then coalesce(amount, 0) end') }}, 2) as {{ type_double() }}) as monetary,
+        {{ count_distinct_days('case when is_in_lookback then event_date end', 'as_of_date', var('rfm_lookback_days')) }} as engagement,
+
+        -- behaviour windows: activity, value, active days
+        count(case when is_in_last then 1 end) as activity_last_30,
+        count(case when is_in_prev then 1 end) as activity_prev_30,
+        cast(coalesce({{ sum_exact('case when is_in_last and is_value_event then coalesce(amount, 0) end') }}, 0) as {{ type_double() }}) as value_last_30,
+        cast(coalesce({{ sum_exact('case when is_in_prev and is_value_event then coalesce(amount, 0) end') }}, 0) as {{ type_double() }}) as value_prev_30,
+        {{ count_distinct_days('case when is_in_last then event_date end', 'as_of_date', var('window_days')) }} as active_days_last_30,
+        {{ count_distinct_days('case when is_in_prev then event_date end', 'as_of_date', '2 * ' ~ var('window_days')) }} as active_days_prev_30,
+
+        -- banking
+        count(case when is_in_last and transaction_type = 'login' then 1 end) as logins_last,
+        count(case when is_in_prev and transaction_type = 'login' then 1 end) as logins_prev,
+        count(case when is_in_last and transaction_type = 'transaction' then 1 end) as transactions_last,
+        count(case when is_in_prev and transaction_type = 'transaction' then 1 end) as transactions_prev,
+        count(case when is_in_60d and transaction_type = 'transaction' then 1 end) as transactions_60d,
+        count(case when is_in_last and transaction_type = 'balance_check' then 1 end) as balance_checks_last,
+
+        -- every industry
+        count(case when is_in_last and transaction_type = 'support_contact' then 1 end) as support_contacts_last,
+        count(case when is_in_prev and transaction_type = 'support_contact' then 1 end) as support_contacts_prev,
+
+        -- telecom
+        cast(coalesce({{ sum_exact("case when is_in_last and transaction_type = 'data_usage' then coalesce(quantity, 0) end") }}, 0) as {{ type_double() }}) as data_mb_last,
+        cast(coalesce({{ sum_exact("case when is_in_prev and transaction_type = 'data_usage' then coalesce(quantity, 0) end") }}, 0) as {{ type_double() }}) as data_mb_prev,
+        count(case when is_in_last and transaction_type = 'call' then 1 end) as calls_last,
+        count(case when is_in_prev and transaction_type = 'call' then 1 end) as calls_prev,
+        count(case when is_in_last and transaction_type = 'sms' then 1 end) as sms_last,
+        count(case when is_in_prev and transaction_type = 'sms' then 1 end) as sms_prev,
+        count(case when is_in_last and transaction_type = 'roaming' then 1 end) as roaming_last,
+        count(case when is_in_last and transaction_type = 'support_contact' and category = 'billing' then 1 end) as billing_complaints_last,
+        max(case when is_in_60d and transaction_type = 'bill_payment' then quantity end) as max_days_late_60d,
+
+        -- ecommerce
+        count(case when is_in_last and transaction_type = 'view' then 1 end) as views_last,
+        count(case when is_in_last and transaction_type = 'cart' then 1 end) as carts_last,
+        count(case when is_in_last and transaction_type = 'purchase' then 1 end) as purchases_last,
+        count(case when is_in_prev and transaction_type = 'purchase' then 1 end) as purchases_prev,
+        count(case when is_in_60d and transaction_type = 'purchase' then 1 end) as purchases_60d,
+        count(case when is_in_60d and transaction_type = 'purchase' and discount_amount > 0 then 1 end) as discounted_purchases_60d,
+        count(case when is_in_60d and transaction_type = 'return' then 1 end) as returns_60d,
+        cast(coalesce({{ sum_exact("case when is_in_last and transaction_type = 'purchase' then coalesce(amount, 0) end") }}, 0) as {{ type_double() }}) as purchase_value_last,
+        cast(coalesce({{ sum_exact("case when is_in_prev and transaction_type = 'purchase' then coalesce(amount, 0) end") }}, 0) as {{ type_double() }}) as purchase_value_prev
+
+    from events
+    group by customer_id
+
+),
+
+{#- Distinct categories and the purchase category mix, from per-category counts of the
+    60-day window: a small second aggregation instead of count(distinct category), which
+    would cost more than everything else in this model together. -#}
+window_categories as (
+
+    select
+        customer_id,
+        transaction_type,
+        category,
+        count(case when is_in_last then 1 end) as events_last,
+        count(case when is_in_prev then 1 end) as events_prev
+
+    from events
+    where is_in_60d
+        and transaction_type in ('transaction', 'feature_use', 'purchase')
+        and category is not null
+    group by customer_id, transaction_type, category
+
+),
+
+purchase_category_totals as (
+
+    select
+        *,
+        sum(events_last) over (partition by customer_id) as categorised_purchases_last,
+        sum(events_prev) over (partition by customer_id) as categorised_purchases_prev
+
+    from window_categories
+    where transaction_type = 'purchase'
+
+),
+
+{#- category_shift compares the category shares of the two windows exactly, in integers:
+    sum_k |n_last,k * N_prev - n_prev,k * N_last| against N_last * N_prev (rules section 7). -#}
+category_mix as (
+
+    select
+        customer_id,
+        max(categorised_purchases_last) as categorised_purchases_last,
+        max(categorised_purchases_prev) as categorised_purchases_prev,
+        sum(abs(events_last * categorised_purchases_prev - events_prev * categorised_purchases_last)) as category_share_difference
+
+    from purchase_category_totals
+    group by customer_id
+
+),
+
+{#- The purchase history the CLV models fit (rules section 9): value events summed per day
+    first, over all history before as_of_date, and the same history cut at the backtest's
+    calibration_date (as_of_date - churn_horizon_days), with the value days after it that the
+    backtest checks the predictions against. Contractual value events (recurring bills) are
+    summed apart: a customer with one is a contractual customer. -#}
+purchase_days as (
+
+    select
+        customer_id,
+        event_date,
+        max(calibration_date) as calibration_date,
+        {{ sum_exact('coalesce(amount, 0)') }} as day_total,
+        {{ sum_exact('case when is_contractual_event then coalesce(amount, 0) end') }} as contract_day_total,
+        count(case when is_contractual_event then 1 end) > 0 as is_contract_day,
+        min(event_date) over (partition by customer_id) as customer_first_purchase_date
+
+    from events
+    where is_value_event
+    group by customer_id, event_date
+
+),
+
+purchase_history as (
+
+    select
+        customer_id,
+        -- up to as_of_date
+        count(*) as purchase_days,
+        min(event_date) as first_purchase_date,
+        max(event_date) as last_purchase_date,
+        cast(sum(case when event_date > customer_first_purchase_date then day_total end) as {{ type_double() }}) as repeat_purchase_total,
+        min(case when is_contract_day then event_date end) as first_contract_date,
+        max(case when is_contract_day then event_date end) as last_contract_date,
+        cast(sum(contract_day_total) as {{ type_double() }}) as contract_amount_total,
+        -- up to calibration_date, and from it to as_of_date
+        count(case when event_date < calibration_date then 1 end) as calibration_purchase_days,
+        max(case when event_date < calibration_date then event_date end) as calibration_last_purchase_date,
+        cast(sum(case when event_date > customer_first_purchase_date and event_date < calibration_date then day_total end) as {{ type_double() }}) as calibration_repeat_purchase_total,
+        max(case when is_contract_day and event_date < calibration_date then event_date end) as calibration_last_contract_date,
+        cast(sum(case when event_date < calibration_date then contract_day_total end) as {{ type_double() }}) as calibration_contract_amount_total,
+        count(case when event_date >= calibration_date then 1 end) as holdout_purchase_days
+
+    from purchase_days
+    group by customer_id
+
+),
+
+distinct_categories as (
+
+    select
+        customer_id,
+        count(case when transaction_type = 'transaction' then 1 end) as transaction_categories_60d,
+        count(case when transaction_type = 'feature_use' and events_last > 0 then 1 end) as features_last,
+        count(case when transaction_type = 'feature_use' and events_prev > 0 then 1 end) as features_prev
+
+    from window_categories
+    where transaction_type in ('transaction', 'feature_use')
+    group by customer_id
+
+)
+
+select
+    per_customer.*,
+    coalesce(distinct_categories.transaction_categories_60d, 0) as transaction_categories_60d,
+    coalesce(distinct_categories.features_last, 0) as features_last,
+    coalesce(distinct_categories.features_prev, 0) as features_prev,
+    coalesce(category_mix.categorised_purchases_last, 0) as categorised_purchases_last,
+    coalesce(category_mix.categorised_purchases_prev, 0) as categorised_purchases_prev,
+    coalesce(category_mix.category_share_difference, 0) as category_share_difference,
+    coalesce(purchase_history.purchase_days, 0) as purchase_days,
+    purchase_history.first_purchase_date,
+    purchase_history.last_purchase_date,
+    purchase_history.repeat_purchase_total,
+    purchase_history.first_contract_date,
+    purchase_history.last_contract_date,
+    purchase_history.contract_amount_total,
+    coalesce(purchase_history.calibration_purchase_days, 0) as calibration_purchase_days,
+    purchase_history.calibration_last_purchase_date,
+    purchase_history.calibration_repeat_purchase_total,
+    purchase_history.calibration_last_contract_date,
+    purchase_history.calibration_contract_amount_total,
+    coalesce(purchase_history.holdout_purchase_days, 0) as holdout_purchase_days
+
+from per_customer
+left join category_mix
+    on per_customer.customer_id = category_mix.customer_id
+left join distinct_categories
+    on per_customer.customer_id = distinct_categories.customer_id
+left join purchase_history
+    on per_customer.customer_id = purchase_history.customer_id
