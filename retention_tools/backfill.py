@@ -19,9 +19,8 @@ import re
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-from retention_tools.scheduled_run import EXIT_BUSY, ROOT, RunInProgress, run
+from retention_tools.scheduled_run import EXIT_BUSY, RunInProgress, add_run_options, run
 
 
 def parse_every(text: str) -> tuple[int, str]:
@@ -56,11 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=date.fromisoformat, required=True, help="last as_of_date (included when on the step)")
     parser.add_argument("--every", type=parse_every, default=parse_every("30d"), help="step: Nd, Nw or Nm (default 30d)")
     parser.add_argument("--full-refresh", action="store_true", help="start the history again at the first date")
-    parser.add_argument("--history-keep-days", type=int, metavar="N",
-                        help="prune the history to the runs of the N days before the latest (var history_keep_days)")
-    parser.add_argument("--target", help="dbt target (default: the profile's, duckdb)")
-    parser.add_argument("--no-publish", action="store_true", help="build only")
-    parser.add_argument("--project-dir", type=Path, default=ROOT)
+    add_run_options(parser)
     parser.add_argument("--verbose", action="store_true", help="show dbt's output for every run")
     args = parser.parse_args(argv)
     try:

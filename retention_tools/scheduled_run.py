@@ -110,15 +110,20 @@ def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, locatio
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--as-of-date", help="YYYY-MM-DD (default: the day after the latest valid event)")
-    parser.add_argument("--full-refresh", action="store_true", help="rebuild the history tables from this run only")
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every scheduled run takes (here and in backfill.py)."""
     parser.add_argument("--history-keep-days", type=int, metavar="N",
                         help="prune the history to the runs of the N days before the latest (var history_keep_days)")
     parser.add_argument("--target", help="dbt target (default: the profile's, duckdb)")
     parser.add_argument("--no-publish", action="store_true", help="build only")
     parser.add_argument("--project-dir", type=Path, default=ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--as-of-date", help="YYYY-MM-DD (default: the day after the latest valid event)")
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild the history tables from this run only")
+    add_run_options(parser)
     parser.add_argument("--quiet", action="store_true", help="show dbt's output only when it fails")
     args = parser.parse_args(argv)
     try:
