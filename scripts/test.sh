@@ -12,4 +12,5 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 # Two workers (PYTEST_WORKERS), one test file each at a time: files share module fixtures
 # (a built project, a PostgreSQL server), and the cross-engine file alone takes half the time.
-python -m pytest tests/python -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
+# --durations: the slowest tests and fixtures at the end of the log, to keep the suite short.
+python -m pytest tests/python -n "${PYTEST_WORKERS:-2}" --dist loadfile --durations=15 "$@"

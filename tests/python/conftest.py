@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
-
-import numpy as np
-import pytest
 
 from dbt_runner import PROJECT_ROOT
+import generator_data
+import numpy as np
+import pytest
 
 GENERATOR = PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"
 
@@ -60,3 +60,21 @@ def postgres():
     yield variables
     subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, text=True)
     shutil.rmtree(parent, ignore_errors=True)
+
+
+# The generator tests' data sets (test_generator*.py), one per module that uses them.
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    return generator_data.generate(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    return generator_data.generate(tmp_path_factory.mktemp("bad"), "--bad")
+
+
+@pytest.fixture(scope="module")
+def run_2000(tmp_path_factory):
+    """2,000 customers per organisation (seed 42)."""
+    return generator_data.generate(tmp_path_factory.mktemp("run2000"), customers=2000)[0]
+

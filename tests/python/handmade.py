@@ -38,8 +38,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 from pathlib import Path
+import shutil
 
 from dbt_runner import DbtProject, make_project
 

@@ -3,13 +3,12 @@ hand-made fixture (handmade.py describes it). Every expected value below was wor
 from the rules (docs/rules.md), never copied from the project's output."""
 from __future__ import annotations
 
-import json
 from collections import Counter
+import json
 from pathlib import Path
 
-import pytest
-
 from handmade import AS_OF, BNK, ECB, ECO, ORG_TYPE, TEL, TLB, TOL, built_project
+import pytest
 
 
 @pytest.fixture(scope="module")

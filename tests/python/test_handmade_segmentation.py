@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections import Counter
 import json
 
-import pytest
-
 from handmade import AS_OF, BAD, BNK, ECB, ECO, ORG_TYPE, TEL, TLB, TOL, _f, built_project
-
+import pytest
 
 # =====================================================================================
 # TELECOM (value events: bill_payment, topup). Valid events per customer, lookback only
