@@ -8,6 +8,7 @@ import re
 import pytest
 
 from dbt_runner import PROJECT_ROOT
+from retention_tools import marts_doc
 
 DOCS = sorted((PROJECT_ROOT / "docs").glob("*.md"))
 PAGES = [PROJECT_ROOT / "README.md", *DOCS]
@@ -60,3 +61,13 @@ def test_nothing_points_outside_the_repository():
         text = path.read_text(errors="replace")
         for needle in ("shared/" + "spec", "spec " + "section"):
             assert needle not in text, f"{path.relative_to(PROJECT_ROOT)} mentions {needle}"
+
+
+def test_the_marts_page_is_written_from_the_yaml():
+    """docs/marts.md is what `python -m retention_tools.marts_doc` writes from the marts' YAML,
+    and lists every mart model."""
+    assert (PROJECT_ROOT / "docs" / "marts.md").read_text() == marts_doc.render(), \
+        "docs/marts.md is stale: run python -m retention_tools.marts_doc"
+    page = marts_doc.render()
+    for sql in (PROJECT_ROOT / "models" / "marts").rglob("*.sql"):
+        assert f"### {sql.stem}\n" in page, sql.stem
