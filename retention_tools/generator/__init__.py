@@ -151,4 +151,10 @@ upload's own rows of customers CUST_00004..7 are altered as listed). The rows ad
 * upload: an unknown customer, ``abc``, ``1.5``, ``-0.1``, an empty score, a customer with
   two conflicting scores (both rows rejected); not errors: an exact duplicate row, a
   ``0.5`` / ``0.50`` pair, a padded external_id and a row keyed by the customer UUID.
+
+Modules: ``personas`` (the organisations, personas, traits, industries and the customers drawn
+from them), ``sampling`` (seeded vectorised random helpers), ``events`` (each customer's
+events), ``scores`` (churn_predictions and the upload), ``bad_rows`` (``--bad``), ``writers``
+(Parquet / CSV in the raw contract's columns) and ``cli`` (the command line). The transaction
+types and value events come from the project's vars (``retention_tools.project_vars``).
 """

@@ -7,10 +7,9 @@ import sys
 from datetime import timedelta
 
 import duckdb
-
 from dbt_runner import PROJECT_ROOT
 
-from benchmark import HISTORY_NODES  # noqa: E402  (scripts/ is on the path through dbt_runner)
+from retention_tools.benchmark import HISTORY_NODES
 from retention_tools.publish import default_published
 
 
