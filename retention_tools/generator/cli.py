@@ -35,8 +35,8 @@ from retention_tools.generator.writers import (
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Generate the synthetic raw data (organizations, customers, transactions, "
-                    "churn_predictions) and the telecom churn upload CSV. See the module docstring "
-                    "for the personas and for what --bad adds.")
+                    "churn_predictions) and the telecom churn upload CSV. The docstring of the package "
+                    "retention_tools.generator describes the personas and what --bad adds.")
     p.add_argument("--customers", type=int, default=10000, help="customers per organisation (default 10000)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--out", default="data/raw", help="output directory of the raw tables (default data/raw)")

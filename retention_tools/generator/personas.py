@@ -1,4 +1,5 @@
-"""The demo organisations, the personas and traits customers are drawn from, the industries' transaction types and vocabularies, and the customers themselves (make_customers)."""
+"""The demo organisations, the personas and traits customers are drawn from, the industries'
+transaction rates and vocabularies, and the customers themselves (make_customers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
