@@ -64,6 +64,14 @@ def _f(x):
     return None if x is None else float(x)
 
 
+def copy_raw(raw: Path) -> Path:
+    """The fixture's raw tables (not the upload) copied into ``raw``, which is created."""
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in ("organizations", "customers", "transactions", "churn_predictions"):
+        shutil.copy2(FIXTURE / f"{name}.csv", raw / f"{name}.csv")
+    return raw
+
+
 def built_project(tmp_path_factory) -> DbtProject:
     """The fixture built once per test run (as_of_date AS_OF, the upload belonging to TEL), shared
     by the test modules even when they run on different xdist workers: the first to get the
@@ -79,10 +87,7 @@ def built_project(tmp_path_factory) -> DbtProject:
         done = tmp / "build_result.json"
         if not done.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-            raw = tmp / "raw"
-            raw.mkdir(parents=True)
-            for name in ("organizations", "customers", "transactions", "churn_predictions"):
-                shutil.copy2(FIXTURE / f"{name}.csv", raw / f"{name}.csv")
+            raw = copy_raw(tmp / "raw")
             proj = make_project(tmp, raw, upload_csv=FIXTURE / "upload.csv")
             proc = proj.build(vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL}, check=False)
             done.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout[-6000:]}))

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from dbt_runner import make_project
+from handmade import ECO, FIXTURE, TEL
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
-TEL = "7e1e0000-0000-4000-8000-00000000000a"
-ECO = "ec000000-0000-4000-8000-00000000000b"
 ECO_CUST_001 = "e1000000-0000-4000-8000-000000000001"
 ECO_CUST_012 = "e1000000-0000-4000-8000-000000000002"
 ECO_CUST_014 = "e1000000-0000-4000-8000-000000000003"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from dbt_runner import make_project
+from handmade import TEL
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
-TEL = "7e1e0000-0000-4000-8000-00000000000a"
 T1 = "a1000000-0000-4000-8000-000000000001"
 BIG = "x" * 2_100_000  # beyond the reader's 2,000,000-byte line limit
 

@@ -14,19 +14,17 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from dbt_runner import PROJECT_ROOT, make_project
 from engines import (ENGINES, HISTORY_TABLES, _normalize, assert_marts_equal, build_all, build_history,  # noqa: F401
                      connect_args, create_database, dump_marts, psycopg2)
+from handmade import FIXTURE, TEL, copy_raw
 
 pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed")
 
-HANDMADE = Path(__file__).resolve().parent / "fixtures" / "handmade"
 HISTORY_IN_ORDER = ("2026-05-02", "2026-05-20", "2026-06-01")
-HANDMADE_UPLOAD_ORG = "7e1e0000-0000-4000-8000-00000000000a"
 # Appended to the hand-made transactions: a quoted newline (read as written) before lines no
 # reader can take (invalid UTF-8, too few fields, a broken quote, a cut-off last line), so
 # every engine has the same unreadable_line rejects with the same line numbers.
@@ -42,24 +40,21 @@ UNREADABLE_LINES = (
 @pytest.fixture(scope="module")
 def handmade(tmp_path_factory, postgres):
     tmp = tmp_path_factory.mktemp("handmade_cross")
-    raw = tmp / "raw"
-    raw.mkdir()
-    for name in ("organizations", "customers", "transactions", "churn_predictions"):
-        shutil.copy2(HANDMADE / f"{name}.csv", raw / f"{name}.csv")
+    raw = copy_raw(tmp / "raw")
     with open(raw / "transactions.csv", "ab") as handle:
         handle.write(UNREADABLE_LINES)
-    vars = {"as_of_date": HISTORY_IN_ORDER[1], "churn_upload_organization_id": HANDMADE_UPLOAD_ORG}
+    vars = {"as_of_date": HISTORY_IN_ORDER[1], "churn_upload_organization_id": TEL}
     # Out of order: the latest date, the earliest twice (a re-run replaces it), then the one
     # between them (a backfill that rewrites the latest run's carried values and migration).
     history = (HISTORY_IN_ORDER[2], HISTORY_IN_ORDER[0], HISTORY_IN_ORDER[0])
-    return build_all(tmp, raw, HANDMADE / "upload.csv", "handmade", postgres, vars, history)
+    return build_all(tmp, raw, FIXTURE / "upload.csv", "handmade", postgres, vars, history)
 
 
 @pytest.fixture(scope="module")
 def handmade_in_order(handmade):
     """The history of the same three dates run in order, on DuckDB, in a database of its own."""
-    project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=HANDMADE / "upload.csv")
-    vars = {"churn_upload_organization_id": HANDMADE_UPLOAD_ORG, "churn_model_fallback": False}
+    project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=FIXTURE / "upload.csv")
+    vars = {"churn_upload_organization_id": TEL, "churn_model_fallback": False}
     for as_of_date in HISTORY_IN_ORDER:
         build_history(project, "duckdb", {**vars, "as_of_date": as_of_date})
     return dump_marts(project, "duckdb", relations=HISTORY_TABLES)
@@ -134,7 +129,7 @@ def test_load_raw_reads_a_folder_of_files_like_one_file(handmade, postgres, tmp_
 def test_an_empty_upload_file_is_an_empty_seed_on_postgres(tmp_path, postgres):
     """The seed of a 0-byte upload file is an empty table on PostgreSQL too."""
     create_database(postgres, "empty_upload")
-    project = make_project(tmp_path, HANDMADE, upload_csv="")
+    project = make_project(tmp_path, FIXTURE, upload_csv="")
     project.extra_env = {**postgres, "PGDATABASE": "empty_upload"}
     project.run("seed", "--target", "postgres")
     with psycopg2.connect(**connect_args(postgres, "empty_upload")) as con, con.cursor() as cur:

@@ -13,11 +13,11 @@ import pytest
 
 from dbt_runner import PROJECT_ROOT, DbtProject, duckdb_marts, make_project
 from engines import assert_dumps_equal, create_database, dump_marts, load_raw
+from handmade import TEL
 
 FIXTURE = PROJECT_ROOT / "tests" / "python" / "fixtures" / "handmade"
-UPLOAD_ORG = "7e1e0000-0000-4000-8000-00000000000a"
 # The host's vars name the same date and upload organisation (integration_tests/dbt_project.yml).
-VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": UPLOAD_ORG, "churn_model_fallback": False}
+VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL, "churn_model_fallback": False}
 
 
 def _host(tmp: Path, extra_env: dict | None = None) -> DbtProject:

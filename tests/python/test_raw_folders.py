@@ -12,9 +12,10 @@ import duckdb
 import pytest
 
 from dbt_runner import duckdb_marts, make_project
+from handmade import AS_OF, TEL
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
-VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": "7e1e0000-0000-4000-8000-00000000000a"}
+VARS = {"as_of_date": AS_OF, "churn_upload_organization_id": TEL}
 FILES = 100
 
 

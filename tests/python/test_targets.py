@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from dbt_runner import PROJECT_ROOT, make_project
+from handmade import TEL
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
-UPLOAD_ORG = "7e1e0000-0000-4000-8000-00000000000a"
 
 
 def _script(project, name: str, *args: str) -> subprocess.CompletedProcess:
@@ -31,7 +31,7 @@ def dev(tmp_path_factory):
     project.db_path = tmp / "dev.duckdb"
     # the upload belongs to the telecom organisation (the project's var names the demo's)
     (project.root / "dbt_project.yml").write_text((project.root / "dbt_project.yml").read_text().replace(
-        'churn_upload_organization_id: "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b02"', f'churn_upload_organization_id: "{UPLOAD_ORG}"'))
+        'churn_upload_organization_id: "8a1f5e2c-4b6d-4c1e-9a37-1f2e3d4c5b02"', f'churn_upload_organization_id: "{TEL}"'))
     proc = _script(project, "scheduled_run.py", "--project-dir", str(project.root), "--target", "dev",
                    "--as-of-date", "2026-06-01", "--quiet")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
