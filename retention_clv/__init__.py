@@ -1,6 +1,7 @@
 """Customer-lifetime-value maths for the retention-analytics dbt project (rules section 9).
 
-Fitted by maximum likelihood per organisation and setting, in days:
+Fitted by maximum likelihood per organisation and setting, in days, each in its nested
+variants with the lowest AIC published (``fit_variants`` of ``bgnbd`` and ``sbg``):
 
 - non-contractual customers: MBG/NBD (default) or BG/NBD for purchase counts, P(alive) and
   model churn (``bgnbd``, one likelihood with a ``modified`` switch), Gamma-Gamma for spend

@@ -239,3 +239,42 @@ def compress_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, n
     uniq, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
     return [uniq[:, i].copy() for i in range(uniq.shape[1])], counts.astype(np.int64), \
         inverse.reshape(-1).astype(np.int64)
+
+
+# Two AICs closer than this are a tie (the maxima are found to about 1e-6 in log-likelihood:
+# see NEWTON_TOL); a tie goes to the simpler variant.
+AIC_TIE = 1e-6
+
+
+@dataclass(frozen=True)
+class VariantChoice:
+    """The fits of a model's nested variants (each with ``variant``, ``k``, ``aic``,
+    ``converged`` and ``message``) and the one published (``chosen``; None when no variant's
+    maximum was found inside the parameter space)."""
+    fits: tuple
+    chosen: object | None
+
+    def fit(self, variant: str):
+        return next(f for f in self.fits if f.variant == variant)
+
+    @property
+    def message(self) -> str:
+        """Why each variant is not a candidate ('variant: message; ...'), or one message when
+        they all share it (a degenerate history)."""
+        messages = [f.message for f in self.fits]
+        if len(set(messages)) == 1:
+            return messages[0]
+        return "; ".join(f"{f.variant}: {f.message}" for f in self.fits)
+
+
+def choose_variant(fits) -> VariantChoice:
+    """The lowest AIC = 2k - 2 LL among the converged fits (those whose maximum is inside the
+    parameter space); fits within AIC_TIE of the lowest tie, and a tie goes to the fewest
+    parameters (rules section 9.2b)."""
+    fits = tuple(fits)
+    candidates = [f for f in fits if f.converged and np.isfinite(f.aic)]
+    if not candidates:
+        return VariantChoice(fits, None)
+    best = min(f.aic for f in candidates)
+    tied = [f for f in candidates if f.aic <= best + AIC_TIE]
+    return VariantChoice(fits, min(tied, key=lambda f: (f.k, f.aic)))

@@ -15,6 +15,12 @@ organisation is the sum, over the unique (t, lapsed) pairs weighted by their cou
 in log-parameter space with the analytic gradient (digamma). Everything is computed in log space
 (betaln), so long histories do not underflow.
 
+The nested ``geometric`` variant (rules section 9.2b) has one parameter: every customer leaves
+with the same probability theta at each renewal, S(n) = (1 - theta)^n (the limit alpha, beta ->
+infinity with alpha / (alpha + beta) -> theta). Its maximum is closed-form: theta = L / (L + sum
+(t - 1)), L the lapsed customers. ``fit_variants`` fits both and publishes the lower AIC = 2k -
+2 LL among those whose maximum is inside the parameter space (a tie goes to geometric).
+
 Predictions for a customer with t periods paid: p_alive = 0 when lapsed, else 1; expected paid
 periods in the next k periods = sum_{j=1..k} S(t - 1 + j) / S(t - 1) (0 when lapsed); churn
 within k periods = 1 when lapsed, else 1 - S(t - 1 + k) / S(t - 1). The ratios are products of
@@ -28,15 +34,20 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import LogLikelihood, compress_rows, dot as _dot, minimize_log_params
+from ._optim import (LogLikelihood, VariantChoice, choose_variant, compress_rows, dot as _dot,
+                     minimize_log_params)
 
 PARAM_NAMES = ("alpha", "beta")
 MODEL_NAME = "sbg"
+FULL, GEOMETRIC = "full", "geometric"
+VARIANTS = (FULL, GEOMETRIC)
 
 
 @dataclass(frozen=True)
 class SbgFit:
-    """An sBG fit; alpha and beta are NaN when not fitted."""
+    """An sBG fit of one variant: full (alpha, beta; NaN when not fitted) or geometric (theta,
+    the probability of leaving at each renewal). ``converged``: the variant's maximum was found
+    inside the parameter space (a candidate for publication)."""
     alpha: float
     beta: float
     log_likelihood: float
@@ -45,10 +56,37 @@ class SbgFit:
     n_customers: int = 0
     n_unique: int = 0
     iterations: int = 0
+    variant: str = FULL
+    theta: float = float("nan")
 
     @property
     def params(self) -> tuple[float, float]:
         return (self.alpha, self.beta)
+
+    @property
+    def k(self) -> int:
+        return 2 if self.variant == FULL else 1
+
+    @property
+    def aic(self) -> float:
+        return 2.0 * self.k - 2.0 * self.log_likelihood
+
+    def expected_periods(self, n_periods: int, periods_paid, lapsed) -> np.ndarray:
+        return expected_periods(n_periods, periods_paid, lapsed, self.alpha, self.beta,
+                                theta=self._theta())
+
+    def churn_probability(self, n_periods: int, periods_paid, lapsed) -> np.ndarray:
+        return churn_probability(n_periods, periods_paid, lapsed, self.alpha, self.beta,
+                                 theta=self._theta())
+
+    def survival(self, n) -> np.ndarray:
+        """S(n) of this fit."""
+        if self.variant == GEOMETRIC:
+            return np.exp(np.asarray(n, dtype=float) * np.log1p(-self.theta))
+        return survival(n, self.alpha, self.beta)
+
+    def _theta(self) -> float | None:
+        return self.theta if self.variant == GEOMETRIC else None
 
 
 def _as_arrays(periods_paid, lapsed):
@@ -135,12 +173,20 @@ class SbgLikelihood(LogLikelihood):
 
 
 
-def fit_sbg(periods_paid, lapsed, *, weights=None) -> SbgFit:
-    """Maximum-likelihood sBG fit; identical (periods_paid, lapsed) rows are compressed first.
+def loglik_geometric(periods_paid, lapsed, theta) -> np.ndarray:
+    """Per-customer log-likelihood of the geometric variant: ln(theta (1 - theta)^(t - 1)) when
+    lapsed, ln((1 - theta)^(t - 1)) when active."""
+    t, lapsed = _as_arrays(periods_paid, lapsed)
+    with np.errstate(divide="ignore"):
+        return np.where(lapsed, np.log(theta), 0.0) + (t - 1.0) * np.log1p(-theta)
 
-    ``weights`` (optional) gives a count per row for data that is already compressed.
-    Never raises on degenerate data: the result says ``converged=False`` with a message.
-    """
+
+def fit_variants(periods_paid, lapsed, *, weights=None) -> VariantChoice:
+    """Maximum-likelihood fits of sBG's variants, full and geometric, and the one published: the
+    lower AIC among those whose maximum is inside the parameter space, a tie going to geometric
+    (rules section 9.2b). Identical (periods_paid, lapsed) rows are compressed first; ``weights``
+    (optional) gives a count per row for data that is already compressed. Never raises on
+    degenerate data: the fits say ``converged=False`` with a message."""
     t, lapsed = _as_arrays(periods_paid, lapsed)
     validate_periods(t, lapsed)
     if weights is None:
@@ -154,32 +200,54 @@ def fit_sbg(periods_paid, lapsed, *, weights=None) -> SbgFit:
     used = w > 0
     nan = float("nan")
 
-    def not_fitted(message: str) -> SbgFit:
-        return SbgFit(nan, nan, nan, False, message, n, int(used.sum()), 0)
+    def not_fitted(message: str, variant: str) -> SbgFit:
+        return SbgFit(nan, nan, nan, False, message, n, int(used.sum()), 0, variant)
+
+    def both(message: str) -> VariantChoice:
+        return choose_variant([not_fitted(message, v) for v in VARIANTS])
 
     if n == 0:
-        return not_fitted("no customers")
+        return both("no customers")
     if np.count_nonzero(used) == 1:
         i = int(np.flatnonzero(used)[0])
-        return not_fitted(
-            f"every contractual customer has the same history ({t[i]:g} periods paid, "
-            f"{'lapsed' if lapsed[i] else 'active'}): sBG is not identifiable")
-    if float(w[lapsed].sum()) == 0:
-        return not_fitted(
-            "nobody has lapsed (every contractual customer is still paying): the retention rate "
-            "is not identifiable, the maximum is at zero churn")
+        return both(f"every contractual customer has the same history ({t[i]:g} periods paid, "
+                    f"{'lapsed' if lapsed[i] else 'active'}): sBG is not identifiable")
+    n_lapsed = float(w[lapsed].sum())
+    if n_lapsed == 0:
+        return both("nobody has lapsed (every contractual customer is still paying): the retention "
+                    "rate is not identifiable, the maximum is at zero churn")
+    # geometric: LL = L ln(theta) + S ln(1 - theta), maximal at theta = L / (L + S)
+    renewals = _dot(w, t - 1.0)
+    if renewals == 0:
+        geometric = not_fitted(
+            "every contractual customer lapsed at the first renewal: the maximum is at theta = 1",
+            GEOMETRIC)
+    else:
+        theta = n_lapsed / (n_lapsed + renewals)
+        ll = n_lapsed * np.log(theta) + renewals * np.log1p(-theta)
+        geometric = SbgFit(nan, nan, float(ll), True, "converged", n,
+                           int(used.sum()), 0, GEOMETRIC, float(theta))
     # (alpha, beta) need the retention at two renewals at least: someone must have faced
     # renewal 2 (paid 3 periods or more, or lapsed there)
     if float(w[(t >= 3) | (lapsed & (t == 2))].sum()) == 0:
-        return not_fitted(
-            "no contractual customer has reached a second renewal yet: only the retention "
-            "rate at the first renewal is known, sBG is not identifiable")
-    lik = SbgLikelihood(t[used], lapsed[used], w[used])
-    starts = [[0.0, 0.0], [np.log(0.5), np.log(3.0)], [np.log(5.0), np.log(20.0)]]
-    res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n)
-    al, be = np.exp(res.theta)
-    return SbgFit(float(al), float(be), float(-res.mean_nll * lik.n), res.converged, res.message,
-                  n, lik.n_unique, res.iterations)
+        full = not_fitted(
+            "no contractual customer has reached a second renewal yet: only the retention rate at "
+            "the first renewal is known, alpha and beta are not identifiable", FULL)
+    else:
+        lik = SbgLikelihood(t[used], lapsed[used], w[used])
+        starts = [[0.0, 0.0], [np.log(0.5), np.log(3.0)], [np.log(5.0), np.log(20.0)]]
+        res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n)
+        al, be = np.exp(res.theta)
+        full = SbgFit(float(al), float(be), float(-res.mean_nll * lik.n), res.converged,
+                      res.message, n, lik.n_unique, res.iterations, FULL)
+    return choose_variant([full, geometric])
+
+
+def fit_sbg(periods_paid, lapsed, *, weights=None, variant: str = FULL) -> SbgFit:
+    """Maximum-likelihood fit of one sBG variant (full by default); see ``fit_variants``."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    return fit_variants(periods_paid, lapsed, weights=weights).fit(variant)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,42 +259,49 @@ def p_alive(lapsed) -> np.ndarray:
     return np.where(lapsed, 0.0, 1.0)
 
 
-def _log_survival_ratios(periods_paid, k_max: int, alpha, beta) -> tuple[np.ndarray, np.ndarray]:
+def _log_survival_ratios(periods_paid, k_max: int, alpha, beta,
+                         theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """ln(S(t - 1 + j) / S(t - 1)) for j = 1..k_max, on the unique t values (rows), and the
     inverse index from the customers to them.
 
     In log space through the retention rates S(n) / S(n - 1) = (beta + n - 1) / (alpha + beta +
     n - 1): a cumulative sum of ln(1 - alpha / (alpha + beta + n - 1)), n = t..t - 1 + j. The
     same as betaln(alpha, beta + t - 1 + j) - betaln(alpha, beta + t - 1), without the
-    cancellation of two large, nearly equal betaln values for long histories."""
+    cancellation of two large, nearly equal betaln values for long histories. ``theta`` given:
+    the geometric variant, whose every retention rate is 1 - theta."""
     t = np.asarray(periods_paid, dtype=float).reshape(-1)
     (ut,), _, inv = compress_rows(t)
     n = ut[:, None] + np.arange(k_max, dtype=float)[None, :]      # n = t .. t - 1 + k_max
-    log_rate = np.log1p(-alpha / (alpha + beta + n - 1.0))
+    if theta is None:
+        log_rate = np.log1p(-alpha / (alpha + beta + n - 1.0))
+    else:
+        log_rate = np.full(n.shape, np.log1p(-theta))
     return np.cumsum(log_rate, axis=1), inv
 
 
-def expected_periods(n_periods: int, periods_paid, lapsed, alpha, beta) -> np.ndarray:
+def expected_periods(n_periods: int, periods_paid, lapsed, alpha, beta, *,
+                     theta: float | None = None) -> np.ndarray:
     """Expected paid periods in the next ``n_periods`` renewals: sum_{j=1..n} S(t - 1 + j) /
-    S(t - 1) for active customers, 0 for lapsed ones."""
+    S(t - 1) for active customers, 0 for lapsed ones (``theta``: of the geometric variant)."""
     t, lapsed = _as_arrays(periods_paid, lapsed)
     k = int(n_periods)
     if k <= 0 or len(t) == 0:
         return np.zeros(len(t))
-    logr, inv = _log_survival_ratios(t, k, alpha, beta)
+    logr, inv = _log_survival_ratios(t, k, alpha, beta, theta)
     return np.where(lapsed, 0.0, np.exp(logr).sum(axis=1)[inv])
 
 
-def churn_probability(n_periods: int, periods_paid, lapsed, alpha, beta) -> np.ndarray:
+def churn_probability(n_periods: int, periods_paid, lapsed, alpha, beta, *,
+                      theta: float | None = None) -> np.ndarray:
     """Probability of no paid period in the next ``n_periods`` renewals: 1 when lapsed, else
-    1 - S(t - 1 + k) / S(t - 1) (0 when k = 0)."""
+    1 - S(t - 1 + k) / S(t - 1) (0 when k = 0; ``theta``: of the geometric variant)."""
     t, lapsed = _as_arrays(periods_paid, lapsed)
     k = int(n_periods)
     if len(t) == 0:
         return np.zeros(0)
     if k <= 0:
         return np.where(lapsed, 1.0, 0.0)
-    logr, inv = _log_survival_ratios(t, k, alpha, beta)
+    logr, inv = _log_survival_ratios(t, k, alpha, beta, theta)
     return np.where(lapsed, 1.0, -np.expm1(logr[:, -1])[inv])
 
 

@@ -9,6 +9,10 @@ setting it has customers in:
 - contractual customers (setting 'contractual'): the shifted-beta-geometric (sBG) retention
   model on (periods_paid, lapsed), and the customer's own value per paid period.
 
+Each model is fitted in its nested variants (MBG/NBD, BG/NBD: full, homogeneous_dropout,
+no_dropout; sBG: full, geometric) and the variant with the lowest AIC among those whose maximum
+is inside the parameter space is published and scores the customers (rules section 9.2b).
+
 Rows may come in any order; the fits compress and sort their data, so no result depends on it.
 """
 from __future__ import annotations
@@ -22,17 +26,18 @@ import pandas as pd
 from . import bgnbd, gamma_gamma, sbg
 from ._optim import compress_rows
 
-CUSTOMER_COLUMNS = ["organization_id", "customer_id", "model", "x", "t_x", "T", "m",
+CUSTOMER_COLUMNS = ["organization_id", "customer_id", "model", "variant", "x", "t_x", "T", "m",
                     "periods_paid", "lapsed", "p_alive", "churn_probability",
                     "expected_purchases_90d", "expected_avg_value", "clv_365d",
                     "expected_purchases_horizon"]
 PARAMS_COLUMNS = ["organization_id", "model", "customers_fitted", "r", "alpha", "a", "b",
                   "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
-                  "gamma_gamma_log_likelihood", "converged", "reason"]
+                  "gamma_gamma_log_likelihood", "converged", "reason", "variant",
+                  "dropout_probability", "aic"]
 PREDICTION_COLUMNS = ["p_alive", "churn_probability", "expected_purchases_90d",
                       "expected_avg_value", "clv_365d", "expected_purchases_horizon"]
 FLOAT_PARAMS = ["r", "alpha", "a", "b", "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
-                "gamma_gamma_log_likelihood"]
+                "gamma_gamma_log_likelihood", "dropout_probability", "aic"]
 NONCONTRACTUAL_MODELS = ("mbgnbd", "bgnbd")
 CONTRACTUAL_MODEL = sbg.MODEL_NAME
 SETTINGS = ("noncontractual", "contractual")
@@ -84,13 +89,18 @@ class _Frame:
         self.lapsed = _lapsed(summary)
         self.amount = _numeric(summary, "contract_amount_total")
         self.pred = {c: np.full(self.n, np.nan) for c in PREDICTION_COLUMNS}
+        self.variant = np.full(self.n, None, dtype=object)
 
 
 def _param_row(organization_id, model: str, n: int, reason: str | None = None,
-               converged: bool = False, **values) -> dict[str, Any]:
+               fit=None, **values) -> dict[str, Any]:
+    """The clv_model_params row: the published variant's ``fit`` (None: not fitted)."""
     row = {c: None for c in PARAMS_COLUMNS}
     row.update(organization_id=organization_id, model=model, customers_fitted=int(n),
-               converged=bool(converged), reason=reason)
+               converged=fit is not None, reason=reason)
+    if fit is not None:
+        row.update(variant=fit.variant, log_likelihood=_none_if_nan(fit.log_likelihood),
+                   aic=_none_if_nan(fit.aic), dropout_probability=_none_if_nan(fit.theta))
     row.update({k: _none_if_nan(v) for k, v in values.items()})
     return row
 
@@ -99,6 +109,15 @@ def _too_few(n: int, setting: str, min_customers: int) -> str:
     return (f"too few customers to fit: {n} {setting.replace('non', 'non-')} customers with a "
             f"value event, need at least {min_customers} (clv_min_customers, counted per "
             "organisation and setting)")
+
+
+def _no_variant(label: str, choice) -> str:
+    """The reason when no variant is a candidate: the one message of a degenerate history, or
+    why each variant is not a candidate."""
+    if len({f.message for f in choice.fits}) == 1:
+        return f"{label} not fitted: {choice.message}"
+    return (f"{label} not fitted: no variant has its maximum inside the parameter space "
+            f"({choice.message})")
 
 
 def _score_noncontractual(F: _Frame, idx: np.ndarray, organization_id, *, modified: bool,
@@ -112,29 +131,27 @@ def _score_noncontractual(F: _Frame, idx: np.ndarray, organization_id, *, modifi
         return _param_row(organization_id, model, n, _too_few(n, "noncontractual", min_customers))
     x, t_x, T, m = F.x[idx], F.t_x[idx], F.T[idx], F.m[idx]
     bgnbd.validate_summary(x, t_x, T)
-    # one compression for the fit and the predictions (which depend on (x, t_x, T) only)
+    # one compression for the fits and the predictions (which depend on (x, t_x, T) only)
     (ux, ut, uT), counts, inv = compress_rows(x, t_x, T)
-    fit = bgnbd.fit_bgnbd(ux, ut, uT, weights=counts, modified=modified)
-    if not fit.converged:
-        what = f"{label} not fitted" if math.isnan(fit.r) else f"{label} fit did not converge"
-        return _param_row(organization_id, model, n, f"{what}: {fit.message}")
+    choice = bgnbd.fit_variants(ux, ut, uT, weights=counts, modified=modified)
+    fit = choice.chosen
+    if fit is None:
+        return _param_row(organization_id, model, n, _no_variant(label, choice))
 
-    params = fit.params
     horizons = sorted({float(purchases_horizon_days), float(clv_horizon_days),
                        float(churn_horizon_days)})
-    alive = bgnbd.p_alive(ux, ut, uT, *params, modified=modified)
-    expected = dict(zip(horizons, bgnbd.expected_purchases_many(horizons, ux, ut, uT, *params,
-                                                                 modified=modified)))
-    churn = bgnbd.churn_probability(churn_horizon_days, ux, ut, uT, *params, modified=modified,
-                                    alive=alive)
+    alive = fit.p_alive(ux, ut, uT)
+    expected = dict(zip(horizons, fit.expected_purchases_many(horizons, ux, ut, uT)))
+    churn = fit.churn_probability(churn_horizon_days, ux, ut, uT, alive=alive)
+    F.variant[idx] = fit.variant
     P = F.pred
     P["p_alive"][idx] = alive[inv]
     P["churn_probability"][idx] = churn[inv]
     P["expected_purchases_90d"][idx] = expected[float(purchases_horizon_days)][inv]
     P["expected_purchases_horizon"][idx] = expected[float(churn_horizon_days)][inv]
 
-    row = _param_row(organization_id, model, n, None, True, r=fit.r, alpha=fit.alpha, a=fit.a,
-                     b=fit.b, log_likelihood=fit.log_likelihood)
+    row = _param_row(organization_id, model, n, None, fit, r=fit.r, alpha=fit.alpha, a=fit.a,
+                     b=fit.b)
     reasons = []
     n_repeat = int(gamma_gamma.fit_mask(x, m).sum())
     if n_repeat < max(int(min_repeat_customers), 2):
@@ -169,27 +186,26 @@ def _score_contractual(F: _Frame, idx: np.ndarray, organization_id, *, min_custo
     if n < max(int(min_customers), 1):
         return _param_row(organization_id, model, n, _too_few(n, "contractual", min_customers))
     t, lapsed = F.periods_paid[idx], F.lapsed[idx] == 1.0
-    fit = sbg.fit_sbg(t, lapsed)
-    if not fit.converged:
-        what = "sBG not fitted" if math.isnan(fit.alpha) else "sBG fit did not converge"
-        return _param_row(organization_id, model, n, f"{what}: {fit.message}")
+    choice = sbg.fit_variants(t, lapsed)
+    fit = choice.chosen
+    if fit is None:
+        return _param_row(organization_id, model, n, _no_variant("sBG", choice))
 
-    al, be = fit.params
     k_90 = sbg.periods_in(purchases_horizon_days, contract_period_days)
     k_clv = sbg.periods_in(clv_horizon_days, contract_period_days)
     k_churn = sbg.periods_in(churn_horizon_days, contract_period_days)
+    F.variant[idx] = fit.variant
     P = F.pred
     P["p_alive"][idx] = sbg.p_alive(lapsed)
-    P["churn_probability"][idx] = sbg.churn_probability(k_churn, t, lapsed, al, be)
-    P["expected_purchases_90d"][idx] = sbg.expected_periods(k_90, t, lapsed, al, be)
-    P["expected_purchases_horizon"][idx] = sbg.expected_periods(k_churn, t, lapsed, al, be)
+    P["churn_probability"][idx] = fit.churn_probability(k_churn, t, lapsed)
+    P["expected_purchases_90d"][idx] = fit.expected_periods(k_90, t, lapsed)
+    P["expected_purchases_horizon"][idx] = fit.expected_periods(k_churn, t, lapsed)
     value = F.amount[idx] / t
     P["expected_avg_value"][idx] = value
-    P["clv_365d"][idx] = sbg.expected_periods(k_clv, t, lapsed, al, be) * value
+    P["clv_365d"][idx] = fit.expected_periods(k_clv, t, lapsed) * value
     # Every customer lapsed is still a fit (of past retention): reason stays NULL, and the
     # predictions say it (p_alive 0, churn 1, no paid periods expected).
-    return _param_row(organization_id, model, n, None, True, sbg_alpha=al, sbg_beta=be,
-                      log_likelihood=fit.log_likelihood)
+    return _param_row(organization_id, model, n, None, fit, sbg_alpha=fit.alpha, sbg_beta=fit.beta)
 
 
 def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "mbgnbd",
@@ -212,22 +228,24 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
     Returns (customers, params):
 
     - customers: CUSTOMER_COLUMNS, one row per input row in input order. ``model`` is the
-      setting's model; p_alive, churn_probability (no value event in the next
-      ``churn_horizon_days``), expected_purchases_90d (expected purchases, or paid periods, in
+      setting's model, ``variant`` the published variant that scored the customer; p_alive,
+      churn_probability (no value event in the next ``churn_horizon_days``), expected_purchases_90d (expected purchases, or paid periods, in
       the next ``purchases_horizon_days``), expected_purchases_horizon (the same over
       ``churn_horizon_days``), expected_avg_value (Gamma-Gamma expected spend, or the
       customer's value of one period) and clv_365d (expectation over ``clv_horizon_days``
       times expected_avg_value). NULL where the organisation-and-model fit is missing.
     - params: PARAMS_COLUMNS, one row per organisation and model it has customers for.
-      converged refers to the purchase/retention model; reason is NULL when everything is
-      fitted, else says what is missing and why:
+      variant, log_likelihood, aic and the variant's parameters (a, b or sbg_alpha, sbg_beta
+      for full; dropout_probability for homogeneous_dropout and geometric). converged: a
+      variant of the purchase/retention model was published; reason is NULL when everything
+      is fitted, else says what is missing and why:
       * fewer than ``min_customers`` customers in the setting, a degenerate history (no repeat
-        purchase, nobody lapsed, identical histories) or a fit that does not converge: every
-        parameter and prediction NULL, converged = false;
+        purchase, nobody lapsed, identical histories) or no variant with its maximum inside
+        the parameter space: every parameter and prediction NULL, converged = false;
       * non-contractual model fitted but fewer than ``min_repeat_customers`` customers with
         x > 0 and m > 0, or a Gamma-Gamma fit that does not converge: p, q, v,
         expected_avg_value and clv_365d NULL, converged = true;
-      * every contractual customer lapsed: the fit is published, converged = true, with a reason.
+      * every contractual customer lapsed: the fit is published, converged = true, reason NULL.
 
     Raises ValueError only on a bad argument or invalid input (an unknown model or setting,
     t_x > T, periods_paid < 1, ...), never on degenerate data.
@@ -279,6 +297,7 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
         "organization_id": pd.Series(orgs, dtype=object),
         "customer_id": summary["customer_id"].to_numpy(),
         "model": pd.Series(model, dtype=object),
+        "variant": pd.Series(F.variant, dtype=object),
         "x": _whole_or_float(F.x),
         "t_x": _whole_or_float(F.t_x),
         "T": _whole_or_float(F.T),
@@ -290,7 +309,8 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
     })
     customers = customers[CUSTOMER_COLUMNS]
     if not n_rows:
-        customers = _string_if_empty(customers, ["organization_id", "customer_id", "model"])
+        customers = _string_if_empty(customers, ["organization_id", "customer_id", "model",
+                                                 "variant"])
     params = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
     # as given (pandas would turn a NULL organization_id among strings into NaN)
     params["organization_id"] = pd.Series([r["organization_id"] for r in rows], dtype=object)
@@ -317,5 +337,6 @@ def _typed_params(params: pd.DataFrame) -> pd.DataFrame:
     for c in FLOAT_PARAMS:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out["converged"] = out["converged"].astype(bool)
-    out["reason"] = out["reason"].astype(object).where(out["reason"].notna(), None)
-    return _string_if_empty(out, ["organization_id", "model", "reason"])
+    for c in ("reason", "variant"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return _string_if_empty(out, ["organization_id", "model", "reason", "variant"])

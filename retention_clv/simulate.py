@@ -12,13 +12,15 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
              b: float = 2.426, p: float = 6.25, q: float = 3.74, v: float = 15.44,
              days: int = 730, discrete: bool = True, seed: int = 0,
              observation_end: str = "2024-12-31", return_daily: bool = False,
-             modified: bool = False):
+             modified: bool = False, variant: str = "full", dropout_probability: float = 0.1):
     """Simulate ``n_customers`` customers; return their summary (customer_id, x, t_x, T, m).
 
     BG/NBD: purchase rate lambda ~ Gamma(r, rate alpha); after each repeat purchase the customer
     drops out with probability p_drop ~ Beta(a, b). ``modified=True``: MBG/NBD, where the
     customer may also drop out right after the first purchase (with the same p_drop). The
-    default parameters are CDNOW's BG/NBD ones. Gamma-Gamma: each purchase's value
+    default parameters are CDNOW's BG/NBD ones. ``variant`` (rules section 9.2b):
+    ``homogeneous_dropout`` gives every customer p_drop = ``dropout_probability`` (a and b
+    unused), ``no_dropout`` never drops anyone out (the NBD). Gamma-Gamma: each purchase's value
     ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v). Time unit: days. First purchases are spread
     uniformly over the ``days`` days up to ``observation_end``.
 
@@ -34,12 +36,18 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
     """
     rng = np.random.default_rng(seed)
     n = int(n_customers)
+    if variant not in ("full", "homogeneous_dropout", "no_dropout"):
+        raise ValueError(f"unknown variant {variant!r}")
     lam = rng.gamma(r, 1.0 / alpha, n)
-    p_drop = rng.beta(a, b, n)
+    p_drop = rng.beta(a, b, n)  # drawn for every variant: the same seed, the same other draws
+    if variant == "homogeneous_dropout":
+        p_drop = np.full(n, float(dropout_probability))
     nu = rng.gamma(q, 1.0 / v, n)
     K = rng.geometric(np.clip(p_drop, 1e-300, 1.0))  # dies right after the K-th repeat purchase
     if modified:
         K = K - 1  # MBG/NBD: the first drop-out opportunity is the first purchase (K = 0)
+    if variant == "no_dropout":
+        K = np.full(n, np.iinfo(np.int64).max)
     if discrete:
         T_day = rng.integers(0, days, n)
         u = rng.random(n)  # time of day of the first purchase
@@ -113,7 +121,8 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
 
 def simulate_contracts(n_customers: int, *, alpha: float = 0.704, beta: float = 1.182,
                        max_periods: int = 24, amount_per_period: float = 20.0,
-                       seed: int = 0) -> pd.DataFrame:
+                       seed: int = 0, variant: str = "full",
+                       dropout_probability: float = 0.2) -> pd.DataFrame:
     """Simulate ``n_customers`` contractual customers from the shifted-beta-geometric model;
     return (customer_id, periods_paid, lapsed, contract_amount_total).
 
@@ -122,11 +131,16 @@ def simulate_contracts(n_customers: int, *, alpha: float = 0.704, beta: float = 
     Geometric(theta) on 1, 2, .... Start dates are spread so that the number of renewal dates
     already passed is uniform on 0..``max_periods`` - 1: a customer who has faced R renewals has
     paid min(lifetime, R + 1) periods and has lapsed when his lifetime is <= R. Each customer
-    pays a fixed amount per period ~ Gamma(4, mean ``amount_per_period``).
+    pays a fixed amount per period ~ Gamma(4, mean ``amount_per_period``). ``variant``
+    ``geometric``: every customer leaves with probability ``dropout_probability``.
     """
+    if variant not in ("full", "geometric"):
+        raise ValueError(f"unknown variant {variant!r}")
     rng = np.random.default_rng(seed)
     n = int(n_customers)
     theta = rng.beta(alpha, beta, n)
+    if variant == "geometric":
+        theta = np.full(n, float(dropout_probability))
     lifetime = rng.geometric(np.clip(theta, 1e-300, 1.0)).astype(np.int64)
     renewals = rng.integers(0, int(max_periods), n)
     periods_paid = np.minimum(lifetime, renewals + 1)

@@ -70,16 +70,24 @@ def behavior_lines(con: duckdb.DuckDBPyConnection, org_id: str, max_actions: int
 
 
 def fit_description(fit: dict) -> str:
-    """'MBG/NBD r=.. alpha=.. d a=.. b=.. on N customers' / 'sBG alpha=.. beta=.. on N
-    customers' / 'sBG not fitted - <reason>'."""
+    """'MBG/NBD (full) r=.. alpha=.. d a=.. b=.. on N customers, AIC ..' (the published variant
+    and its parameters: homogeneous dropout 'r=.. alpha=.. d theta=..', no dropout 'r=.. alpha=..
+    d', sBG full 'alpha=.. beta=..', geometric 'theta=..') or '<model> not fitted - <reason>'."""
     name = model_name(fit["model"])
     if not fit["converged"]:
         return f"{name} not fitted - {fit['reason']}"
+    variant = fit["variant"]
     if fit["model"] == "sbg":
-        params = f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}"
+        params = (f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}" if variant == "full"
+                  else f"theta={fit['dropout_probability']:.4f}")
     else:
-        params = f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d a={fit['a']:.3f} b={fit['b']:.3f}"
-    return f"{name} {params} on {fit['customers_fitted']:,} customers"
+        params = f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d"
+        if variant == "full":
+            params += f" a={fit['a']:.3f} b={fit['b']:.3f}"
+        elif variant == "homogeneous_dropout":
+            params += f" theta={fit['dropout_probability']:.4f}"
+    return (f"{name} ({variant.replace('_', ' ')}) {params} on {fit['customers_fitted']:,} "
+            f"customers, AIC {fit['aic']:,.1f}")
 
 
 def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:

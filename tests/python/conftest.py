@@ -39,6 +39,17 @@ def central_difference(fun, point, rel_step=1e-6):
     return grad
 
 
+def assert_gradient(lik, params, rtol=1e-5, atol=1e-4):
+    """A likelihood's analytic gradient equals central differences, in its parameters and in
+    log-parameter space as the optimiser sees it (``atol`` relative to the largest component)."""
+    _, analytic = lik.loglik_grad(params)
+    numeric = central_difference(lik.loglik, params)
+    assert np.allclose(analytic, numeric, rtol=rtol, atol=atol * np.abs(numeric).max())
+    theta = np.log(params)
+    numeric_theta = central_difference(lambda t: lik.objective(t)[0], theta)
+    assert np.allclose(lik.objective(theta)[1], numeric_theta, rtol=rtol, atol=atol * 1e-3)
+
+
 @pytest.fixture(scope="session")
 def bad_raw_dir(tmp_path_factory) -> Path:
     """A small generated data set with bad rows of every kind (parquet)."""

@@ -88,11 +88,22 @@ def test_published_parameters_within_one_percent(scored, scored_mbgnbd, model):
     assert row["organization_id"] == "cdnow" and row["model"] == model
     assert row["customers_fitted"] == 2357
     assert bool(row["converged"]) and row["reason"] is None
+    # four parameters are identified on CDNOW and worth their AIC: the full model is published
+    assert row["variant"] == "full" and np.isnan(row["dropout_probability"])
+    assert row["aic"] == pytest.approx(8 - 2 * row["log_likelihood"], rel=1e-12)
+    choice = bgnbd.fit_variants(*_arrays(scored[0] if model == "bgnbd" else scored_mbgnbd[0]), modified=model == "mbgnbd")
+    assert [f.variant for f in choice.fits] == ["full", "homogeneous_dropout", "no_dropout"]
+    assert all(f.converged for f in choice.fits) and choice.chosen.variant == "full"
+    assert all(f.aic > row["aic"] + 10 for f in choice.fits[1:]), [f.aic for f in choice.fits]
     for name, value in published.items():
         assert row[name] == pytest.approx(value, rel=0.01), name
     weeks = 4.414 if model == "bgnbd" else 6.183
     assert row["alpha"] / 7 == pytest.approx(weeks, rel=0.01)  # in weeks
     assert np.isnan(row["sbg_alpha"]) and np.isnan(row["sbg_beta"])
+
+
+def _arrays(customers):
+    return [customers[c].to_numpy(dtype=float) for c in ("x", "t_x", "T")]
 
 
 def test_log_likelihoods(scored, scored_mbgnbd, summary):

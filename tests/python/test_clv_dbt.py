@@ -67,7 +67,9 @@ def _params(project, model: str) -> dict:
 def test_cdnow_mbgnbd_and_gamma_gamma_match_the_published_fit(built):
     assert [r["model"] for r in built.query("select model from marts.clv_model_params")] == ["mbgnbd"]
     row = _params(built, "mbgnbd")
-    assert row["converged"] and row["reason"] is None
+    assert row["converged"] and row["reason"] is None and row["variant"] == "full"
+    assert row["dropout_probability"] is None
+    assert row["aic"] == pytest.approx(8 - 2 * row["log_likelihood"], rel=1e-12)
     assert row["customers_fitted"] == 2357
     assert row["sbg_alpha"] is None and row["sbg_beta"] is None
     for name, published in {**PUBLISHED["mbgnbd"], **GAMMA_GAMMA}.items():
@@ -190,6 +192,7 @@ def test_fader_hardie_cohorts_reproduce_the_published_sbg_fit(cohorts, cohort):
     assert [r["model"] for r in rows] == ["sbg"]
     row = rows[0]
     assert row["converged"] and row["reason"] is None and row["customers_fitted"] == 1000
+    assert row["variant"] == "full" and row["dropout_probability"] is None
     assert row["sbg_alpha"] == pytest.approx(alpha, abs=0.0015)
     assert row["sbg_beta"] == pytest.approx(beta, abs=0.0015)
     assert row["r"] is None and row["p"] is None

@@ -15,7 +15,7 @@ import retention_clv as clv
 PREDICTIONS = ["p_alive", "churn_probability", "expected_purchases_90d", "expected_avg_value",
                "clv_365d", "expected_purchases_horizon"]
 PARAMETERS = ["r", "alpha", "a", "b", "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
-              "gamma_gamma_log_likelihood"]
+              "gamma_gamma_log_likelihood", "dropout_probability", "aic"]
 MODELS = ["mbgnbd", "bgnbd"]
 
 
@@ -47,9 +47,9 @@ def _score(summary, **kw):
 
 
 def _assert_not_fitted(customers, row):
-    assert not row["converged"]
+    assert not row["converged"] and row["variant"] is None
     assert row[PARAMETERS].isna().all()
-    assert customers[PREDICTIONS].isna().all().all()
+    assert customers[PREDICTIONS].isna().all().all() and customers["variant"].isna().all()
 
 
 def test_summarize_one_purchase_customers_and_zero_amounts():
@@ -169,18 +169,31 @@ def test_too_few_repeat_customers_for_gamma_gamma():
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_no_sign_of_drop_out_is_not_identifiable(model):
+def test_no_sign_of_drop_out_publishes_the_no_dropout_variant(model):
     # every customer bought on the last day of the window: nothing suggests anyone dropped out,
-    # so the likelihood keeps rising as a -> 0: no finite maximum
+    # so the full and homogeneous likelihoods keep rising towards no dropout (a -> 0, theta ->
+    # 0): their maxima are at a limit, and the NBD (no_dropout) is published
     rng = np.random.default_rng(0)
     T = rng.integers(50, 300, 500)
     summary = pd.DataFrame({"customer_id": range(500), "x": rng.integers(1, 10, 500), "t_x": T,
                             "T": T, "m": rng.gamma(5.0, 5.0, 500)})
+    choice = clv.bgnbd.fit_variants(summary["x"], summary["t_x"], summary["T"],
+                                    modified=model == "mbgnbd")
+    for variant in ("full", "homogeneous_dropout"):
+        fit = choice.fit(variant)
+        assert not fit.converged and "do not identify" in fit.message, fit
     customers, row = _score(summary, noncontractual_model=model)
-    label = "MBG/NBD" if model == "mbgnbd" else "BG/NBD"
-    assert row["reason"].startswith(f"{label} fit did not converge")
-    assert "do not identify" in row["reason"]
-    _assert_not_fitted(customers, row)
+    assert row["converged"] and row["variant"] == "no_dropout" and row["reason"] is None
+    assert np.isnan(row["a"]) and np.isnan(row["b"]) and np.isnan(row["dropout_probability"])
+    assert row["aic"] == pytest.approx(4 - 2 * row["log_likelihood"])
+    assert (customers["variant"] == "no_dropout").all() and (customers["p_alive"] == 1).all()
+    # nobody drops out: churn is the chance of no purchase in 90 days,
+    # ((alpha + T) / (alpha + T + 90))^(r + x)
+    r, al = row["r"], row["alpha"]
+    expected = ((al + summary["T"]) / (al + summary["T"] + 90)) ** (r + summary["x"])
+    assert np.allclose(customers["churn_probability"], expected, rtol=1e-12)
+    assert np.allclose(customers["expected_purchases_90d"],
+                       (r + summary["x"]) * 90 / (al + summary["T"]), rtol=1e-12)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -256,22 +269,38 @@ def test_contractual_identical_histories():
     _assert_not_fitted(customers, row)
 
 
+def _assert_geometric(customers, row, theta):
+    """The geometric variant published with dropout probability ``theta`` (worked by hand)."""
+    assert row["converged"] and row["variant"] == "geometric" and row["reason"] is None
+    assert np.isnan(row["sbg_alpha"]) and np.isnan(row["sbg_beta"])
+    assert row["dropout_probability"] == pytest.approx(theta, rel=1e-12)
+    assert row["aic"] == pytest.approx(2 - 2 * row["log_likelihood"], rel=1e-12)
+    active = ~customers["lapsed"].astype(bool)
+    # churn within the 3 periods of 90 days: 1 - (1 - theta)^3; paid periods (1 - theta) + ... + (1 - theta)^3
+    assert np.allclose(customers.loc[active, "churn_probability"], 1 - (1 - theta) ** 3)
+    assert np.allclose(customers.loc[active, "expected_purchases_90d"],
+                       sum((1 - theta) ** j for j in (1, 2, 3)))
+    assert (customers["variant"] == "geometric").all()
+
+
 def test_contractual_only_the_first_renewal_observed():
     # everyone has paid one period (lapsed or not) or two (not yet at renewal 2): only the
-    # retention rate at renewal 1 is known, a ridge in (alpha, beta)
+    # retention rate at renewal 1 is known, a ridge in (alpha, beta); the geometric variant's
+    # one rate is identified: 20 lapsed of 20 + 60 renewals faced, theta = 20 / 80
     t = [1] * 40 + [2] * 60
     lapsed = [True] * 20 + [False] * 20 + [False] * 60
+    choice = clv.sbg.fit_variants(t, lapsed)
+    assert "second renewal" in choice.fit("full").message and not choice.fit("full").converged
     customers, row = _score(_contract_summary(t, lapsed))
-    assert "second renewal" in row["reason"]
-    _assert_not_fitted(customers, row)
+    _assert_geometric(customers, row, 20 / 80)
     # with renewal 2 observed for a few, but the same drop-out rate at both renewals
-    # (no sign of heterogeneity): the maximum is at the homogeneous limit alpha, beta -> inf
+    # (no sign of heterogeneity): the full maximum is at the homogeneous limit alpha, beta ->
+    # inf, and the geometric variant is published: 75 lapsed, 25 * 1 + 25 * 2 renewals passed
     t = [1] * 50 + [2] * 25 + [3] * 25
     lapsed = [True] * 50 + [True] * 25 + [False] * 25
+    assert "do not identify" in clv.sbg.fit_variants(t, lapsed).fit("full").message
     customers, row = _score(_contract_summary(t, lapsed))
-    assert row["reason"].startswith("sBG fit did not converge")
-    assert "do not identify" in row["reason"]
-    _assert_not_fitted(customers, row)
+    _assert_geometric(customers, row, 75 / (75 + 75))
 
 
 def test_contractual_only_lapsed_customers():
@@ -285,11 +314,19 @@ def test_contractual_only_lapsed_customers():
     assert (customers["p_alive"] == 0).all() and (customers["churn_probability"] == 1).all()
     assert (customers["expected_purchases_90d"] == 0).all() and (customers["clv_365d"] == 0).all()
     assert np.allclose(customers["expected_avg_value"], 25.0)
-    # all lapsed with a geometric (homogeneous) spread: the maximum is at a limit
+    # all lapsed with a geometric (homogeneous) spread: the full maximum is at a limit, the
+    # geometric variant is published (theta = lapsed / (lapsed + renewals passed))
     rng = np.random.default_rng(0)
-    customers, row = _score(_contract_summary(rng.geometric(0.3, 500), True))
-    assert not row["converged"] and "do not identify" in row["reason"]
-    _assert_not_fitted(customers, row)
+    t = rng.geometric(0.3, 500)
+    customers, row = _score(_contract_summary(t, True))
+    assert row["variant"] == "geometric" and row["reason"] is None
+    assert row["dropout_probability"] == pytest.approx(500 / (500 + (t - 1).sum()), rel=1e-12)
+    assert (customers["churn_probability"] == 1).all()
+    # everybody lapsed at the first renewal: theta = 1 is at the limit, nothing is published
+    customers, row = _score(_contract_summary([1] * 60, True))
+    assert "same history" in row["reason"]
+    customers, row = _score(_contract_summary([1] * 60 + [2] * 3, [True] * 60 + [False] * 3))
+    assert row["variant"] == "geometric" and row["dropout_probability"] == pytest.approx(60 / 63)
 
 
 def test_contractual_rows_without_periods_are_kept_unscored():
@@ -415,8 +452,9 @@ def test_empty_input():
     con.register("params", params)
     types = dict(con.execute("select column_name, column_type from (describe params)").fetchall())
     assert types == {"organization_id": "VARCHAR", "model": "VARCHAR", "customers_fitted": "BIGINT",
-                     **{c: "DOUBLE" for c in PARAMETERS}, "converged": "BOOLEAN", "reason": "VARCHAR"}
+                     **{c: "DOUBLE" for c in PARAMETERS}, "converged": "BOOLEAN", "reason": "VARCHAR",
+                     "variant": "VARCHAR"}
     types = dict(con.execute("select column_name, column_type from (describe clv)").fetchall())
-    assert types["model"] == "VARCHAR" and types["lapsed"] == "BOOLEAN"
+    assert types["model"] == types["variant"] == "VARCHAR" and types["lapsed"] == "BOOLEAN"
     assert types["periods_paid"] == "BIGINT" and types["p_alive"] == "DOUBLE"
     con.close()

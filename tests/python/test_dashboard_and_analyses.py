@@ -165,11 +165,18 @@ def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
         block, name = blocks[fit["organization_id"]], MODEL_NAMES[fit["model"]]
         if not fit["converged"]:
             assert f"  lifetime value: {name} not fitted - {fit['reason']}" in block
-        elif fit["model"] == "sbg":
-            assert f"  lifetime value: sBG alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f} on {fit['customers_fitted']:,} customers" in block
         else:
-            assert (f"  lifetime value: {name} r={fit['r']:.3f} alpha={fit['alpha']:.2f} d a={fit['a']:.3f} b={fit['b']:.3f}"
-                    f" on {fit['customers_fitted']:,} customers") in block
+            if fit["model"] == "sbg":
+                params = (f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}" if fit["variant"] == "full"
+                          else f"theta={fit['dropout_probability']:.4f}")
+            else:
+                params = f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d" + {
+                    "full": lambda: f" a={fit['a']:.3f} b={fit['b']:.3f}",
+                    "homogeneous_dropout": lambda: f" theta={fit['dropout_probability']:.4f}",
+                    "no_dropout": lambda: "",
+                }[fit["variant"]]()
+            assert (f"  lifetime value: {name} ({fit['variant'].replace('_', ' ')}) {params}"
+                    f" on {fit['customers_fitted']:,} customers, AIC {fit['aic']:,.1f}") in block
     for org, block in blocks.items():
         fitted = project.query(f"select count(*) as n from marts.clv_model_params where organization_id = '{org}'")[0]["n"]
         assert block.count("  lifetime value: ") == fitted

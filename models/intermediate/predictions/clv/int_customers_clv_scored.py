@@ -36,8 +36,9 @@ def model(dbt, session):
         # in no particular order; the fits do not depend on it (they sort what they compress).
         rows = summary.filter(f"reference = '{reference}'").project(SUMMARY_COLUMNS).df()
         customers, params = score_organizations(rows, **options)
-        scored = customers.merge(params, on=["organization_id", "model"], how="left",
-                                 validate="many_to_one")
+        # variant: the customer's (NULL when not scored); fit_variant: the organisation's
+        scored = customers.merge(params.rename(columns={"variant": "fit_variant"}),
+                                 on=["organization_id", "model"], how="left", validate="many_to_one")
         scored.insert(2, "reference", reference)
         parts.append(scored)
     return pd.concat(parts, ignore_index=True)
