@@ -33,6 +33,7 @@ import duckdb
 
 from retention_tools import DBT, PROJECT_ROOT
 from retention_tools.dbt_target import target_location
+from retention_tools.fit_step import FIT_ENGINES, run_fit
 from retention_tools.publish import default_published, default_working, publish
 
 ROOT = PROJECT_ROOT
@@ -86,6 +87,10 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
     if not working.is_absolute():
         working = project_dir / working
     with exclusive_run(project_dir, working, location["type"]):
+        if location["type"] in FIT_ENGINES:  # no dbt Python models there: the fit runs first
+            fitted = run_fit(target, json.dumps(variables) if variables else None, project_dir)
+            if not quiet:
+                print(fitted, flush=True)
         return _build_and_publish(cmd, project_dir, working, location, publish_marts, quiet, as_of_date)
 
 

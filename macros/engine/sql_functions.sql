@@ -104,6 +104,9 @@
 {% macro duckdb__python_models_enabled() -%}
     {{ return(true) }}
 {%- endmacro %}
+{% macro postgres__python_models_enabled() -%}
+    {{ return(true) }}
+{%- endmacro %}
 
 {#- A 64-bit hash of a value, for cheap grouping of long text keys (collisions only make
     extra candidates, never wrong answers, where it is used). -#}

@@ -2,9 +2,11 @@
 per test module (the `postgres` fixture of conftest.py), building one data set on every engine, reading marts through dbt itself
 (run-operation dump_relations_json) and comparing them with DuckDB's row by row: keys and
 text equal, numbers within 0.01, JSON equal as parsed values. Run timestamps (assigned_at,
-analyzed_at, written_at, invocation_id) differ by nature and are left out. Model churn (the
-CLV Python models) exists only on DuckDB, so the engines are compared with var
-churn_model_fallback false."""
+analyzed_at, written_at, invocation_id) differ by nature and are left out. The prediction
+marts and model churn exist on DuckDB (a dbt Python model) and on PostgreSQL (the fit step,
+scripts/fit_predictions.py, run before each build there), not yet on Spark, so the engines are
+compared with var churn_model_fallback false, and the prediction marts (and the `model` rows of
+the backtests) between DuckDB and PostgreSQL, numbers to a relative 1e-6."""
 from __future__ import annotations
 
 import json
@@ -16,19 +18,24 @@ from pathlib import Path
 import pytest
 
 from dbt_runner import PROJECT_ROOT, RUN_COLUMNS, make_project
+from retention_tools.fit_step import FIT_ENGINES
 
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed")
 
 MARTS_DIR = PROJECT_ROOT / "models" / "marts"
-# The marts that read only the CLV Python model (models/marts/predictions/clv/): DuckDB only.
-PYTHON_ONLY_MARTS = {p.stem for p in (MARTS_DIR / "predictions" / "clv").glob("*.sql")}
-# Marts with rows of model churn (a dbt Python model) on DuckDB only: those rows are not compared.
+# The marts that read only the CLV scores (models/marts/predictions/clv/)
+PREDICTION_MARTS = sorted(p.stem for p in (MARTS_DIR / "predictions" / "clv").glob("*.sql"))
+# the engines that have them: DuckDB (Python model) and those with the fit step
+PREDICTION_ENGINES = {"duckdb", *FIT_ENGINES}
+# Marts with rows of model churn: compared only between engines that have predictions.
 MODEL_SOURCE_MARTS = {"churn_backtest", "churn_calibration"}
 HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behavior_signal_history"]
 MARTS = sorted(
-    {p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts} - PYTHON_ONLY_MARTS
+    {p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts} - set(PREDICTION_MARTS)
 ) + ["segment_definitions"] + HISTORY_TABLES
 ENGINES = ["duckdb", "postgres", "spark"]
+ENGINE_OF = {"duckdb": "duckdb", "dev": "duckdb", "postgres": "postgres", "postgres_dev": "postgres",
+             "spark": "spark"}  # profiles.yml's targets
 
 def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS) -> dict[str, list[dict]]:
     """Every compared mart of ``target``, rows of text values, read through dbt itself."""
@@ -41,6 +48,18 @@ def dump_marts(project, target: str, schema: str = "marts", relations: list[str]
             dumps[item["relation"]] = item["rows"]
     assert sorted(dumps) == sorted(relations), proc.stdout[-3000:]
     return dumps
+
+
+def fit(project, target: str, vars: dict) -> None:
+    """The prediction fit step where the target needs it (as scheduled_run.py runs it)."""
+    if ENGINE_OF[target] not in FIT_ENGINES:
+        return
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "fit_predictions.py"), "--target", target,
+         "--vars", json.dumps(vars), "--project-dir", str(project.root)],
+        cwd=project.root, env=project.env(), capture_output=True, text=True,
+    )
+    assert proc.returncode == 0 and "customer rows scored" in proc.stdout, proc.stdout + proc.stderr
 
 
 def load_raw(project, raw: Path, target: str) -> None:
@@ -67,13 +86,16 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, v
             load_raw(project, raw, target)
         for as_of_date in history_dates:
             build_history(project, target, {**vars, "as_of_date": as_of_date})
+        fit(project, target, vars)
         project.build(vars=vars, target=target)
-        project.dumps[target] = dump_marts(project, target)
+        relations = MARTS + (PREDICTION_MARTS if target in PREDICTION_ENGINES else [])
+        project.dumps[target] = dump_marts(project, target, relations=relations)
     return project
 
 
 def build_history(project, target: str, vars: dict) -> None:
     """A build of the history models and what feeds them (no tests): it commits the date."""
+    fit(project, target, vars)
     proc = project.run("build", "--target", target, "--select", "+tag:history",
                        "--resource-type", "model", "--resource-type", "seed", vars=vars)
     assert f"History written for as_of_date {vars['as_of_date']}" in proc.stdout, proc.stdout[-3000:]
@@ -108,14 +130,17 @@ def _key(row: dict) -> tuple:
     )
 
 
-def _close(a, b) -> bool:
+def _close(a, b, rel: float | None = None) -> bool:
+    """Equal, numbers within 0.01 (or within a relative and absolute ``rel``)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_close(a[k], b[k], rel) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
     if isinstance(a, bool) or isinstance(b, bool):
         return a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if rel is not None:
+            return math.isclose(a, b, rel_tol=rel, abs_tol=rel)
         return math.isclose(a, b, abs_tol=0.01 + 1e-9)
     return a == b
 
@@ -134,13 +159,18 @@ def create_database(pg_env: dict, database: str) -> None:
 
 def assert_dumps_equal(expected: dict[str, list[dict]], actual: dict[str, list[dict]], label: str,
                        may_be_empty: frozenset = frozenset()) -> None:
-    """Every relation of ``expected`` (DuckDB's, without the rows of model churn) equals
-    ``actual``'s, row for row (``label`` names the other side in the message)."""
+    """Every relation of ``actual`` equals ``expected``'s (DuckDB's), row for row (``label``
+    names the other side in the message). The prediction marts are compared when ``actual``
+    has them, with numbers to a relative 1e-6, and so are the `model` rows of the backtests;
+    without them, those rows are left out of DuckDB's side."""
     differences = []
-    for mart in expected:
-        duck = _normalize([row for row in expected[mart]
-                           if not (mart in MODEL_SOURCE_MARTS and row.get("source") == "model")])
-        other = _normalize(actual[mart])
+    with_model = all(mart in actual for mart in PREDICTION_MARTS)
+    assert set(actual) <= set(expected) and set(expected) - set(actual) <= set(PREDICTION_MARTS), \
+        (sorted(expected), sorted(actual))
+    for mart in actual:
+        rel = 1e-6 if mart in PREDICTION_MARTS else None
+        duck, other = (_normalize([row for row in side[mart] if with_model or not (
+            mart in MODEL_SOURCE_MARTS and row.get("source") == "model")]) for side in (expected, actual))
         if len(duck) != len(other):
             differences.append(f"{mart}: {len(duck)} rows on DuckDB, {len(other)} on {label}")
             continue
@@ -149,7 +179,7 @@ def assert_dumps_equal(expected: dict[str, list[dict]], actual: dict[str, list[d
             if d.keys() != o.keys():
                 differences.append(f"{mart}: columns {sorted(d)} on DuckDB, {sorted(o)} on {label}")
                 break
-            bad = [k for k in d if not _close(d[k], o[k])]
+            bad = [k for k in d if not _close(d[k], o[k], rel)]
             if bad:
                 differences.append(f"{mart}: {[(k, d[k], o[k]) for k in bad]} in row {d}")
                 break

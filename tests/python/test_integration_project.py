@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dbt_runner import PROJECT_ROOT, DbtProject, duckdb_marts, make_project
-from engines import assert_dumps_equal, create_database, dump_marts, load_raw
+from engines import assert_dumps_equal, create_database, dump_marts, fit, load_raw
 from handmade import TEL
 
 FIXTURE = PROJECT_ROOT / "tests" / "python" / "fixtures" / "handmade"
@@ -38,6 +38,7 @@ def _host_build(host: DbtProject, target: str) -> None:
     the build (which builds and tests every model of the package)."""
     host.run("seed", "--target", target)
     host.run("run", "--target", target, "--select", "retention_inputs")
+    fit(host, target, {"churn_model_fallback": False})
     host.build(target=target, vars={"churn_model_fallback": False})
 
 
@@ -73,8 +74,10 @@ def test_the_host_project_builds_the_standalone_marts_on_postgres(tmp_path, post
     project = make_project(tmp_path / "standalone", FIXTURE, upload_csv=FIXTURE / "upload.csv")
     project.extra_env = {**postgres, "PGDATABASE": "standalone", "DBT_DEV_SCHEMA": "alice"}
     load_raw(project, FIXTURE, "postgres")
+    fit(project, "postgres", VARS)
     project.build(vars=VARS, target="postgres")
     production = dump_marts(project, "postgres")
+    fit(project, "postgres_dev", VARS)
     project.build(vars=VARS, target="postgres_dev")
     assert dump_marts(project, "postgres") == production, "the developer's build touched the production marts"
     developer = dump_marts(project, "postgres_dev", schema="alice_marts")
