@@ -54,18 +54,23 @@ def to_pandas(relation, columns: list[str], reference: str) -> pd.DataFrame:
     raise TypeError(f"cannot turn a {type(relation).__name__} into pandas")
 
 
+def score_reference(summary: pd.DataFrame, reference: str, **options) -> pd.DataFrame:
+    """One row per customer of one reference's ``summary``: ``score_organizations``' customer
+    rows with their organisation's fit (PARAMS_COLUMNS, its variant as ``fit_variant``)
+    repeated on them and the column ``reference``. ``options`` go to ``score_organizations``.
+    Each organisation and setting is fitted on its own, so scoring the summary in parts split
+    by organisation and setting (Spark's ``applyInPandas``) gives the same rows."""
+    customers, params = score_organizations(summary, **options)
+    # variant: the customer's (NULL when not scored); fit_variant: the organisation's
+    scored = customers.merge(params.rename(columns={"variant": "fit_variant"}),
+                             on=["organization_id", "model"], how="left", validate="many_to_one")
+    scored.insert(2, "reference", reference)
+    return scored
+
+
 def score_references(load: Callable[[str], pd.DataFrame], references=REFERENCES,
                      **options) -> pd.DataFrame:
-    """One row per customer and reference: ``score_organizations`` on each reference's summary
-    (``load(reference)``, read one reference at a time), with the organisation's fit
-    (PARAMS_COLUMNS, its variant as ``fit_variant``) repeated on its customers' rows and the
-    column ``reference``. ``options`` go to ``score_organizations``."""
-    parts = []
-    for reference in references:
-        customers, params = score_organizations(load(reference), **options)
-        # variant: the customer's (NULL when not scored); fit_variant: the organisation's
-        scored = customers.merge(params.rename(columns={"variant": "fit_variant"}),
-                                 on=["organization_id", "model"], how="left", validate="many_to_one")
-        scored.insert(2, "reference", reference)
-        parts.append(scored)
-    return pd.concat(parts, ignore_index=True)
+    """``score_reference`` of each reference's summary (``load(reference)``, read one
+    reference at a time), in one frame."""
+    return pd.concat([score_reference(load(reference), reference, **options) for reference in references],
+                     ignore_index=True)

@@ -1,74 +1,86 @@
 """The prediction fit step for engines whose dbt adapter runs no Python models (rules section 9.6).
 
-    python scripts/fit_predictions.py --target postgres [--vars YAML] [--project-dir DIR]
+    python scripts/fit_predictions.py --target postgres|spark [--vars YAML] [--project-dir DIR]
 
 On DuckDB the dbt Python model int_customers_clv_scored fits and scores during `dbt build`.
-On PostgreSQL that model is a SQL model reading what this step wrote. The step:
+On PostgreSQL and Spark that model is a SQL model reading what this step wrote. The step, in
+one process (dbt runs in it, so on Spark its session is this step's):
 
 1. builds the purchase summaries it reads (`dbt run --select +int_customers_purchases_summarized`
    with the same vars as the build);
 2. asks dbt for its plan (`dbt run-operation clv_fit_plan`: the summary relation, the output
-   table, the as_of_date and the settings, all as the build will see them);
-3. reads the summary in one query (COPY), fits and scores every organisation x setting x
-   reference with ``retention_clv.frames.score_references`` (the code the Python model runs),
-   and writes the scores with COPY into a new table that replaces the old one in one
-   transaction (readers see the old fit or the new one, never a mix).
+   table and its columns, the as_of_date and the settings, all as the build will see them);
+3. fits and scores every organisation x setting x reference with
+   ``retention_clv.frames.score_reference`` (the code the Python model runs):
+   - PostgreSQL: the summary read in one COPY, scored in this process, written with COPY into
+     a new table that replaces the old one in one transaction;
+   - Spark: ``groupBy(reference, organization_id, setting).applyInPandas``, one task per
+     group (no customer rows collected to the driver), saved as a new table; the view the
+     build reads is then pointed at it in one metastore operation and older tables dropped.
+   Readers see the old fit or the new one, never a mix; a killed step leaves the old one.
 
 The scores carry the fit's as_of_date and settings; the build's check (macro
 clv_fit_step_check) fails with one message naming this step when they are not the build's.
-scheduled_run.py, backfill.py and demo.sh run this step on such targets before `dbt build`.
+scheduled_run.py, backfill.py and demo.sh run this step on such targets before `dbt build`
+(``run_fit``: in a child process, so a Spark session and its metastore lock end with it).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pandas as pd
 
-from retention_clv.frames import REFERENCES, SUMMARY_COLUMNS, score_references, scoring_options
-from retention_tools import DBT, PROJECT_ROOT
+from retention_clv.frames import REFERENCES, SUMMARY_COLUMNS, score_reference, scoring_options
+from retention_tools import PROJECT_ROOT
 
-# the columns of the scores table, with their PostgreSQL types
-SCORE_TYPES = {
-    "organization_id": "text", "customer_id": "text", "reference": "text", "model": "text",
-    "variant": "text", "x": "bigint", "t_x": "bigint", "T": "bigint", "m": "double precision",
-    "periods_paid": "bigint", "lapsed": "boolean", "p_alive": "double precision",
-    "churn_probability": "double precision", "expected_purchases_90d": "double precision",
-    "expected_avg_value": "double precision", "clv_365d": "double precision",
-    "expected_purchases_horizon": "double precision", "customers_fitted": "bigint",
-    "r": "double precision", "alpha": "double precision", "a": "double precision",
-    "b": "double precision", "sbg_alpha": "double precision", "sbg_beta": "double precision",
-    "log_likelihood": "double precision", "p": "double precision", "q": "double precision",
-    "v": "double precision", "gamma_gamma_log_likelihood": "double precision",
-    "converged": "boolean", "reason": "text", "fit_variant": "text",
-    "dropout_probability": "double precision", "aic": "double precision",
-    "as_of_date": "date", "fit_settings": "text",
+FIT_ENGINES = ("postgres", "spark")
+# the engine's type of each kind of column (macro clv_score_columns)
+COLUMN_TYPES = {
+    "postgres": {"string": "text", "bigint": "bigint", "double": "double precision", "boolean": "boolean",
+                 "date": "date"},
+    "spark": {"string": "string", "bigint": "bigint", "double": "double", "boolean": "boolean",
+              "date": "date"},
 }
+# the columns the step adds to the scores: for which build they were fitted
+FIT_COLUMNS = {"as_of_date": "date", "fit_settings": "string"}
 
 
-def _dbt(args: list[str], project_dir: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([DBT, *args, "--project-dir", str(project_dir), "--profiles-dir",
-                           str(project_dir)], cwd=project_dir, env=env, capture_output=True, text=True)
+def _dbt(args: list[str], project_dir: Path) -> str:
+    """Run dbt in this process (its output captured); raise SystemExit with it on failure."""
+    from dbt.cli.main import dbtRunner
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = dbtRunner().invoke([*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)])
+    if not result.success:
+        raise SystemExit(f"fit step: `dbt {' '.join(args)}` failed:\n{buffer.getvalue()[-5000:]}{result.exception or ''}")
+    return buffer.getvalue()
 
 
-def plan(target: str, vars_yaml: str | None, project_dir: Path, env: dict) -> dict:
+def plan(target: str, vars_yaml: str | None, project_dir: Path) -> dict:
     """Build the summaries, then ask dbt where they are and what the build expects."""
     extra = ["--vars", vars_yaml] if vars_yaml else []
-    proc = _dbt(["run", "--target", target, "--select", "+int_customers_purchases_summarized", *extra],
-                project_dir, env)
-    if proc.returncode != 0:
-        raise SystemExit(f"fit step: building the purchase summaries failed:\n{proc.stdout[-5000:]}{proc.stderr[-2000:]}")
-    proc = _dbt(["run-operation", "clv_fit_plan", "--target", target, *extra], project_dir, env)
-    for line in proc.stdout.splitlines():
+    _dbt(["run", "--target", target, "--select", "+int_customers_purchases_summarized", *extra], project_dir)
+    out = _dbt(["run-operation", "clv_fit_plan", "--target", target, *extra], project_dir)
+    for line in out.splitlines():
         if "CLV_FIT_PLAN " in line:
             return json.loads(line.split("CLV_FIT_PLAN ", 1)[1])
-    raise SystemExit(f"fit step: dbt gave no plan:\n{proc.stdout[-5000:]}{proc.stderr[-2000:]}")
+    raise SystemExit(f"fit step: dbt gave no plan:\n{out[-5000:]}")
+
+
+def _columns(the_plan: dict) -> dict[str, str]:
+    """The output table's columns and their engine types."""
+    types = COLUMN_TYPES[the_plan["type"]]
+    return {c: types[kind] for c, kind in {**the_plan["columns"], **FIT_COLUMNS}.items()}
 
 
 def _boolean(values: pd.Series) -> pd.Series:
@@ -91,52 +103,103 @@ def read_postgres(cur, summary: str) -> pd.DataFrame:
     return frame
 
 
-def write_postgres(cur, scores: pd.DataFrame, schema: str, identifier: str) -> None:
-    """Write the scores into <identifier>__new, then swap it in within the caller's transaction."""
-    new = f'"{schema}"."{identifier}__new"'
-    cur.execute(f'create schema if not exists "{schema}"')
-    cur.execute(f"drop table if exists {new}")
-    cur.execute(f"create table {new} ({', '.join(f'{c.lower()} {t}' for c, t in SCORE_TYPES.items())})")
-    buffer = io.StringIO()
-    scores[list(SCORE_TYPES)].to_csv(buffer, index=False, header=False, na_rep="")
-    buffer.seek(0)
-    cur.copy_expert(f"copy {new} from stdin with (format csv)", buffer)
-    cur.execute(f'drop table if exists "{schema}"."{identifier}"')
-    cur.execute(f'alter table {new} rename to "{identifier}"')
-
-
-def fit_postgres(the_plan: dict) -> int:
+def fit_postgres(the_plan: dict, options: dict) -> int:
+    """Read the summary in one COPY, score it, write the scores with COPY into <output>__new
+    and swap it in, all in one transaction."""
     import psycopg2  # requirements-postgres.txt (dbt-postgres)
 
-    settings = json.loads(the_plan["settings"])
+    columns = _columns(the_plan)
+    schema, identifier = the_plan["output_schema"], the_plan["output_identifier"]
+    new = f'"{schema}"."{identifier}__new"'
     con = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "retention"))  # the rest from libpq variables
     try:
         with con, con.cursor() as cur:
             summary = read_postgres(cur, the_plan["summary"])
-            scores = score_references(
-                lambda r: summary.loc[summary["reference"] == r, SUMMARY_COLUMNS].reset_index(drop=True),
-                REFERENCES, **scoring_options(settings))
+            scores = pd.concat([score_reference(summary.loc[summary["reference"] == r, SUMMARY_COLUMNS]
+                                                .reset_index(drop=True), r, **options) for r in REFERENCES],
+                               ignore_index=True)
             scores["as_of_date"] = the_plan["as_of_date"]
             scores["fit_settings"] = the_plan["settings"]
-            write_postgres(cur, scores, the_plan["output_schema"], the_plan["output_identifier"])
+            cur.execute(f'create schema if not exists "{schema}"')
+            cur.execute(f"drop table if exists {new}")
+            # quoted: the names as they are (T), as the SQL model reads them
+            definitions = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+            cur.execute(f"create table {new} ({definitions})")
+            buffer = io.StringIO()
+            scores[list(columns)].to_csv(buffer, index=False, header=False, na_rep="")
+            buffer.seek(0)
+            cur.copy_expert(f"copy {new} from stdin with (format csv)", buffer)
+            cur.execute(f'drop table if exists "{schema}"."{identifier}"')
+            cur.execute(f'alter table {new} rename to "{identifier}"')
         return len(scores)
     finally:
         con.close()
 
 
-FIT_ENGINES = ("postgres",)
+def fit_spark(the_plan: dict, options: dict) -> int:
+    """Score each reference x organisation x setting in its own Spark task, save the scores as
+    a new table <output>__<id>, point the view <output> at it, drop the older tables."""
+    from pyspark.sql import SparkSession, functions as F  # requirements-spark.txt
+
+    spark = SparkSession.builder.getOrCreate()  # the session dbt just used: the profile's settings
+    columns = _columns(the_plan)
+    schema = f"{the_plan['output_schema']}"
+    view = f"{schema}.{the_plan['output_identifier']}"
+    stamp = f"{the_plan['output_identifier']}__{uuid.uuid4().hex[:12]}"
+    scored_schema = ", ".join(f"`{c}` {t}" for c, t in columns.items() if c not in FIT_COLUMNS)
+
+    def score(group: pd.DataFrame) -> pd.DataFrame:
+        reference = group["reference"].iloc[0]
+        out = score_reference(group[SUMMARY_COLUMNS].reset_index(drop=True), reference, **options)
+        return out[[c for c in columns if c not in FIT_COLUMNS]]
+
+    summary = spark.table(the_plan["summary"]).select("reference", *SUMMARY_COLUMNS)
+    scores = (summary.groupBy("reference", "organization_id", "setting").applyInPandas(score, scored_schema)
+              .withColumn("as_of_date", F.lit(the_plan["as_of_date"]).cast("date"))
+              .withColumn("fit_settings", F.lit(the_plan["settings"])))
+    spark.sql(f"create schema if not exists {schema}")
+    scores.write.saveAsTable(f"{schema}.{stamp}")
+    rows = spark.table(f"{schema}.{stamp}").count()
+    existing = {t.name: t.tableType for t in spark.catalog.listTables(schema)}
+    if existing.get(the_plan["output_identifier"], "VIEW") != "VIEW":
+        spark.sql(f"drop table {view}")  # a table left by something else: the view replaces it
+    spark.sql(f"create or replace view {view} as select * from {schema}.{stamp}")
+    for name in existing:
+        if name.startswith(f"{the_plan['output_identifier']}__") and name != stamp:
+            spark.sql(f"drop table if exists {schema}.{name}")
+    return rows
+
+
+FITTERS = {"postgres": fit_postgres, "spark": fit_spark}
+
+
+def fit(target: str, vars_yaml: str | None = None, project_dir: Path = PROJECT_ROOT) -> str:
+    """The fit step in this process; returns what it did, in one line."""
+    start = time.perf_counter()
+    project_dir = Path(project_dir).resolve()
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # Spark's Python workers import retention_clv: this interpreter, which has it
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    with contextlib.chdir(project_dir):  # the profile's relative paths (.spark/) are the project's
+        the_plan = plan(target, vars_yaml, project_dir)
+        if the_plan["type"] not in FITTERS:
+            return f"fit step: nothing to do on {the_plan['type']}"
+        planned = time.perf_counter()
+        rows = FITTERS[the_plan["type"]](the_plan, scoring_options(json.loads(the_plan["settings"])))
+    end = time.perf_counter()
+    return (f"fit step: {rows:,} customer rows scored for as_of_date {the_plan['as_of_date']} into "
+            f"{the_plan['output']} in {end - start:.1f} s (summaries and plan {planned - start:.1f} s, "
+            f"fit and write {end - planned:.1f} s)")
 
 
 def run_fit(target: str, vars_yaml: str | None = None, project_dir: Path = PROJECT_ROOT) -> str:
-    """Run the fit step for ``target`` and return what it did, in one line."""
-    start = time.perf_counter()
-    env = {**os.environ, "DO_NOT_TRACK": "1"}
-    the_plan = plan(target, vars_yaml, Path(project_dir).resolve(), env)
-    if the_plan["type"] not in FIT_ENGINES:
-        return f"fit step: nothing to do on {the_plan['type']}"
-    rows = fit_postgres(the_plan)
-    return (f"fit step: {rows:,} customer rows scored for as_of_date {the_plan['as_of_date']} into "
-            f"{the_plan['output']} in {time.perf_counter() - start:.1f} s")
+    """The fit step in a child process (a Spark session, and its metastore lock, end with it);
+    returns its line, or raises SystemExit with its output."""
+    args = [sys.executable, "-m", "retention_tools.fit_step", "--target", target, "--project-dir", str(project_dir)]
+    proc = subprocess.run([*args, *(["--vars", vars_yaml] if vars_yaml else [])], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-5000:] + proc.stderr[-3000:])
+    return proc.stdout.strip().splitlines()[-1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vars", help="the vars of the build it fits for (YAML or JSON, as dbt's --vars)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT)
     args = parser.parse_args(argv)
-    print(run_fit(args.target, args.vars, args.project_dir))
+    print(fit(args.target, args.vars, args.project_dir))
     return 0
 
 

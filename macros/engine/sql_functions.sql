@@ -92,19 +92,23 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
 
-{#- Whether this engine runs the project's dbt Python models (the CLV models): DuckDB does;
-    dbt-spark runs them only on Databricks, dbt-postgres not at all. Keep in step with the
-    `+enabled` of the CLV models in dbt_project.yml. -#}
-{% macro python_models_enabled() -%}
-    {{ return(adapter.dispatch('python_models_enabled')()) }}
+{#- Whether this engine has the CLV predictions (model churn, the prediction marts): DuckDB
+    by the dbt Python model int_customers_clv_scored, PostgreSQL and Spark by the fit step
+    (scripts/fit_predictions.py, rules section 9.6). Keep in step with the `+enabled` of the
+    predictions folders in dbt_project.yml. -#}
+{% macro predictions_enabled() -%}
+    {{ return(adapter.dispatch('predictions_enabled')()) }}
 {%- endmacro %}
-{% macro default__python_models_enabled() -%}
+{% macro default__predictions_enabled() -%}
     {{ return(false) }}
 {%- endmacro %}
-{% macro duckdb__python_models_enabled() -%}
+{% macro duckdb__predictions_enabled() -%}
     {{ return(true) }}
 {%- endmacro %}
-{% macro postgres__python_models_enabled() -%}
+{% macro postgres__predictions_enabled() -%}
+    {{ return(true) }}
+{%- endmacro %}
+{% macro spark__predictions_enabled() -%}
     {{ return(true) }}
 {%- endmacro %}
 

@@ -3,10 +3,10 @@ per test module (the `postgres` fixture of conftest.py), building one data set o
 (run-operation dump_relations_json) and comparing them with DuckDB's row by row: keys and
 text equal, numbers within 0.01, JSON equal as parsed values. Run timestamps (assigned_at,
 analyzed_at, written_at, invocation_id) differ by nature and are left out. The prediction
-marts and model churn exist on DuckDB (a dbt Python model) and on PostgreSQL (the fit step,
-scripts/fit_predictions.py, run before each build there), not yet on Spark, so the engines are
-compared with var churn_model_fallback false, and the prediction marts (and the `model` rows of
-the backtests) between DuckDB and PostgreSQL, numbers to a relative 1e-6."""
+marts and model churn come from a dbt Python model on DuckDB and from the fit step
+(scripts/fit_predictions.py, run before each build there) on PostgreSQL and Spark: the
+prediction marts are compared with numbers to a relative 1e-6, with the default vars (model
+churn on)."""
 from __future__ import annotations
 
 import json
@@ -23,15 +23,12 @@ from retention_tools.fit_step import FIT_ENGINES
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed")
 
 MARTS_DIR = PROJECT_ROOT / "models" / "marts"
-# The marts that read only the CLV scores (models/marts/predictions/clv/)
+# The marts that read only the CLV scores (models/marts/predictions/clv/): numbers compared to
+# a relative 1e-6
 PREDICTION_MARTS = sorted(p.stem for p in (MARTS_DIR / "predictions" / "clv").glob("*.sql"))
-# the engines that have them: DuckDB (Python model) and those with the fit step
-PREDICTION_ENGINES = {"duckdb", *FIT_ENGINES}
-# Marts with rows of model churn: compared only between engines that have predictions.
-MODEL_SOURCE_MARTS = {"churn_backtest", "churn_calibration"}
 HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behavior_signal_history"]
 MARTS = sorted(
-    {p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts} - set(PREDICTION_MARTS)
+    p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts
 ) + ["segment_definitions"] + HISTORY_TABLES
 ENGINES = ["duckdb", "postgres", "spark"]
 ENGINE_OF = {"duckdb": "duckdb", "dev": "duckdb", "postgres": "postgres", "postgres_dev": "postgres",
@@ -79,7 +76,6 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, v
     create_database(pg_env, database)
     project = make_project(tmp, raw, upload_csv=upload)
     project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1"}
-    vars = {**vars, "churn_model_fallback": False}
     project.dumps = {}
     for target in ENGINES:
         if target != "duckdb":
@@ -88,8 +84,7 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, v
             build_history(project, target, {**vars, "as_of_date": as_of_date})
         fit(project, target, vars)
         project.build(vars=vars, target=target)
-        relations = MARTS + (PREDICTION_MARTS if target in PREDICTION_ENGINES else [])
-        project.dumps[target] = dump_marts(project, target, relations=relations)
+        project.dumps[target] = dump_marts(project, target)
     return project
 
 
@@ -159,18 +154,13 @@ def create_database(pg_env: dict, database: str) -> None:
 
 def assert_dumps_equal(expected: dict[str, list[dict]], actual: dict[str, list[dict]], label: str,
                        may_be_empty: frozenset = frozenset()) -> None:
-    """Every relation of ``actual`` equals ``expected``'s (DuckDB's), row for row (``label``
-    names the other side in the message). The prediction marts are compared when ``actual``
-    has them, with numbers to a relative 1e-6, and so are the `model` rows of the backtests;
-    without them, those rows are left out of DuckDB's side."""
+    """Every relation of ``expected`` (DuckDB's) equals ``actual``'s, row for row (``label``
+    names the other side in the message); the prediction marts' numbers to a relative 1e-6."""
     differences = []
-    with_model = all(mart in actual for mart in PREDICTION_MARTS)
-    assert set(actual) <= set(expected) and set(expected) - set(actual) <= set(PREDICTION_MARTS), \
-        (sorted(expected), sorted(actual))
-    for mart in actual:
+    assert sorted(actual) == sorted(expected), (sorted(expected), sorted(actual))
+    for mart in expected:
         rel = 1e-6 if mart in PREDICTION_MARTS else None
-        duck, other = (_normalize([row for row in side[mart] if with_model or not (
-            mart in MODEL_SOURCE_MARTS and row.get("source") == "model")]) for side in (expected, actual))
+        duck, other = _normalize(expected[mart]), _normalize(actual[mart])
         if len(duck) != len(other):
             differences.append(f"{mart}: {len(duck)} rows on DuckDB, {len(other)} on {label}")
             continue

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import retention_clv as clv
-from retention_clv.frames import SUMMARY_COLUMNS, score_references, to_pandas
+from retention_clv.frames import SUMMARY_COLUMNS, score_reference, score_references, to_pandas
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +70,31 @@ def test_score_references_scores_each_reference_on_its_own(summary):
         assert np.array_equal(part["churn_probability"], alone["churn_probability"], equal_nan=True)
         assert (part["fit_variant"] == params["variant"].iloc[0]).all()
         assert (part["r"] == params["r"].iloc[0]).all()
+
+
+def test_scoring_in_parts_by_organization_and_setting_equals_scoring_the_whole():
+    """What the Spark fit step relies on (one applyInPandas task per reference, organisation
+    and setting): each organisation and setting is fitted on its own."""
+    parts = []
+    for number, seed in enumerate((3, 4)):
+        s = clv.simulate(150, seed=seed)
+        s.insert(0, "organization_id", f"org{number}")
+        s["customer_id"] = [f"o{number}c{i}" for i in range(len(s))]
+        s["setting"] = "noncontractual"
+        s["periods_paid"] = pd.array([None] * len(s), dtype="Int64")
+        s["lapsed"] = pd.array([None] * len(s), dtype="boolean")
+        s["contract_amount_total"] = np.nan
+        contracts = clv.simulate_contracts(120, seed=seed)
+        contracts.insert(0, "organization_id", f"org{number}")
+        contracts["customer_id"] = [f"o{number}k{i}" for i in range(len(contracts))]
+        contracts["setting"] = "contractual"
+        contracts[["x", "t_x", "T", "m"]] = [0, 0, 30, np.nan]  # read by the non-contractual model only
+        parts.append(pd.concat([s, contracts], ignore_index=True))
+    whole = pd.concat(parts, ignore_index=True)[SUMMARY_COLUMNS].sample(frac=1, random_state=0)
+    at_once = score_reference(whole.reset_index(drop=True), "as_of")
+    by_group = pd.concat([score_reference(group.reset_index(drop=True), "as_of")
+                          for _, group in whole.groupby(["organization_id", "setting"])])
+    assert set(at_once["model"]) == {"mbgnbd", "sbg"} and at_once["converged"].all()
+    key = ["customer_id"]
+    a, b = (f.sort_values(key).reset_index(drop=True) for f in (at_once, by_group))
+    pd.testing.assert_frame_equal(a, b[a.columns])

@@ -54,7 +54,7 @@ def handmade(tmp_path_factory, postgres):
 def handmade_in_order(handmade):
     """The history of the same three dates run in order, on DuckDB, in a database of its own."""
     project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=FIXTURE / "upload.csv")
-    vars = {"churn_upload_organization_id": TEL, "churn_model_fallback": False}
+    vars = {"churn_upload_organization_id": TEL}
     for as_of_date in HISTORY_IN_ORDER:
         build_history(project, "duckdb", {**vars, "as_of_date": as_of_date})
     return dump_marts(project, "duckdb", relations=HISTORY_TABLES)

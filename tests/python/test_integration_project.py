@@ -17,7 +17,7 @@ from handmade import TEL
 
 FIXTURE = PROJECT_ROOT / "tests" / "python" / "fixtures" / "handmade"
 # The host's vars name the same date and upload organisation (integration_tests/dbt_project.yml).
-VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL, "churn_model_fallback": False}
+VARS = {"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL}
 
 
 def _host(tmp: Path, extra_env: dict | None = None) -> DbtProject:
@@ -38,8 +38,8 @@ def _host_build(host: DbtProject, target: str) -> None:
     the build (which builds and tests every model of the package)."""
     host.run("seed", "--target", target)
     host.run("run", "--target", target, "--select", "retention_inputs")
-    fit(host, target, {"churn_model_fallback": False})
-    host.build(target=target, vars={"churn_model_fallback": False})
+    fit(host, target, {})
+    host.build(target=target)
 
 
 @pytest.fixture(scope="module")

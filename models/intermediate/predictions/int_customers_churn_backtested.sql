@@ -7,11 +7,11 @@
                         calibration_date (ties: the larger probability), as a score would
                         have been chosen then
       model             model churn of the models refitted on the history before
-                        calibration_date (where the engine runs the Python models)
+                        calibration_date (every engine with predictions)
       recency           days from the last value event to calibration_date (a ranking, not a
                         probability)
     The upload carries no date, so it cannot be put back in time and is not backtested. -#}
-{%- set use_model = python_models_enabled() %}
+{%- set use_model = predictions_enabled() %}
 with
 
 population as (

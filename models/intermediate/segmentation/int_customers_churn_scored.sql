@@ -4,7 +4,7 @@
     the next churn_horizon_days (rules section 9.4: where the engine runs Python models and var
     churn_model_fallback is true; only for customers whose organisation's model converged). Predictions and uploads are used
     whatever their date relative to as_of_date. -#}
-{%- set use_model = var('churn_model_fallback') and python_models_enabled() %}
+{%- set use_model = var('churn_model_fallback') and predictions_enabled() %}
 with
 
 customers as (
