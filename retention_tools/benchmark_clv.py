@@ -2,6 +2,7 @@
 
     python scripts/benchmark_clv.py [--customers 1000000] --output FILE.json [--seed S]
                                     [--contractual-share 0.3] [--workdir DIR] [--keep]
+                                    [--target postgres|spark]
 
 Simulates one telecom organisation over two years: a share of contractual customers
 (--contractual-share, default 0.3) who pay a monthly bill until they churn (each renews with
@@ -15,12 +16,19 @@ model fitted and the lowest AIC published), the backtest scores and the marts. R
 model's seconds from target/run_results.json and their sum (`prediction_stage_seconds`), plus
 the fits (the full MBG/NBD alone, and its three variants) and one scoring call timed on their
 own.
+
+With --target (a profiles.yml target on PostgreSQL or Spark) the raw files are loaded there
+(PostgreSQL: into a database of its own, retention_clv_bench, on the server of the PG*
+variables; Spark: the local session of the project copy), the fit step runs first
+(`fit_step_seconds`, of which `fit_seconds` fitting, scoring and writing) and the dbt run reads
+its scores; the fits on their own are DuckDB's only (the same package everywhere).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +39,10 @@ import numpy as np
 import pandas as pd
 
 import retention_clv as clv
+from retention_tools.fit_step import run_fit
 from retention_tools.project_copy import make_project
+
+BENCH_DATABASE = "retention_clv_bench"
 
 ORG = "c1000000-0000-4000-8000-000000000001"
 OBSERVATION_END = "2026-10-31"
@@ -111,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--target", help="a PostgreSQL or Spark target of profiles.yml (default: DuckDB)")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="retention-clv-bench-"))
     n_contract = int(round(args.customers * args.contractual_share))
@@ -129,15 +141,25 @@ def main(argv: list[str] | None = None) -> int:
 
         project = make_project(workdir, workdir / "raw", upload_csv="customer_id,churn_score\n")
         as_of = str((pd.Timestamp(OBSERVATION_END) + pd.Timedelta(days=1)).date())
+        variables = {"as_of_date": as_of, "churn_upload_organization_id": ORG}
+        target = ["--target", args.target] if args.target else []
+        if args.target:
+            result["target"] = args.target
+            prepare_target(project, args.target, workdir / "raw")
+            log(f"fit step on target {args.target}")
+            line, result["fit_step_seconds"] = timed(run_fit, args.target, json.dumps(variables), project.root)
+            log(line)
+            result["fit_seconds"] = float(line.rsplit("fit and write ", 1)[1].split(" s")[0])
         log("dbt run of the prediction stage and what it needs")
         _, result["dbt_run_seconds"] = timed(
-            project.run, "run", "--select", *[f"+{m}" for m in STAGE_MODELS],
-            vars={"as_of_date": as_of, "churn_upload_organization_id": ORG})
+            project.run, "run", *target, "--select", *[f"+{m}" for m in STAGE_MODELS], vars=variables)
         seconds = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in project.run_results()}
         result["models"] = {name: seconds.get(name) for name in STAGE_MODELS}
         result["prediction_stage_seconds"] = round(sum(v for v in result["models"].values() if v), 2)
-        result["fits"] = project.query("select * from marts.clv_model_params order by model")
-        result["backtest"] = project.query("select * from marts.churn_backtest order by source")
+        result["fits"] = project.show("select * from {{ ref('clv_model_params') }} order by model", args.target)
+        result["backtest"] = project.show("select * from {{ ref('churn_backtest') }} order by source", args.target)
+        if args.target:
+            return finish(result, args)
 
         log("fits and scoring timed on their own")
         with duckdb.connect(str(project.db_path), read_only=True) as con:
@@ -153,13 +175,46 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+    return finish(result, args)
 
+
+def prepare_target(project, target: str, raw: Path) -> None:
+    """Point the project copy at the target (PostgreSQL: a fresh database of its own) and load
+    the raw files there."""
+    import os
+
+    from retention_tools.dbt_target import target_location
+
+    engine = target_location(target, project.root)["type"]
+    if engine == "postgres":
+        import psycopg2
+
+        admin = psycopg2.connect(dbname="postgres")  # the server of the PG* variables
+        admin.autocommit = True
+        admin.cursor().execute(f"drop database if exists {BENCH_DATABASE}")
+        admin.cursor().execute(f"create database {BENCH_DATABASE}")
+        admin.close()
+        project.extra_env["PGDATABASE"] = BENCH_DATABASE
+    os.environ.update(project.env())  # the fit step's child process reads the same
+    log(f"loading the raw files into {target} ({engine})")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "retention_tools.load_raw", "--target", engine, "--dbt-target", target,
+                           "--raw-dir", str(raw), "--project-dir", str(project.root)],
+                          env=project.env(), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    log(f"loaded in {time.perf_counter() - start:.1f} s")
+
+
+def finish(result: dict, args) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print()
     for key in ("customers", "contractual_customers", "purchases", "distinct_triples", "mbgnbd_fit_seconds",
-                "mbgnbd_variants_fit_seconds", "gamma_gamma_fit_seconds", "score_organizations_seconds", "prediction_stage_seconds"):
-        print(f"{key:<30}{result[key]:>14}")
+                "mbgnbd_variants_fit_seconds", "gamma_gamma_fit_seconds", "score_organizations_seconds",
+                "fit_step_seconds", "fit_seconds", "prediction_stage_seconds"):
+        if key in result:
+            print(f"{key:<30}{result[key]:>14}")
     for name, sec in result["models"].items():
         print(f"  {name:<40}{sec:>8} s")
     for fit in result["fits"]:

@@ -58,3 +58,75 @@ def connect_marts(database: str | Path, marts_schema: str = "marts"):
     for name in names:
         con.execute(f'create view marts."{name}" as select * from work."{marts_schema}"."{name}"')
     return con
+
+
+def open_marts(target: str | None = None, database: str | Path | None = None, project_dir: Path = PROJECT_ROOT):
+    """A DuckDB connection in which `marts.<name>` is the marts of ``target``: on DuckDB those
+    of ``database`` (default: the target's file, connect_marts); on PostgreSQL and Spark an
+    in-memory copy of the target's marts schema (marts are aggregates and one row per customer:
+    they fit in memory where the summary and the dashboard run), so the readers' queries are
+    written once, in DuckDB's SQL."""
+    location = target_location(target, project_dir)
+    if location["type"] == "duckdb":
+        database = database or location["path"]
+        if not database or not os.path.exists(database):
+            raise SystemExit(f"no database at {database}: run dbt build first")
+        return connect_marts(database, location["marts_schema"])
+    readers = {"postgres": _postgres_marts, "spark": _spark_marts}
+    if location["type"] not in readers:
+        raise SystemExit(f"cannot read the marts of a {location['type']} target")
+    frames = readers[location["type"]](location, Path(project_dir))
+    if not frames:
+        raise SystemExit(f"target {target} has no schema {location['marts_schema']}: build it first")
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    for name, frame in frames.items():
+        con.register("frame", frame)
+        con.execute(f'create table marts."{name}" as select * from frame')
+        con.unregister("frame")
+    return con
+
+
+def _postgres_marts(location: dict, project_dir: Path) -> dict:
+    """Every table of the marts schema, as pandas (numeric as float)."""
+    import decimal
+
+    import pandas as pd
+    import psycopg2  # requirements-postgres.txt
+
+    c = location["connection"]
+    con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], dbname=c["dbname"])
+    try:
+        with con.cursor() as cur:
+            cur.execute("select table_name from information_schema.tables where table_schema = %s",
+                        [location["marts_schema"]])
+            frames = {}
+            for (name,) in cur.fetchall():
+                cur.execute(f'select * from "{location["marts_schema"]}"."{name}"')
+                rows = [[float(v) if isinstance(v, decimal.Decimal) else v for v in row] for row in cur.fetchall()]
+                frames[name] = pd.DataFrame(rows, columns=[d[0] for d in cur.description])
+            return frames
+    finally:
+        con.close()
+
+
+def _spark_marts(location: dict, project_dir: Path) -> dict:
+    """Every table of the marts schema through the profile's Spark session (opened in this
+    process by dbt's first query; with the local metastore, no other process may hold it)."""
+    import contextlib
+    import io
+
+    from dbt.cli.main import dbtRunner
+
+    with contextlib.chdir(project_dir), contextlib.redirect_stdout(io.StringIO()):
+        dbtRunner().invoke(["show", "--inline", "select 1 as opened", "--target", location["target"],
+                            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)])
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    schema = location["marts_schema"]
+    if not spark.catalog.databaseExists(schema):
+        return {}
+    return {t.name: spark.table(f"{schema}.{t.name}").toPandas() for t in spark.catalog.listTables(schema)}

@@ -17,7 +17,7 @@ MARTS = PROJECT_ROOT / "models" / "marts"
 AREAS = [  # folder, title
     ("segmentation", "Segmentation"),
     ("behavior", "Behaviour"),
-    ("predictions", "Predictions (the clv/ marts on DuckDB only)"),
+    ("predictions", "Predictions"),
     ("quality", "Data quality"),
     (".", "Shared"),
     ("history", "History of scheduled runs (committed to the marts as the tables without `_staged`)"),

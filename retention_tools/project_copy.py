@@ -41,6 +41,17 @@ class DbtProject:
     def build(self, vars: dict | None = None, check: bool = True, target: str | None = None) -> subprocess.CompletedProcess:
         return self.run("build", *(["--target", target] if target else []), vars=vars, check=check)
 
+    def show(self, sql: str, target: str | None = None, vars: dict | None = None) -> list[dict]:
+        """Every row of ``sql`` (Jinja: refs allowed) on ``target``, through dbt itself (`dbt
+        show`), typed as JSON types them: the same call on every engine."""
+        proc = self.run("show", *(["--target", target] if target else []), "--inline", sql, "--limit", "-1",
+                        "--output", "json", "--log-format", "json", vars=vars)
+        for line in proc.stdout.splitlines():
+            event = json.loads(line) if line.startswith("{") else {}
+            if event.get("info", {}).get("name") == "ShowNode":
+                return json.loads(event["data"]["preview"])
+        raise AssertionError(f"dbt show gave no rows:\n{proc.stdout[-3000:]}")
+
     def env(self) -> dict:
         return {
             **os.environ,

@@ -28,7 +28,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from retention_tools.dbt_target import connect_marts, target_location
+from retention_tools.dbt_target import open_marts
 from retention_tools.marts_queries import (as_of_date, backtest, fetch, mart_tables, migration_into_this_run,
                                             model_name, organizations)
 
@@ -311,8 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target)")
     parser.add_argument("--output", type=Path, default=Path("target/retention_dashboard.html"))
     args = parser.parse_args(argv)
-    location = target_location(args.target)
-    with connect_marts(args.database or location["path"], location["marts_schema"]) as con:
+    with open_marts(args.target, args.database) as con:
         page, charts = build_html(con)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(page)

@@ -4,7 +4,7 @@ For every organisation: the segment distribution (all 11 segments, counts and
 percentages), the churn upload's errors, the segment moves since the previous run (when
 segment_history holds one), the behaviour analysis (average behaviour score, customers by
 activity trend, top priority actions), each customer-lifetime-value model's fit or why there
-is none (where the CLV models ran), and the backtest (the churn scores made at calibration_date
+is none, and the backtest (the churn scores made at calibration_date
 against who churned by as_of_date: churn rate, AUC and top-decile lift per source; the purchases
 the models predicted against those that happened); then the raw rows rejected by data quality
 checks. It reads only schema `marts`, so
@@ -15,12 +15,11 @@ it works on the published database as well as on the working one.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import duckdb
 
-from retention_tools.dbt_target import connect_marts, target_location
+from retention_tools.dbt_target import open_marts
 from retention_tools.marts_queries import (as_of_date, backtest, clv_fits, fetch, mart_tables,
                                             migration_into_this_run, model_name, organizations)
 
@@ -258,16 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=None,
                         help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)")
     parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target, "
-                                         "schema marts; another target's marts are <its schema>_marts)")
+                                         "schema marts; another target's marts are <its schema>_marts; PostgreSQL and Spark targets are read there)")
     parser.add_argument("--errors", type=int, default=5, help="upload errors to list per organisation")
     parser.add_argument("--actions", type=int, default=3, help="priority actions to list per organisation")
     args = parser.parse_args(argv)
-    location = target_location(args.target)
-    database = args.db or location["path"]
-    if not database or not os.path.exists(database):
-        print(f"no database at {database}: run dbt build first", file=sys.stderr)
-        return 1
-    with connect_marts(database, location["marts_schema"]) as con:
+    with open_marts(args.target, args.db) as con:
         print(format_summary(con, args.errors, args.actions))
     return 0
 

@@ -5,5 +5,7 @@
     {%- do print('TARGET_LOCATION ' ~ tojson({
         'target': target.name, 'type': target.type,
         'marts_schema': generate_schema_name('marts', none) | trim,
-        'path': target.get('path')}, sort_keys=true)) -%}
+        'path': target.get('path'),
+        'connection': {'host': target.get('host'), 'port': target.get('port'), 'user': target.get('user'),
+                       'dbname': target.get('dbname') or target.get('database')}}, sort_keys=true)) -%}
 {%- endmacro %}

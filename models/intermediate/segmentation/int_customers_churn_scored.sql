@@ -1,8 +1,7 @@
 {#- One row per valid customer: its churn score, where it came from and its risk level
     (rules section 5). Sources in order of precedence: the uploaded CSV, then the latest valid
     churn_predictions row, then model churn, the CLV models' probability of no value event in
-    the next churn_horizon_days (rules section 9.4: where the engine runs Python models and var
-    churn_model_fallback is true; only for customers whose organisation's model converged). Predictions and uploads are used
+    the next churn_horizon_days (rules section 9.4: where var churn_model_fallback is true; only for customers whose organisation's model converged). Predictions and uploads are used
     whatever their date relative to as_of_date. -#}
 {%- set use_model = var('churn_model_fallback') and predictions_enabled() %}
 with
