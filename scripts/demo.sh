@@ -8,6 +8,10 @@
 # the upload seed the repository tracks (seeds/synthetic_churn_predictions.csv: the same file);
 # with other arguments the data differ, so the builds run in a copy of the project under
 # data/demo_project whose seed is the generated upload, and the checkout stays as it is.
+# Another target needs its adapter: both optional requirement files are installed then.
+case " $* " in
+    *" --target"*) REQUIREMENTS="requirements.txt requirements-postgres.txt requirements-spark.txt" ;;
+esac
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 start=$SECONDS
 export RAW_DATA_DIR="$(realpath -m "${RAW_DATA_DIR:-data/raw}")"

@@ -33,9 +33,8 @@ def _write_org(raw: Path, orgs: list[dict], customers: pd.DataFrame, transaction
     transactions.to_csv(raw / "transactions.csv", index=False)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cdnow")
+def cdnow_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The CDNOW sample as the customers and transactions of one ecommerce organisation."""
     cdnow = pd.read_csv(FIXTURE / "CDNOW_sample.txt", sep=r"\s+", header=None,
                         names=["master_id", "customer_id", "date", "cds", "amount"], dtype=str)
     customers = pd.DataFrame({"customer_id": sorted(cdnow["master_id"].unique())})
@@ -50,6 +49,13 @@ def built(tmp_path_factory):
         "quantity": cdnow["cds"],
         "category": "music",
     })
+    return customers, transactions
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cdnow")
+    customers, transactions = cdnow_frames()
     _write_org(tmp / "raw", [{"organization_id": ORG, "name": "CDNOW sample", "org_type": "ecommerce"}],
                customers, transactions)
     project = make_project(tmp, tmp / "raw", upload_csv="customer_id,churn_score\n")
@@ -156,13 +162,8 @@ COHORTS = {
 START = pd.Timestamp("2020-01-01")
 
 
-@pytest.fixture(scope="module")
-def cohorts(tmp_path_factory):
-    """Each cohort is a telecom organisation whose customers all pay their first bill on
-    START; a customer who left at renewal k paid k monthly bills (30 days apart) and the
-    survivors paid 8. as_of_date = START + 255 days: 8 whole periods elapsed, so a customer
-    with k <= 7 bills is lapsed and a survivor (8 bills, the last at +210 days) is not."""
-    tmp = tmp_path_factory.mktemp("sbg")
+def cohort_frames(start: pd.Timestamp) -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
+    """The cohorts as telecom organisations: organisations, customers and monthly bills from ``start``."""
     orgs, customers, transactions = [], [], []
     for i, (name, (survivors, _, _)) in enumerate(COHORTS.items()):
         org = f"5b900000-0000-4000-8000-00000000000{i}"
@@ -174,9 +175,20 @@ def cohorts(tmp_path_factory):
             customers.append({"customer_id": cid, "organization_id": org, "external_id": cid})
             for j in range(bills):
                 transactions.append({"transaction_id": f"{cid}-{j}", "customer_id": cid,
-                                     "occurred_at": (START + pd.Timedelta(days=30 * j)).strftime("%Y-%m-%d 09:00:00"),
+                                     "occurred_at": (start + pd.Timedelta(days=30 * j)).strftime("%Y-%m-%d 09:00:00"),
                                      "transaction_type": "bill_payment", "amount": 40.0, "quantity": 0})
-    _write_org(tmp / "raw", orgs, pd.DataFrame(customers), pd.DataFrame(transactions))
+    return orgs, pd.DataFrame(customers), pd.DataFrame(transactions)
+
+
+@pytest.fixture(scope="module")
+def cohorts(tmp_path_factory):
+    """Each cohort is a telecom organisation whose customers all pay their first bill on
+    START; a customer who left at renewal k paid k monthly bills (30 days apart) and the
+    survivors paid 8. as_of_date = START + 255 days: 8 whole periods elapsed, so a customer
+    with k <= 7 bills is lapsed and a survivor (8 bills, the last at +210 days) is not."""
+    tmp = tmp_path_factory.mktemp("sbg")
+    orgs, customers, transactions = cohort_frames(START)
+    _write_org(tmp / "raw", orgs, customers, transactions)
     project = make_project(tmp, tmp / "raw", upload_csv="customer_id,churn_score\n")
     as_of = (START + pd.Timedelta(days=255)).strftime("%Y-%m-%d")
     project.build(vars={"as_of_date": as_of, "churn_upload_organization_id": orgs[0]["organization_id"]})

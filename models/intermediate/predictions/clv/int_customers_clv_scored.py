@@ -16,7 +16,10 @@ from retention_clv.frames import SUMMARY_COLUMNS, score_references, scoring_opti
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    options = scoring_options(dbt.config.get("meta") or {})
+    # a call of its own: dbt finds the config a Python model reads by its statements, and misses
+    # a dbt.config.get nested in another call
+    settings = dbt.config.get("meta") or {}
+    options = scoring_options(settings)
     summary = dbt.ref("int_customers_purchases_summarized")
     # Only the columns the maths reads, one reference at a time. The warehouse returns rows in
     # no particular order; the fits do not depend on it (they sort what they compress).
