@@ -89,15 +89,40 @@ def open_marts(target: str | None = None, database: str | Path | None = None, pr
     return con
 
 
+def dbt_here(args: list[str], project_dir: Path) -> str:
+    """Run dbt in this process, in ``project_dir`` (the profile's relative paths, such as the
+    Spark target's .spark/, are the project's), its output captured; return the output, or
+    raise SystemExit with it when dbt fails. On the Spark `session` target the session dbt
+    opens stays in this process, with the profile's settings, for the caller's own use."""
+    import contextlib
+    import io
+
+    from dbt.cli.main import dbtRunner
+
+    buffer = io.StringIO()
+    with contextlib.chdir(project_dir), contextlib.redirect_stdout(buffer):
+        result = dbtRunner().invoke([*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)])
+    if not result.success:
+        raise SystemExit(f"`dbt {' '.join(args)}` failed:\n{buffer.getvalue()[-5000:]}{result.exception or ''}")
+    return buffer.getvalue()
+
+
+def connect_postgres(connection: dict):
+    """A psycopg2 connection to the server and database of macro target_connection (the
+    password from PGPASSWORD, as libpq reads it)."""
+    import psycopg2  # requirements-postgres.txt
+
+    return psycopg2.connect(host=connection["host"], port=connection["port"], user=connection["user"],
+                            dbname=connection["dbname"])
+
+
 def _postgres_marts(location: dict, project_dir: Path) -> dict:
     """Every table of the marts schema, as pandas (numeric as float)."""
     import decimal
 
     import pandas as pd
-    import psycopg2  # requirements-postgres.txt
 
-    c = location["connection"]
-    con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], dbname=c["dbname"])
+    con = connect_postgres(location["connection"])
     try:
         with con.cursor() as cur:
             cur.execute("select table_name from information_schema.tables where table_schema = %s",
@@ -115,14 +140,7 @@ def _postgres_marts(location: dict, project_dir: Path) -> dict:
 def _spark_marts(location: dict, project_dir: Path) -> dict:
     """Every table of the marts schema through the profile's Spark session (opened in this
     process by dbt's first query; with the local metastore, no other process may hold it)."""
-    import contextlib
-    import io
-
-    from dbt.cli.main import dbtRunner
-
-    with contextlib.chdir(project_dir), contextlib.redirect_stdout(io.StringIO()):
-        dbtRunner().invoke(["show", "--inline", "select 1 as opened", "--target", location["target"],
-                            "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)])
+    dbt_here(["show", "--inline", "select 1 as opened", "--target", location["target"]], project_dir)
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.getOrCreate()

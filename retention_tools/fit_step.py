@@ -39,8 +39,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from retention_clv.frames import REFERENCES, SUMMARY_COLUMNS, score_reference, scoring_options
+from retention_clv.frames import REFERENCES, SUMMARY_COLUMNS, score_reference, score_references, scoring_options
 from retention_tools import PROJECT_ROOT
+from retention_tools.dbt_target import connect_postgres, dbt_here
 
 FIT_ENGINES = ("postgres", "spark")
 # the engine's type of each kind of column (macro clv_score_columns)
@@ -54,23 +55,11 @@ COLUMN_TYPES = {
 FIT_COLUMNS = {"as_of_date": "date", "fit_settings": "string"}
 
 
-def _dbt(args: list[str], project_dir: Path) -> str:
-    """Run dbt in this process (its output captured); raise SystemExit with it on failure."""
-    from dbt.cli.main import dbtRunner
-
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = dbtRunner().invoke([*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)])
-    if not result.success:
-        raise SystemExit(f"fit step: `dbt {' '.join(args)}` failed:\n{buffer.getvalue()[-5000:]}{result.exception or ''}")
-    return buffer.getvalue()
-
-
 def plan(target: str, vars_yaml: str | None, project_dir: Path) -> dict:
     """Build the summaries, then ask dbt where they are and what the build expects."""
     extra = ["--vars", vars_yaml] if vars_yaml else []
-    _dbt(["run", "--target", target, "--select", "+int_customers_purchases_summarized", *extra], project_dir)
-    out = _dbt(["run-operation", "clv_fit_plan", "--target", target, *extra], project_dir)
+    dbt_here(["run", "--target", target, "--select", "+int_customers_purchases_summarized", *extra], project_dir)
+    out = dbt_here(["run-operation", "clv_fit_plan", "--target", target, *extra], project_dir)
     for line in out.splitlines():
         if "CLV_FIT_PLAN " in line:
             return json.loads(line.split("CLV_FIT_PLAN ", 1)[1])
@@ -106,18 +95,16 @@ def read_postgres(cur, summary: str) -> pd.DataFrame:
 def fit_postgres(the_plan: dict, options: dict) -> int:
     """Read the summary in one COPY, score it, write the scores with COPY into <output>__new
     and swap it in, all in one transaction."""
-    import psycopg2  # requirements-postgres.txt (dbt-postgres)
-
     columns = _columns(the_plan)
     schema, identifier = the_plan["output_schema"], the_plan["output_identifier"]
     new = f'"{schema}"."{identifier}__new"'
-    con = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "retention"))  # the rest from libpq variables
+    con = connect_postgres(the_plan["connection"])  # the target's server and database, as dbt's
     try:
         with con, con.cursor() as cur:
             summary = read_postgres(cur, the_plan["summary"])
-            scores = pd.concat([score_reference(summary.loc[summary["reference"] == r, SUMMARY_COLUMNS]
-                                                .reset_index(drop=True), r, **options) for r in REFERENCES],
-                               ignore_index=True)
+            scores = score_references(
+                lambda r: summary.loc[summary["reference"] == r, SUMMARY_COLUMNS].reset_index(drop=True),
+                REFERENCES, **options)
             scores["as_of_date"] = the_plan["as_of_date"]
             scores["fit_settings"] = the_plan["settings"]
             cur.execute(f'create schema if not exists "{schema}"')
@@ -143,7 +130,7 @@ def fit_spark(the_plan: dict, options: dict) -> int:
 
     spark = SparkSession.builder.getOrCreate()  # the session dbt just used: the profile's settings
     columns = _columns(the_plan)
-    schema = f"{the_plan['output_schema']}"
+    schema = the_plan["output_schema"]
     view = f"{schema}.{the_plan['output_identifier']}"
     stamp = f"{the_plan['output_identifier']}__{uuid.uuid4().hex[:12]}"
     scored_schema = ", ".join(f"`{c}` {t}" for c, t in columns.items() if c not in FIT_COLUMNS)
@@ -180,7 +167,7 @@ def fit(target: str, vars_yaml: str | None = None, project_dir: Path = PROJECT_R
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # Spark's Python workers import retention_clv: this interpreter, which has it
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    with contextlib.chdir(project_dir):  # the profile's relative paths (.spark/) are the project's
+    with contextlib.chdir(project_dir):  # Spark's relative warehouse and metastore paths are the project's
         the_plan = plan(target, vars_yaml, project_dir)
         if the_plan["type"] not in FITTERS:
             return f"fit step: nothing to do on {the_plan['type']}"

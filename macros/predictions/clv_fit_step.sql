@@ -25,8 +25,8 @@
 {%- endmacro %}
 
 {#- For the fit step (`dbt run-operation clv_fit_plan`): what to read, where to write (and its
-    columns' kinds, clv_score_columns), for which as_of_date and with which settings, as one
-    JSON line. -#}
+    columns' kinds, clv_score_columns), on which server (PostgreSQL: target_connection), for
+    which as_of_date and with which settings, as one JSON line. -#}
 {% macro clv_fit_plan() -%}
     {%- set as_of = run_query('select cast(as_of_date as ' ~ dbt.type_string() ~ ') from '
                               ~ ref('int_as_of_date_resolved')) -%}
@@ -37,6 +37,7 @@
         'output_schema': clv_fit_relation().schema,
         'output_identifier': clv_fit_relation().identifier,
         'columns': clv_score_columns(),
+        'connection': target_connection(),
         'as_of_date': as_of.columns[0].values()[0] | string,
         'settings': clv_fit_settings()}, sort_keys=true)) -%}
 {%- endmacro %}
