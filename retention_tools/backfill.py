@@ -20,7 +20,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from retention_tools.scheduled_run import EXIT_BUSY, RunInProgress, add_run_options, run
+from retention_tools.scheduled_run import EXIT_BUSY, RunInProgress, add_run_options, describe_fit, run
 
 
 def parse_every(text: str) -> tuple[int, str]:
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{number}/{len(dates)}] as_of_date {day}: FAILED, stopping. {error}", file=sys.stderr, flush=True)
             return 1
         published = " and published" if result["published"] else ""
-        print(f"[{number}/{len(dates)}] as_of_date {day}: built{published} in {result['build_seconds']} s", flush=True)
+        print(f"[{number}/{len(dates)}] as_of_date {day}: {describe_fit(result)}built{published} "
+              f"in {result['build_seconds']} s", flush=True)
     print(f"backfill: {len(dates)} run(s) done in {time.perf_counter() - started:.0f} s")
     return 0
 

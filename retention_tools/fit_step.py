@@ -38,6 +38,8 @@ import uuid
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from retention_clv.frames import REFERENCES, SUMMARY_COLUMNS, score_reference, score_references, scoring_options
 from retention_tools import PROJECT_ROOT
@@ -92,6 +94,16 @@ def read_postgres(cur, summary: str) -> pd.DataFrame:
     return frame
 
 
+def _csv(frame: pd.DataFrame) -> io.BytesIO:
+    """The frame as CSV for COPY: NULL unquoted and empty, text quoted, doubles in their
+    shortest round-trip form (Arrow's writer: ten times faster than pandas' to_csv)."""
+    buffer = io.BytesIO()
+    pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer,
+                     pa_csv.WriteOptions(include_header=False))
+    buffer.seek(0)
+    return buffer
+
+
 def fit_postgres(the_plan: dict, options: dict) -> int:
     """Read the summary in one COPY, score it, write the scores with COPY into <output>__new
     and swap it in, all in one transaction."""
@@ -112,10 +124,7 @@ def fit_postgres(the_plan: dict, options: dict) -> int:
             # quoted: the names as they are (T), as the SQL model reads them
             definitions = ", ".join(f'"{c}" {t}' for c, t in columns.items())
             cur.execute(f"create table {new} ({definitions})")
-            buffer = io.StringIO()
-            scores[list(columns)].to_csv(buffer, index=False, header=False, na_rep="")
-            buffer.seek(0)
-            cur.copy_expert(f"copy {new} from stdin with (format csv)", buffer)
+            cur.copy_expert(f"copy {new} from stdin with (format csv, freeze true)", _csv(scores[list(columns)]))
             cur.execute(f'drop table if exists "{schema}"."{identifier}"')
             cur.execute(f'alter table {new} rename to "{identifier}"')
         return len(scores)

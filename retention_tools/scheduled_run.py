@@ -87,11 +87,15 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
     if not working.is_absolute():
         working = project_dir / working
     with exclusive_run(project_dir, working, location["type"]):
+        fit_seconds = None
         if location["type"] in FIT_ENGINES:  # no dbt Python models there: the fit runs first
+            started = time.time()
             fitted = run_fit(target, json.dumps(variables) if variables else None, project_dir)
+            fit_seconds = round(time.time() - started, 1)
             if not quiet:
                 print(fitted, flush=True)
-        return _build_and_publish(cmd, project_dir, working, location, publish_marts, quiet, as_of_date)
+        result = _build_and_publish(cmd, project_dir, working, location, publish_marts, quiet, as_of_date)
+        return {**result, "fit_seconds": fit_seconds}
 
 
 def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, location: dict,
@@ -113,6 +117,11 @@ def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, locatio
         except (duckdb.Error, OSError) as error:
             raise RuntimeError(f"the build passed but publishing failed: {error}") from error
     return result
+
+
+def describe_fit(result: dict) -> str:
+    """'fit step in N s, ' when the run had one (PostgreSQL, Spark), else ''."""
+    return f"fit step in {result['fit_seconds']} s, " if result.get("fit_seconds") is not None else ""
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -141,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     published = result["published"]
-    print(f"built in {result['build_seconds']} s" + (
+    print(describe_fit(result) + f"built in {result['build_seconds']} s" + (
         f"; published as_of_date {published['as_of_date']} to {published['published']} in {published['seconds']} s"
         if published else ""))
     return 0

@@ -6,7 +6,8 @@ analyzed_at, written_at, invocation_id) differ by nature and are left out. The p
 marts and model churn come from a dbt Python model on DuckDB and from the fit step
 (scripts/fit_predictions.py, run before each build there) on PostgreSQL and Spark: the
 prediction marts are compared with numbers to a relative 1e-6, with the default vars (model
-churn on)."""
+churn on). With the default vars the final build is a scheduled run (scripts/scheduled_run.py
+--target, fit step included)."""
 from __future__ import annotations
 
 import json
@@ -82,10 +83,24 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, v
             load_raw(project, raw, target)
         for as_of_date in history_dates:
             build_history(project, target, {**vars, "as_of_date": as_of_date})
-        fit(project, target, vars)
-        project.build(vars=vars, target=target)
+        if vars:
+            fit(project, target, vars)
+            project.build(vars=vars, target=target)
+        else:
+            scheduled_run(project, target)
         project.dumps[target] = dump_marts(project, target)
     return project
+
+
+def scheduled_run(project, target: str) -> None:
+    """The build as a scheduled run does it (fit step first where the engine needs it)."""
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"), "--target", target, "--no-publish",
+         "--quiet", "--project-dir", str(project.root)],
+        cwd=project.root, env=project.env(), capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    assert ("fit step in " in proc.stdout) == (ENGINE_OF[target] in FIT_ENGINES), proc.stdout
 
 
 def build_history(project, target: str, vars: dict) -> None:
