@@ -137,13 +137,25 @@ def _postgres_marts(location: dict, project_dir: Path) -> dict:
         con.close()
 
 
-def _spark_marts(location: dict, project_dir: Path) -> dict:
-    """Every table of the marts schema through the profile's Spark session (opened in this
-    process by dbt's first query; with the local metastore, no other process may hold it)."""
-    dbt_here(["show", "--inline", "select 1 as opened", "--target", location["target"]], project_dir)
-    from pyspark.sql import SparkSession
+def spark_session(connection: dict):
+    """The target's Spark session for DataFrame work, once dbt has run a query in this
+    process: the `session` method's own session (the profile's settings), or else, for a
+    Spark server (method thrift), Spark Connect at SPARK_CONNECT_URL (default
+    sc://<host>:15002). dbt's target context does not say which method a target uses."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession  # requirements-spark.txt
 
-    spark = SparkSession.builder.getOrCreate()
+    if SparkContext._active_spark_context is not None:  # dbt started Spark in this process
+        return SparkSession.builder.getOrCreate()
+    url = os.environ.get("SPARK_CONNECT_URL") or f"sc://{connection['host']}:15002"
+    return SparkSession.builder.remote(url).getOrCreate()
+
+
+def _spark_marts(location: dict, project_dir: Path) -> dict:
+    """Every table of the marts schema through the target's Spark session (in process: opened
+    by dbt's first query; with the local metastore, no other process may hold it)."""
+    dbt_here(["show", "--inline", "select 1 as opened", "--target", location["target"]], project_dir)
+    spark = spark_session(location["connection"])
     schema = location["marts_schema"]
     if not spark.catalog.databaseExists(schema):
         return {}

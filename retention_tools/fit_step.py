@@ -4,7 +4,8 @@
 
 On DuckDB the dbt Python model int_customers_clv_scored fits and scores during `dbt build`.
 On PostgreSQL and Spark that model is a SQL model reading what this step wrote. The step, in
-one process (dbt runs in it, so on Spark its session is this step's):
+one process (dbt runs in it, so with the `spark` target's session method its session is this
+step's; with `spark_thrift`, a Spark server, the step's DataFrames go through Spark Connect):
 
 1. builds the purchase summaries it reads (`dbt run --select +int_customers_purchases_summarized`
    with the same vars as the build);
@@ -43,7 +44,7 @@ import pyarrow.csv as pa_csv
 
 from retention_clv.frames import REFERENCES, SUMMARY_COLUMNS, score_reference, score_references, scoring_options
 from retention_tools import PROJECT_ROOT
-from retention_tools.dbt_target import connect_postgres, dbt_here
+from retention_tools.dbt_target import connect_postgres, dbt_here, spark_session
 
 FIT_ENGINES = ("postgres", "spark")
 # the engine's type of each kind of column (macro clv_score_columns)
@@ -135,9 +136,9 @@ def fit_postgres(the_plan: dict, options: dict) -> int:
 def fit_spark(the_plan: dict, options: dict) -> int:
     """Score each reference x organisation x setting in its own Spark task, save the scores as
     a new table <output>__<id>, point the view <output> at it, drop the older tables."""
-    from pyspark.sql import SparkSession, functions as F  # requirements-spark.txt
+    from pyspark.sql import functions as F  # requirements-spark.txt
 
-    spark = SparkSession.builder.getOrCreate()  # the session dbt just used: the profile's settings
+    spark = spark_session(the_plan["connection"])  # dbt's own session, or Spark Connect on a server
     columns = _columns(the_plan)
     schema = the_plan["output_schema"]
     view = f"{schema}.{the_plan['output_identifier']}"

@@ -2,14 +2,14 @@
     (`staging`, `intermediate`, `marts`, `seeds`); every other target, a developer's or a CI
     run's, prefixes them with its own schema (`alice_marts`), dbt's usual convention, so two
     targets on one database never touch each other's tables. The production targets are
-    `prod` and this project's own (`duckdb`, `postgres`, `spark` in profiles.yml: the demo
+    `prod` and this project's own (`duckdb`, `postgres`, `spark`, `spark_thrift` in profiles.yml: the demo
     and the deployments the README describes); var `prod_targets` lists them. Installed as
     a package, the host project's own generate_schema_name decides instead (dbt uses the
     root project's). -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema | trim }}
-    {%- elif target.name in var('prod_targets', ['prod', 'duckdb', 'postgres', 'spark']) -%}
+    {%- elif target.name in var('prod_targets', ['prod', 'duckdb', 'postgres', 'spark', 'spark_thrift']) -%}
         {{ custom_schema_name | trim }}
     {%- else -%}
         {{ target.schema | trim }}_{{ custom_schema_name | trim }}

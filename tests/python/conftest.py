@@ -73,6 +73,22 @@ def postgres():
     shutil.rmtree(parent, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def spark_server():
+    """A local Spark server for this module (scripts/spark_server.sh: the `spark_thrift`
+    target's Thrift server and Spark Connect in one JVM, its metastore in a directory of its
+    own); yields its SPARK_* variables."""
+    parent = Path(tempfile.mkdtemp(prefix="retention-spark-"))
+    env = {**os.environ, "SPARK_LOCAL_DIR": str(parent), "PYSPARK_PYTHON": sys.executable}
+    script = PROJECT_ROOT / "scripts" / "spark_server.sh"
+    proc = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    variables = dict(line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n") if line.startswith("export "))
+    yield variables
+    subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, text=True)
+    shutil.rmtree(parent, ignore_errors=True)
+
+
 # The generator tests' data sets (test_generator*.py), one per module that uses them.
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):

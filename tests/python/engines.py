@@ -31,9 +31,11 @@ HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behav
 MARTS = sorted(
     p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts
 ) + ["segment_definitions"] + HISTORY_TABLES
-ENGINES = ["duckdb", "postgres", "spark"]
+# The targets compared: Spark as a server (scripts/spark_server.sh, fixture spark_server), one
+# JVM for every dbt invocation of a module instead of one each (the `spark` target's session).
+ENGINES = ["duckdb", "postgres", "spark_thrift"]
 ENGINE_OF = {"duckdb": "duckdb", "dev": "duckdb", "postgres": "postgres", "postgres_dev": "postgres",
-             "spark": "spark"}  # profiles.yml's targets
+             "spark": "spark", "spark_thrift": "spark"}  # profiles.yml's targets
 
 def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS) -> dict[str, list[dict]]:
     """Every compared mart of ``target``, rows of text values, read through dbt itself."""
@@ -62,23 +64,25 @@ def fit(project, target: str, vars: dict) -> None:
 
 def load_raw(project, raw: Path, target: str) -> None:
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", target,
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", ENGINE_OF[target],
+         *(["--dbt-target", target] if ENGINE_OF[target] == "spark" else []),
          "--raw-dir", str(raw), "--project-dir", str(project.root)],
         cwd=project.root, env=project.env(), capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, vars: dict,
-               history_dates: tuple[str, ...] = ()):
+def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, spark_env: dict | None, vars: dict,
+              history_dates: tuple[str, ...] = ()):
     """Build the data set on every engine, after runs of the history models (those that feed
     the history and its staged tables) at ``history_dates`` in that order; return the project
-    with ``dumps[engine]``."""
+    with ``dumps[target]``. Spark: the server of ``spark_env`` (target spark_thrift), or without
+    it the in-process session (target spark, a JVM per invocation)."""
     create_database(pg_env, database)
     project = make_project(tmp, raw, upload_csv=upload)
-    project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1"}
+    project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1", **(spark_env or {})}
     project.dumps = {}
-    for target in ENGINES:
+    for target in ENGINES[:2] + (["spark_thrift"] if spark_env else ["spark"]):
         if target != "duckdb":
             load_raw(project, raw, target)
         for as_of_date in history_dates:

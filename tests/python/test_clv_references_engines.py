@@ -15,12 +15,11 @@ import pandas as pd
 import pytest
 
 from dbt_runner import make_project
-from engines import PREDICTION_MARTS, assert_dumps_equal, create_database, dump_marts, fit, load_raw
+from engines import ENGINES, PREDICTION_MARTS, assert_dumps_equal, create_database, dump_marts, fit, load_raw
 from test_clv_dbt import COHORTS, GAMMA_GAMMA, ORG, PUBLISHED, _write_org, cdnow_frames, cohort_frames
 
 pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed")
 
-ENGINES = ["duckdb", "postgres", "spark"]
 HOLDOUT = {"as_of_date": "1998-07-01", "churn_horizon_days": 273, "churn_upload_organization_id": ORG}
 STAGE = ["+clv_model_params", "+customer_lifetime_value", "+clv_backtest", "+churn_backtest", "+churn_calibration"]
 COMPARED = PREDICTION_MARTS + ["churn_backtest", "churn_calibration"]
@@ -45,7 +44,7 @@ def unfittable_frames() -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def references(tmp_path_factory, postgres):
+def references(tmp_path_factory, postgres, spark_server):
     tmp = tmp_path_factory.mktemp("references")
     customers, transactions = cdnow_frames()
     orgs = [{"organization_id": ORG, "name": "CDNOW sample", "org_type": "ecommerce"}]
@@ -55,7 +54,7 @@ def references(tmp_path_factory, postgres):
                pd.concat([transactions, cohort_transactions, bad_transactions]))
     create_database(postgres, "clv_references")
     project = make_project(tmp, tmp / "raw", upload_csv="customer_id,churn_score\n")
-    project.extra_env = {**postgres, "PGDATABASE": "clv_references", "SPARK_LOCAL_IP": "127.0.0.1"}
+    project.extra_env = {**postgres, "PGDATABASE": "clv_references", **spark_server}
     project.results = {}
     for target in ENGINES:
         if target != "duckdb":
@@ -99,7 +98,7 @@ def test_the_39_week_holdout_backtest(references, engine):
     assert len(model) == 1 and int(model[0]["customers"]) == 2357 and float(model[0]["auc"]) > 0.7
 
 
-@pytest.mark.parametrize("engine", ["postgres", "spark"])
+@pytest.mark.parametrize("engine", ENGINES[1:])
 def test_every_prediction_mart_equals_duckdbs(references, engine):
     assert_dumps_equal(references.results["duckdb"]["marts"], references.results[engine]["marts"], engine)
 

@@ -7,7 +7,8 @@ in order. Each engine's build runs all dbt unit and data tests; the marts are co
 tests/python/engines.py describes. The generated data set is test_cross_engine_generated.py.
 
 PostgreSQL is a throwaway local server (scripts/pg_local.sh), one database per data set;
-Spark a local session whose metastore lives in the project copy (.spark/).
+Spark a local Spark server (scripts/spark_server.sh: Thrift for dbt, Spark Connect for the fit
+step) per test module, its metastore in a directory of its own.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ UNREADABLE_LINES = (
 
 
 @pytest.fixture(scope="module")
-def handmade(tmp_path_factory, postgres):
+def handmade(tmp_path_factory, postgres, spark_server):
     tmp = tmp_path_factory.mktemp("handmade_cross")
     raw = copy_raw(tmp / "raw")
     with open(raw / "transactions.csv", "ab") as handle:
@@ -47,7 +48,7 @@ def handmade(tmp_path_factory, postgres):
     # Out of order: the latest date, the earliest twice (a re-run replaces it), then the one
     # between them (a backfill that rewrites the latest run's carried values and migration).
     history = (HISTORY_IN_ORDER[2], HISTORY_IN_ORDER[0], HISTORY_IN_ORDER[0])
-    return build_all(tmp, raw, FIXTURE / "upload.csv", "handmade", postgres, vars, history)
+    return build_all(tmp, raw, FIXTURE / "upload.csv", "handmade", postgres, spark_server, vars, history)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_history_out_of_order_equals_in_order(handmade, handmade_in_order, engin
     assert {d for _, d in runs} == set(HISTORY_IN_ORDER)
 
 
-@pytest.mark.parametrize("engine", ["postgres", "spark"])
+@pytest.mark.parametrize("engine", ENGINES[1:])
 def test_handmade_fixture_gives_the_same_marts(handmade, engine):
     assert_marts_equal(handmade, engine)
 

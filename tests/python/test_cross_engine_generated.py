@@ -1,5 +1,7 @@
 """The same project on DuckDB, PostgreSQL and Spark gives the same marts for a generated data
-set with bad rows of every kind (Parquet), compared as tests/python/engines.py describes."""
+set with bad rows of every kind (Parquet), compared as tests/python/engines.py describes.
+Spark here is the `spark` target's in-process session (the hand-made fixture and the CLV
+references use the `spark_thrift` target's server), built as a scheduled run does it."""
 from __future__ import annotations
 
 import pytest
@@ -14,7 +16,7 @@ pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed")
 def generated(tmp_path_factory, postgres):
     tmp = tmp_path_factory.mktemp("generated_cross")
     raw = generate(tmp / "raw", "--customers", "200", "--seed", "7", "--bad")
-    return build_all(tmp, raw, raw / "upload.csv", "generated", postgres, {})
+    return build_all(tmp, raw, raw / "upload.csv", "generated", postgres, None, {})
 
 
 @pytest.mark.parametrize("engine", ["postgres", "spark"])
