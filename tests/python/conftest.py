@@ -14,6 +14,23 @@ import numpy as np
 import pytest
 
 GENERATOR = PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"
+# The modules left out of the quick loop (scripts/test.sh --quick, pytest -m "not slow"): they
+# build generated data sets, other engines, scheduled runs, benchmarks or the dashboard, or lint.
+# The quick loop keeps the hand-made fixture's DuckDB build (every dbt unit and data test) and
+# the Python unit tests.
+SLOW_MODULES = {
+    "test_alternative_inputs", "test_bad_files", "test_benchmark", "test_benchmark_clv", "test_clv_dbt",
+    "test_clv_references_engines", "test_cross_engine", "test_cross_engine_generated",
+    "test_dashboard_and_analyses", "test_dbt_build", "test_history_and_publishing",
+    "test_history_kill_and_overlap", "test_integration_project", "test_lint", "test_raw_folders",
+    "test_targets", "test_tenant_isolation",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in SLOW_MODULES or item.name == "test_spark_dataframe":
+            item.add_marker(pytest.mark.slow)
 
 
 def generate(out: Path, *args: str) -> Path:

@@ -1,0 +1,52 @@
+"""The project's merged data test, row_checks (tests/generic/row_checks.sql): one scan checks
+a mart's NULLs, accepted values, JSON kinds and row conditions, and names each broken one with
+the number of rows breaking it. Run on a copy of the hand-made fixture's marts (handmade.py)
+where customer_segments was broken on purpose, and on the untouched original."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from dbt_runner import DbtProject
+from handmade import AS_OF, TEL, built_project
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return built_project(tmp_path_factory)
+
+
+def _compiled_row_checks(project: DbtProject, target_path) -> str:
+    """The compiled SQL of customer_segments' row_checks test (compiled into ``target_path``,
+    not the shared project's target folder)."""
+    project.run("compile", "--select", "test_name:row_checks,customer_segments", "--target-path", str(target_path),
+                vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL})
+    compiled = list(target_path.glob("compiled/**/row_checks_customer_segments_*.sql"))
+    assert len(compiled) == 1, compiled
+    return compiled[0].read_text()
+
+
+def test_row_checks_names_each_broken_invariant_with_its_row_count(project, tmp_path):
+    sql = _compiled_row_checks(project, tmp_path / "target")
+    with duckdb.connect(str(project.db_path), read_only=True) as con:
+        assert con.execute(sql).fetchall() == []  # the built marts pass
+    broken = tmp_path / project.db_path.name  # same file name: the compiled SQL names its catalog
+    shutil.copy2(project.db_path, broken)
+    with duckdb.connect(str(broken)) as con:
+        ids = [r[0] for r in con.execute("select customer_id from marts.customer_segments order by customer_id").fetchall()]
+        con.execute("update marts.customer_segments set monetary = null where customer_id = ?", [ids[0]])
+        con.execute("update marts.customer_segments set org_type = 'retail' where customer_id in (?, ?)", ids[1:3])
+        # NULL is not a value outside the accepted ones
+        con.execute("update marts.customer_segments set churn_score_source = null, churn_score = null, "
+                    "churn_risk_level = 'Unknown' where customer_id = ?", [ids[3]])
+        con.execute("update marts.customer_segments set metadata = '[1]' where customer_id = ?", [ids[4]])
+        con.execute("update marts.customer_segments set segment_score = 100.5 where customer_id = ?", [ids[5]])
+        failures = sorted(con.execute(sql).fetchall())
+    assert failures == sorted([
+        ("monetary is not null", 1),
+        ("org_type in (banking, telecom, ecommerce)", 2),
+        ("metadata is a JSON object", 1),
+        ("segment_score between 0 and 100 and rfm_score between 0 and 100", 1),
+    ])
