@@ -89,7 +89,7 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, s
             build_history(project, target, {**vars, "as_of_date": as_of_date})
         if vars:
             fit(project, target, vars)
-            project.build(vars=vars, target=target)
+            project.build(vars=vars, target=target, unit_tests=True)
         else:
             scheduled_run(project, target)
         project.dumps[target] = dump_marts(project, target)

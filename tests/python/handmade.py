@@ -89,7 +89,7 @@ def built_project(tmp_path_factory) -> DbtProject:
             shutil.rmtree(tmp, ignore_errors=True)
             raw = copy_raw(tmp / "raw")
             proj = make_project(tmp, raw, upload_csv=FIXTURE / "upload.csv")
-            proc = proj.build(vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL}, check=False)
+            proc = proj.build(vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL}, check=False, unit_tests=True)
             done.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout[-6000:]}))
     proj = DbtProject(root=tmp / "project", raw_dir=(tmp / "raw").resolve(), db_path=(tmp / "retention.duckdb").resolve())
     proj.build_result = json.loads(done.read_text())

@@ -18,7 +18,7 @@ RAW_TABLES = ["organizations", "customers", "transactions", "churn_predictions"]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, bad_raw_dir):
     project = make_project(tmp_path_factory.mktemp("build"), bad_raw_dir, upload_csv=bad_raw_dir / "upload.csv")
-    project.build()
+    project.build(unit_tests=True)
     return project
 
 
