@@ -1,6 +1,7 @@
 """Shared fixtures: generated raw data sets, built project copies, a local PostgreSQL server."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 import os
 from pathlib import Path
 import shutil
@@ -73,6 +74,23 @@ def bad_raw_dir(tmp_path_factory) -> Path:
     return generate(tmp_path_factory.mktemp("bad_raw"), "--customers", "150", "--seed", "11", "--bad")
 
 
+@contextmanager
+def local_server(script: str, parent: Path, variables: dict):
+    """A server of scripts/<script> (`start`, then `stop`, with ``variables`` in its
+    environment): yields the variables its `start` prints as `export NAME=value` lines; once
+    stopped, ``parent`` (its directory) is deleted."""
+    env = {**os.environ, **variables}
+    path = PROJECT_ROOT / "scripts" / script
+    proc = subprocess.run(["bash", str(path), "start"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    try:
+        yield dict(line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n")
+                   if line.startswith("export "))
+    finally:
+        subprocess.run(["bash", str(path), "stop"], env=env, capture_output=True, text=True)
+        shutil.rmtree(parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def postgres():
     """A local PostgreSQL server for this module; yields its libpq variables."""
@@ -80,14 +98,8 @@ def postgres():
     # must be able to reach its directory.
     parent = Path(tempfile.mkdtemp(prefix="retention-pg-"))
     parent.chmod(0o755)
-    env = {**os.environ, "PG_LOCAL_DIR": str(parent / "server")}
-    script = PROJECT_ROOT / "scripts" / "pg_local.sh"
-    proc = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    variables = dict(line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n") if line.startswith("export "))
-    yield variables
-    subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, text=True)
-    shutil.rmtree(parent, ignore_errors=True)
+    with local_server("pg_local.sh", parent, {"PG_LOCAL_DIR": str(parent / "server")}) as variables:
+        yield variables
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +108,8 @@ def spark_server():
     target's Thrift server and Spark Connect in one JVM, its metastore in a directory of its
     own); yields its SPARK_* variables."""
     parent = Path(tempfile.mkdtemp(prefix="retention-spark-"))
-    env = {**os.environ, "SPARK_LOCAL_DIR": str(parent), "PYSPARK_PYTHON": sys.executable}
-    script = PROJECT_ROOT / "scripts" / "spark_server.sh"
-    proc = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    variables = dict(line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n") if line.startswith("export "))
-    yield variables
-    subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, text=True)
-    shutil.rmtree(parent, ignore_errors=True)
+    with local_server("spark_server.sh", parent, {"SPARK_LOCAL_DIR": str(parent), "PYSPARK_PYTHON": sys.executable}) as variables:
+        yield variables
 
 
 # The generator tests' data sets (test_generator*.py), one per module that uses them.
