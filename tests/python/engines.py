@@ -6,8 +6,7 @@ analyzed_at, written_at, invocation_id) differ by nature and are left out. The p
 marts and model churn come from a dbt Python model on DuckDB and from the fit step
 (scripts/fit_predictions.py, run before each build there) on PostgreSQL and Spark: the
 prediction marts are compared with numbers to a relative 1e-6, with the default vars (model
-churn on). With the default vars the final build is a scheduled run (scripts/scheduled_run.py
---target, fit step included)."""
+churn on)."""
 from __future__ import annotations
 
 import json
@@ -37,10 +36,12 @@ ENGINES = ["duckdb", "postgres", "spark_thrift"]
 ENGINE_OF = {"duckdb": "duckdb", "dev": "duckdb", "postgres": "postgres", "postgres_dev": "postgres",
              "spark": "spark", "spark_thrift": "spark"}  # profiles.yml's targets
 
-def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS) -> dict[str, list[dict]]:
-    """Every compared mart of ``target``, rows of text values, read through dbt itself."""
+def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS,
+               vars: dict | None = None) -> dict[str, list[dict]]:
+    """Every compared mart of ``target``, rows of text values, read through dbt itself (with the
+    vars of the build before it, dbt parses the project again only when they differ)."""
     proc = project.run("run-operation", "dump_relations_json", "--target", target,
-                       "--args", json.dumps({"relations": relations, "schema": schema}))
+                       "--args", json.dumps({"relations": relations, "schema": schema}), vars=vars)
     dumps = {}
     for line in proc.stdout.splitlines():
         if "RELATION_JSON " in line:
@@ -72,35 +73,37 @@ def load_raw(project, raw: Path, target: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, spark_env: dict | None, vars: dict,
-              history_dates: tuple[str, ...] = ()):
-    """Build the data set on every engine, after runs of the history models (those that feed
-    the history and its staged tables) at ``history_dates`` in that order; return the project
-    with ``dumps[target]``. Spark: the server of ``spark_env`` (target spark_thrift), or without
-    it the in-process session (target spark, a JVM per invocation)."""
+def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, spark_env: dict,
+              runs: dict[str, tuple[tuple[str, str], ...]], as_of_date: str):
+    """Build the data set on every engine (Spark: the server of ``spark_env``); return the
+    project with ``dumps[target]``. On each engine first the runs of ``runs[engine]`` in order,
+    each (as_of_date, how): "history" a build of the history models and what feeds them,
+    "scheduled" a scheduled run (scripts/scheduled_run.py: fit step, build, data tests, the
+    history's commit); then the build at ``as_of_date`` with every dbt unit and data test."""
     create_database(pg_env, database)
     project = make_project(tmp, raw, upload_csv=upload)
-    project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1", **(spark_env or {})}
+    project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1", **spark_env}
     project.dumps = {}
-    for target in ENGINES[:2] + (["spark_thrift"] if spark_env else ["spark"]):
+    for target in ENGINES:
         if target != "duckdb":
             load_raw(project, raw, target)
-        for as_of_date in history_dates:
-            build_history(project, target, {**vars, "as_of_date": as_of_date})
-        if vars:
-            fit(project, target, vars)
-            project.build(vars=vars, target=target, unit_tests=True)
-        else:
-            scheduled_run(project, target)
-        project.dumps[target] = dump_marts(project, target)
+        for date, how in runs[ENGINE_OF[target]]:
+            if how == "scheduled":
+                scheduled_run(project, target, date)
+            else:
+                build_history(project, target, {"as_of_date": date})
+        vars = {"as_of_date": as_of_date}
+        fit(project, target, vars)
+        project.build(vars=vars, target=target, unit_tests=True)
+        project.dumps[target] = dump_marts(project, target, vars=vars)
     return project
 
 
-def scheduled_run(project, target: str) -> None:
+def scheduled_run(project, target: str, as_of_date: str) -> None:
     """The build as a scheduled run does it (fit step first where the engine needs it)."""
     proc = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"), "--target", target, "--no-publish",
-         "--quiet", "--project-dir", str(project.root)],
+         "--as-of-date", as_of_date, "--quiet", "--project-dir", str(project.root)],
         cwd=project.root, env=project.env(), capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]

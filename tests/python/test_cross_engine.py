@@ -1,14 +1,19 @@
-"""The same project on DuckDB, PostgreSQL and Spark gives the same marts: the hand-made
-fixture (raw CSVs with bad rows, plus lines no reader can take), built on every engine from
-the same raw files and upload after runs of the history out of order (a later date, an
-earlier one twice, then the build between them), so that the history, its migration and
-customer_segments' previous segment are compared too, and equal those of running the dates
-in order. Each engine's build runs all dbt unit and data tests; the marts are compared as
-tests/python/engines.py describes. The generated data set is test_cross_engine_generated.py.
+"""The same project on DuckDB, PostgreSQL and Spark gives the same marts, for one data set
+of two parts in one build: the hand-made fixture (raw CSVs with bad rows, plus lines no
+reader can take) and a generated data set with bad rows of every kind (each raw table a
+folder of the two parts' CSV files; the upload is the generated one, for its telecom
+organisation). It is built on every engine from the same raw files and upload after runs of
+the history out of order (a later date, then an earlier one as a scheduled run, on DuckDB
+that date once more: a re-run replaces it; then the final build between them, a backfill that
+rewrites the later run's carried values and migration), so that the history, its migration
+and customer_segments' previous segment are compared too, and equal those of running the
+dates in order. Each engine's final build runs all dbt unit and data tests; the marts are
+compared as tests/python/engines.py describes.
 
 PostgreSQL is a throwaway local server (scripts/pg_local.sh), one database per data set;
 Spark a local Spark server (scripts/spark_server.sh: Thrift for dbt, Spark Connect for the fit
-step) per test module, its metastore in a directory of its own.
+step) per test module, its metastore in a directory of its own. The `spark` target's
+in-process session is test_spark_session.py.
 """
 from __future__ import annotations
 
@@ -18,14 +23,21 @@ import sys
 
 import pytest
 
+from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
-from engines import (ENGINES, HISTORY_TABLES, _normalize, assert_marts_equal, build_all, build_history,  # noqa: F401
+from engines import (ENGINES, HISTORY_TABLES, _normalize, assert_marts_equal, build_all, build_history,
                      connect_args, create_database, dump_marts, psycopg2)
-from handmade import FIXTURE, TEL, copy_raw
+from handmade import FIXTURE
 
 pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed")
 
 HISTORY_IN_ORDER = ("2026-05-02", "2026-05-20", "2026-06-01")
+EARLIEST, BETWEEN, LATEST = HISTORY_IN_ORDER
+RUNS = ((LATEST, "history"), (EARLIEST, "scheduled"))
+# the re-run of a date (its rows replaced) on DuckDB; the other engines commit through the
+# same deletes of the dates a run replaces, proven by the runs out of order
+RUNS_BY_ENGINE = {"duckdb": (*RUNS, (EARLIEST, "history")), "postgres": RUNS, "spark": RUNS}
+TABLES = ("organizations", "customers", "transactions", "churn_predictions")
 # Appended to the hand-made transactions: a quoted newline (read as written) before lines no
 # reader can take (invalid UTF-8, too few fields, a broken quote, a cut-off last line), so
 # every engine has the same unreadable_line rejects with the same line numbers.
@@ -36,28 +48,39 @@ UNREADABLE_LINES = (
     b'T_BADQUOTE,a1000000-0000-4000-8000-000000000001,2026-05-01 10:00:00,call,,1,"x"y,\n'
     b"T_CUT,a1000000-0000-4000-8000-000000000001,2026-05-01 11:00:00,topup,17"
 )
+HANDMADE_TRANSACTIONS = "transactions/1_handmade.csv"
+
+
+def two_part_raw(tmp) -> tuple:
+    """The raw folder (each table a folder: the generated part's file, then the hand-made
+    one's, read in that order) and the generated upload."""
+    generated = generate(tmp / "generated", "--customers", "200", "--seed", "7", "--bad", "--format", "csv",
+                         "--end-date", "2026-05-19")
+    raw = tmp / "raw"
+    for name in TABLES:
+        (raw / name).mkdir(parents=True)
+        shutil.copy2(generated / f"{name}.csv", raw / name / "0_generated.csv")
+        shutil.copy2(FIXTURE / f"{name}.csv", raw / name / "1_handmade.csv")
+    with open(raw / HANDMADE_TRANSACTIONS, "ab") as handle:
+        handle.write(UNREADABLE_LINES)
+    return raw, generated / "upload.csv"
 
 
 @pytest.fixture(scope="module")
 def handmade(tmp_path_factory, postgres, spark_server):
     tmp = tmp_path_factory.mktemp("handmade_cross")
-    raw = copy_raw(tmp / "raw")
-    with open(raw / "transactions.csv", "ab") as handle:
-        handle.write(UNREADABLE_LINES)
-    vars = {"as_of_date": HISTORY_IN_ORDER[1], "churn_upload_organization_id": TEL}
-    # Out of order: the latest date, the earliest twice (a re-run replaces it), then the one
-    # between them (a backfill that rewrites the latest run's carried values and migration).
-    history = (HISTORY_IN_ORDER[2], HISTORY_IN_ORDER[0], HISTORY_IN_ORDER[0])
-    return build_all(tmp, raw, FIXTURE / "upload.csv", "handmade", postgres, spark_server, vars, history)
+    raw, upload = two_part_raw(tmp)
+    project = build_all(tmp, raw, upload, "handmade", postgres, spark_server, RUNS_BY_ENGINE, BETWEEN)
+    project.upload = upload
+    return project
 
 
 @pytest.fixture(scope="module")
 def handmade_in_order(handmade):
     """The history of the same three dates run in order, on DuckDB, in a database of its own."""
-    project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=FIXTURE / "upload.csv")
-    vars = {"churn_upload_organization_id": TEL}
+    project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=handmade.upload)
     for as_of_date in HISTORY_IN_ORDER:
-        build_history(project, "duckdb", {**vars, "as_of_date": as_of_date})
+        build_history(project, "duckdb", {"as_of_date": as_of_date})
     return dump_marts(project, "duckdb", relations=HISTORY_TABLES)
 
 
@@ -72,8 +95,10 @@ def test_history_out_of_order_equals_in_order(handmade, handmade_in_order, engin
 
 
 @pytest.mark.parametrize("engine", ENGINES[1:])
-def test_handmade_fixture_gives_the_same_marts(handmade, engine):
+def test_the_data_set_gives_the_same_marts(handmade, engine):
     assert_marts_equal(handmade, engine)
+    kinds = handmade.query("select count(distinct source_table || reason_code) as n from marts.data_quality_rejects")
+    assert kinds[0]["n"] >= 30  # the comparison covers rejects of many kinds, of both parts
 
 
 def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres):
@@ -95,19 +120,18 @@ def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres)
 
 
 def test_load_raw_reads_a_folder_of_files_like_one_file(handmade, postgres, tmp_path):
-    """A transactions/ folder of CSV files (Hive date= folders, one with its columns in another
-    order) loads into PostgreSQL as the same rows, raw order and unreadable lines as the one
-    file on DuckDB (the CSV lines are split after the header; the last file keeps the cut-off
-    line)."""
+    """The hand-made transactions file split into Hive date= folders of CSV files loads into
+    PostgreSQL as the same rows, raw order and unreadable lines as the one file on DuckDB (the
+    CSV lines are split after the header; the last file keeps the cut-off line)."""
     raw = tmp_path / "raw"
     shutil.copytree(handmade.raw_dir, raw)
-    lines = (raw / "transactions.csv").read_bytes().split(b"\n")
+    lines = (raw / HANDMADE_TRANSACTIONS).read_bytes().split(b"\n")
     header, body = lines[0], lines[1:]
     # cut at record boundaries: the quoted newline of T_NEWLINE stays within one file
     cuts = [0, 120, 250, len(body)]
-    (raw / "transactions.csv").unlink()
+    (raw / HANDMADE_TRANSACTIONS).unlink()
     for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
-        folder = raw / "transactions" / f"date=2026-05-0{i + 1}"
+        folder = raw / HANDMADE_TRANSACTIONS.removesuffix(".csv") / f"date=2026-05-0{i + 1}"
         folder.mkdir(parents=True)
         (folder / "part-0.csv").write_bytes(b"\n".join([header, *body[lo:hi]]))
     subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", "postgres",
