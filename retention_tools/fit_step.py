@@ -23,7 +23,8 @@ step's; with `spark_thrift`, a Spark server, the step's DataFrames go through Sp
 The scores carry the fit's as_of_date and settings; the build's check (macro
 clv_fit_step_check) fails with one message naming this step when they are not the build's.
 scheduled_run.py, backfill.py and demo.sh run this step on such targets before `dbt build`
-(``run_fit``: in a child process, so a Spark session and its metastore lock end with it).
+(``run_fit``: in a child process, so a Spark session and its metastore lock end with it), and
+that build leaves out the models the step has just built (``AFTER_FIT``).
 """
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ from retention_tools import PROJECT_ROOT
 from retention_tools.dbt_target import connect_postgres, dbt_here, spark_session
 
 FIT_ENGINES = ("postgres", "spark")
+# What the step builds before it fits: the purchase summaries and every model they read.
+FIT_STEP_MODELS = "+int_customers_purchases_summarized"
+# The arguments of the build that follows the step (same vars, same run): it leaves out the
+# models the step has just built (14 of them, the event pass included) but not their tests
+# (no indirect selection: every other node is selected directly, so the tests stay).
+AFTER_FIT = ["--exclude", f"{FIT_STEP_MODELS},resource_type:model", "--indirect-selection", "empty"]
 # the engine's type of each kind of column (macro clv_score_columns)
 COLUMN_TYPES = {
     "postgres": {"string": "text", "bigint": "bigint", "double": "double precision", "boolean": "boolean",
@@ -61,7 +68,7 @@ FIT_COLUMNS = {"as_of_date": "date", "fit_settings": "string"}
 def plan(target: str, vars_yaml: str | None, project_dir: Path) -> dict:
     """Build the summaries, then ask dbt where they are and what the build expects."""
     extra = ["--vars", vars_yaml] if vars_yaml else []
-    dbt_here(["run", "--target", target, "--select", "+int_customers_purchases_summarized", *extra], project_dir)
+    dbt_here(["run", "--target", target, "--select", FIT_STEP_MODELS, *extra], project_dir)
     out = dbt_here(["run-operation", "clv_fit_plan", "--target", target, *extra], project_dir)
     for line in out.splitlines():
         if "CLV_FIT_PLAN " in line:

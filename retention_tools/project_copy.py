@@ -38,11 +38,11 @@ class DbtProject:
             raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-20000:]}\n{proc.stderr[-5000:]}")
         return proc
 
-    def build(self, vars: dict | None = None, check: bool = True, target: str | None = None,
+    def build(self, *args: str, vars: dict | None = None, check: bool = True, target: str | None = None,
               unit_tests: bool = False) -> subprocess.CompletedProcess:
-        """``dbt build``; the dbt unit tests only with ``unit_tests`` (they check the code, not
-        the data: the builds that run them are named, the others save their cost)."""
-        return self.run("build", *(["--target", target] if target else []),
+        """``dbt build`` (with ``args``); the dbt unit tests only with ``unit_tests`` (they check
+        the code, not the data: the builds that run them are named, the others save their cost)."""
+        return self.run("build", *args, *(["--target", target] if target else []),
                         *([] if unit_tests else ["--exclude-resource-type", "unit_test"]), vars=vars, check=check)
 
     def show(self, sql: str, target: str | None = None, vars: dict | None = None) -> list[dict]:

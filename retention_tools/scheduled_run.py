@@ -33,7 +33,7 @@ import duckdb
 
 from retention_tools import DBT, PROJECT_ROOT
 from retention_tools.dbt_target import target_location
-from retention_tools.fit_step import FIT_ENGINES, run_fit
+from retention_tools.fit_step import AFTER_FIT, FIT_ENGINES, run_fit
 from retention_tools.publish import default_published, default_working, publish
 
 ROOT = PROJECT_ROOT
@@ -95,6 +95,7 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
             started = time.time()
             fitted = run_fit(target, json.dumps(variables) if variables else None, project_dir)
             fit_seconds = round(time.time() - started, 1)
+            cmd += AFTER_FIT  # the step built the summaries and what they read, with these vars
             if not quiet:
                 print(fitted, flush=True)
         result = _build_and_publish(cmd, project_dir, working, location, publish_marts, quiet, as_of_date)

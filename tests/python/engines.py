@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dbt_runner import PROJECT_ROOT, RUN_COLUMNS, make_project
-from retention_tools.fit_step import FIT_ENGINES
+from retention_tools.fit_step import AFTER_FIT, FIT_ENGINES
 
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed")
 
@@ -51,16 +51,18 @@ def dump_marts(project, target: str, schema: str = "marts", relations: list[str]
     return dumps
 
 
-def fit(project, target: str, vars: dict) -> None:
-    """The prediction fit step where the target needs it (as scheduled_run.py runs it)."""
+def fit(project, target: str, vars: dict) -> list[str]:
+    """The prediction fit step where the target needs it (as scheduled_run.py runs it); returns
+    the arguments of the dbt command that follows it (AFTER_FIT: leave out what it built)."""
     if ENGINE_OF[target] not in FIT_ENGINES:
-        return
+        return []
     proc = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "fit_predictions.py"), "--target", target,
          "--vars", json.dumps(vars), "--project-dir", str(project.root)],
         cwd=project.root, env=project.env(), capture_output=True, text=True,
     )
     assert proc.returncode == 0 and "customer rows scored" in proc.stdout, proc.stdout + proc.stderr
+    return AFTER_FIT
 
 
 def load_raw(project, raw: Path, target: str) -> None:
@@ -93,8 +95,7 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, s
             else:
                 build_history(project, target, {"as_of_date": date})
         vars = {"as_of_date": as_of_date}
-        fit(project, target, vars)
-        project.build(vars=vars, target=target, unit_tests=True)
+        project.build(*fit(project, target, vars), vars=vars, target=target, unit_tests=True)
         project.dumps[target] = dump_marts(project, target, vars=vars)
     return project
 
@@ -112,9 +113,9 @@ def scheduled_run(project, target: str, as_of_date: str) -> None:
 
 def build_history(project, target: str, vars: dict) -> None:
     """A build of the history models and what feeds them (no tests): it commits the date."""
-    fit(project, target, vars)
+    after_fit = fit(project, target, vars)
     proc = project.run("build", "--target", target, "--select", "+tag:history",
-                       "--resource-type", "model", "--resource-type", "seed", vars=vars)
+                       "--resource-type", "model", "--resource-type", "seed", *after_fit, vars=vars)
     assert f"History written for as_of_date {vars['as_of_date']}" in proc.stdout, proc.stdout[-3000:]
 
 

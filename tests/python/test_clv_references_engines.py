@@ -62,8 +62,8 @@ def references(tmp_path_factory, postgres, spark_server):
     for target in ENGINES:
         if target != "duckdb":
             load_raw(project, tmp / "raw", target)
-        fit(project, target, HOLDOUT)
-        project.run("run", "--target", target, "--select", *STAGE, vars=HOLDOUT)
+        after_fit = fit(project, target, HOLDOUT)
+        project.run("run", "--target", target, "--select", *STAGE, *after_fit, vars=HOLDOUT)
         fits = {(r["organization_id"], r["model"]): r for r in project.show(CALIBRATION_FITS, target, HOLDOUT)}
         marts = dump_marts(project, target, relations=COMPARED, vars=HOLDOUT)
         project.results[target] = {"fits": fits, "marts": marts, "names": {

@@ -74,11 +74,9 @@ def test_the_host_project_builds_the_standalone_marts_on_postgres(tmp_path, post
     project = make_project(tmp_path / "standalone", FIXTURE, upload_csv=FIXTURE / "upload.csv")
     project.extra_env = {**postgres, "PGDATABASE": "standalone", "DBT_DEV_SCHEMA": "alice"}
     load_raw(project, FIXTURE, "postgres")
-    fit(project, "postgres", VARS)
-    project.build(vars=VARS, target="postgres")
+    project.build(*fit(project, "postgres", VARS), vars=VARS, target="postgres")
     production = dump_marts(project, "postgres")
-    fit(project, "postgres_dev", VARS)
-    project.build(vars=VARS, target="postgres_dev")
+    project.build(*fit(project, "postgres_dev", VARS), vars=VARS, target="postgres_dev")
     assert dump_marts(project, "postgres") == production, "the developer's build touched the production marts"
     developer = dump_marts(project, "postgres_dev", schema="alice_marts")
     assert_dumps_equal(production, developer, "postgres_dev", may_be_empty=frozenset({"segment_migration"}))
