@@ -23,7 +23,7 @@ SLOW_MODULES = {
     "test_alternative_inputs", "test_bad_files", "test_benchmark", "test_benchmark_clv", "test_clv_dbt",
     "test_clv_references_engines", "test_cross_engine", "test_spark_session",
     "test_dashboard_and_analyses", "test_dbt_build", "test_history_and_publishing",
-    "test_history_kill_and_overlap", "test_integration_project", "test_lint", "test_raw_folders",
+    "test_history_kill_and_overlap", "test_history_out_of_order", "test_integration_project", "test_lint", "test_raw_folders",
     "test_targets", "test_tenant_isolation",
 }
 

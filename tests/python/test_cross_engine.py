@@ -1,14 +1,15 @@
 """The same project on DuckDB, PostgreSQL and Spark gives the same marts, for one data set
-of two parts in one build: the hand-made fixture (raw CSVs with bad rows, plus lines no
-reader can take) and a generated data set with bad rows of every kind (each raw table a
-folder of the two parts' CSV files; the upload is the generated one, for its telecom
-organisation). It is built on every engine from the same raw files and upload after runs of
-the history out of order (a later date, then an earlier one as a scheduled run, on DuckDB
-that date once more: a re-run replaces it; then the final build between them, a backfill that
-rewrites the later run's carried values and migration), so that the history, its migration
-and customer_segments' previous segment are compared too, and equal those of running the
-dates in order. Each engine's final build runs all dbt unit and data tests; the marts are
-compared as tests/python/engines.py describes.
+of two parts in one build (two_part.py): the hand-made fixture (raw CSVs with bad rows, plus
+lines no reader can take) and a generated data set with bad rows of every kind. It is built on
+every engine from the same raw files and upload in the same two runs: a scheduled run of the
+latest date (the scheduled-run path on each engine: fit step, build, data tests, the history's
+commit), then the final build of an earlier date with every dbt unit and data test, a backfill
+that rewrites the later run's carried values and migration. So the history, its migration and
+customer_segments' previous segment are compared too. The marts are compared as
+tests/python/engines.py describes; that the history of runs out of order is the history of the
+same dates in order is test_history_out_of_order.py's, on DuckDB: that sequence runs the same
+SQL and the same kinds of commit (deletes of the dates a run replaces, then inserts) as the
+backfill here does on every engine.
 
 PostgreSQL is a throwaway local server (scripts/pg_local.sh), one database per data set;
 Spark a local Spark server (scripts/spark_server.sh: Thrift for dbt, Spark Connect for the fit
@@ -23,75 +24,21 @@ import sys
 
 import pytest
 
-from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
-from engines import (ENGINES, HISTORY_TABLES, _normalize, assert_marts_equal, build_all, build_history,
-                     connect_args, create_database, dump_marts, psycopg2)
+from engines import ENGINES, assert_marts_equal, build_all, connect_args, create_database, psycopg2
 from handmade import FIXTURE
+from two_part import BETWEEN, HANDMADE_TRANSACTIONS, LATEST, two_part_raw
 
 pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed")
 
-HISTORY_IN_ORDER = ("2026-05-02", "2026-05-20", "2026-06-01")
-EARLIEST, BETWEEN, LATEST = HISTORY_IN_ORDER
-RUNS = ((LATEST, "history"), (EARLIEST, "scheduled"))
-# the re-run of a date (its rows replaced) on DuckDB; the other engines commit through the
-# same deletes of the dates a run replaces, proven by the runs out of order
-RUNS_BY_ENGINE = {"duckdb": (*RUNS, (EARLIEST, "history")), "postgres": RUNS, "spark": RUNS}
-TABLES = ("organizations", "customers", "transactions", "churn_predictions")
-# Appended to the hand-made transactions: a quoted newline (read as written) before lines no
-# reader can take (invalid UTF-8, too few fields, a broken quote, a cut-off last line), so
-# every engine has the same unreadable_line rejects with the same line numbers.
-UNREADABLE_LINES = (
-    b'T_NEWLINE,a1000000-0000-4000-8000-000000000001,2026-05-01 09:00:00,call,,1,"two\nlines",\n'
-    b"T_UNREADABLE,\xff\xfe,2026-05-01 10:00:00,login,,,,\n"
-    b"T_SHORT,a1000000-0000-4000-8000-000000000001,2026-05-01 10:00:00\n"
-    b'T_BADQUOTE,a1000000-0000-4000-8000-000000000001,2026-05-01 10:00:00,call,,1,"x"y,\n'
-    b"T_CUT,a1000000-0000-4000-8000-000000000001,2026-05-01 11:00:00,topup,17"
-)
-HANDMADE_TRANSACTIONS = "transactions/1_handmade.csv"
-
-
-def two_part_raw(tmp) -> tuple:
-    """The raw folder (each table a folder: the generated part's file, then the hand-made
-    one's, read in that order) and the generated upload."""
-    generated = generate(tmp / "generated", "--customers", "200", "--seed", "7", "--bad", "--format", "csv",
-                         "--end-date", "2026-05-19")
-    raw = tmp / "raw"
-    for name in TABLES:
-        (raw / name).mkdir(parents=True)
-        shutil.copy2(generated / f"{name}.csv", raw / name / "0_generated.csv")
-        shutil.copy2(FIXTURE / f"{name}.csv", raw / name / "1_handmade.csv")
-    with open(raw / HANDMADE_TRANSACTIONS, "ab") as handle:
-        handle.write(UNREADABLE_LINES)
-    return raw, generated / "upload.csv"
+RUNS = {engine: ((LATEST, "scheduled"),) for engine in ("duckdb", "postgres", "spark")}
 
 
 @pytest.fixture(scope="module")
 def handmade(tmp_path_factory, postgres, spark_server):
     tmp = tmp_path_factory.mktemp("handmade_cross")
     raw, upload = two_part_raw(tmp)
-    project = build_all(tmp, raw, upload, "handmade", postgres, spark_server, RUNS_BY_ENGINE, BETWEEN)
-    project.upload = upload
-    return project
-
-
-@pytest.fixture(scope="module")
-def handmade_in_order(handmade):
-    """The history of the same three dates run in order, on DuckDB, in a database of its own."""
-    project = make_project(handmade.root.parent / "in_order", handmade.raw_dir, upload_csv=handmade.upload)
-    for as_of_date in HISTORY_IN_ORDER:
-        build_history(project, "duckdb", {"as_of_date": as_of_date})
-    return dump_marts(project, "duckdb", relations=HISTORY_TABLES)
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_history_out_of_order_equals_in_order(handmade, handmade_in_order, engine):
-    """Each engine's history after the out-of-order runs is the in-order history, row for row."""
-    for table in HISTORY_TABLES:
-        assert handmade_in_order[table], f"{table} is empty: the comparison would prove nothing"
-        assert _normalize(handmade.dumps[engine][table]) == _normalize(handmade_in_order[table]), table
-    runs = {(r["organization_id"], r["as_of_date"]) for r in handmade_in_order["history_runs"]}
-    assert {d for _, d in runs} == set(HISTORY_IN_ORDER)
+    return build_all(tmp, raw, upload, "handmade", postgres, spark_server, RUNS, BETWEEN)
 
 
 @pytest.mark.parametrize("engine", ENGINES[1:])
@@ -99,6 +46,8 @@ def test_the_data_set_gives_the_same_marts(handmade, engine):
     assert_marts_equal(handmade, engine)
     kinds = handmade.query("select count(distinct source_table || reason_code) as n from marts.data_quality_rejects")
     assert kinds[0]["n"] >= 30  # the comparison covers rejects of many kinds, of both parts
+    runs = {(r["organization_id"], r["as_of_date"]) for r in handmade.dumps[engine]["history_runs"]}
+    assert {d for _, d in runs} == {BETWEEN, LATEST}  # both runs are in the compared history
 
 
 def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres):
