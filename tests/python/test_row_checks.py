@@ -1,6 +1,7 @@
-"""The project's merged data test, row_checks (tests/generic/row_checks.sql): one scan checks
-a mart's NULLs, accepted values, JSON kinds and row conditions, and names each broken one with
-the number of rows breaking it. Run on a copy of the hand-made fixture's marts (handmade.py)
+"""The project's merged data tests: row_checks (tests/generic/row_checks.sql), one scan that
+checks a mart's NULLs, accepted values, JSON kinds and row conditions and names each broken one
+with the number of rows breaking it, and primary_key (tests/generic/primary_key.sql), a key
+never NULL and never repeated. Run on a copy of the hand-made fixture's marts (handmade.py)
 where customer_segments was broken on purpose, and on the untouched original."""
 from __future__ import annotations
 
@@ -18,14 +19,32 @@ def project(tmp_path_factory):
     return built_project(tmp_path_factory)
 
 
-def _compiled_row_checks(project: DbtProject, target_path) -> str:
-    """The compiled SQL of customer_segments' row_checks test (compiled into ``target_path``,
-    not the shared project's target folder)."""
-    project.run("compile", "--select", "test_name:row_checks,customer_segments", "--target-path", str(target_path),
+def _compiled_test(project: DbtProject, target_path, name: str, prefix: str) -> str:
+    """The compiled SQL of customer_segments' test ``name`` whose file name starts with
+    ``prefix`` (compiled into ``target_path``, not the shared project's target folder)."""
+    project.run("compile", "--select", f"test_name:{name},customer_segments", "--target-path", str(target_path),
                 vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL})
-    compiled = list(target_path.glob("compiled/**/row_checks_customer_segments_*.sql"))
+    compiled = list(target_path.glob(f"compiled/**/{prefix}*.sql"))
     assert len(compiled) == 1, compiled
     return compiled[0].read_text()
+
+
+def _compiled_row_checks(project: DbtProject, target_path) -> str:
+    return _compiled_test(project, target_path, "row_checks", "row_checks_customer_segments_")
+
+
+def test_primary_key_returns_each_repeated_key_and_the_null_key(project, tmp_path):
+    sql = _compiled_test(project, tmp_path / "target", "primary_key", "primary_key_customer_segments_customer_id")
+    with duckdb.connect(str(project.db_path), read_only=True) as con:
+        assert con.execute(sql).fetchall() == []  # the built marts pass
+    broken = tmp_path / project.db_path.name
+    shutil.copy2(project.db_path, broken)
+    with duckdb.connect(str(broken)) as con:
+        ids = [r[0] for r in con.execute("select customer_id from marts.customer_segments order by customer_id").fetchall()]
+        con.execute("update marts.customer_segments set customer_id = ? where customer_id in (?, ?)", [ids[0], *ids[1:3]])
+        con.execute("update marts.customer_segments set customer_id = null where customer_id in (?, ?)", ids[3:5])
+        failures = sorted(con.execute(sql).fetchall(), key=str)
+    assert failures == sorted([(ids[0], 3), (None, 2)], key=str)
 
 
 def test_row_checks_names_each_broken_invariant_with_its_row_count(project, tmp_path):
