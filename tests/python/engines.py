@@ -76,12 +76,10 @@ def load_raw(project, raw: Path, target: str) -> None:
 
 
 def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, spark_env: dict,
-              runs: dict[str, tuple[tuple[str, str], ...]], as_of_date: str):
+              runs: tuple[tuple[str, str], ...], as_of_date: str):
     """Build the data set on every engine (Spark: the server of ``spark_env``); return the
-    project with ``dumps[target]``. On each engine first the runs of ``runs[engine]`` in order,
-    each (as_of_date, how): "history" a build of the history models and what feeds them,
-    "scheduled" a scheduled run (scripts/scheduled_run.py: fit step, build, data tests, the
-    history's commit); then the build at ``as_of_date`` with every dbt unit and data test."""
+    project with ``dumps[target]``. On each engine first ``runs`` (run_history), then the
+    build at ``as_of_date`` with every dbt unit and data test."""
     create_database(pg_env, database)
     project = make_project(tmp, raw, upload_csv=upload)
     project.extra_env = {**pg_env, "PGDATABASE": database, "SPARK_LOCAL_IP": "127.0.0.1", **spark_env}
@@ -89,15 +87,22 @@ def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, s
     for target in ENGINES:
         if target != "duckdb":
             load_raw(project, raw, target)
-        for date, how in runs[ENGINE_OF[target]]:
-            if how == "scheduled":
-                scheduled_run(project, target, date)
-            else:
-                build_history(project, target, {"as_of_date": date})
+        run_history(project, target, runs)
         vars = {"as_of_date": as_of_date}
         project.build(*fit(project, target, vars), vars=vars, target=target, unit_tests=True)
         project.dumps[target] = dump_marts(project, target, vars=vars)
     return project
+
+
+def run_history(project, target: str, runs: tuple[tuple[str, str], ...]) -> None:
+    """``runs`` in order, each (as_of_date, how): "history" a build of the history models and
+    what feeds them, "scheduled" a scheduled run (scripts/scheduled_run.py: fit step, build,
+    data tests, the history's commit)."""
+    for as_of_date, how in runs:
+        if how == "scheduled":
+            scheduled_run(project, target, as_of_date)
+        else:
+            build_history(project, target, {"as_of_date": as_of_date})
 
 
 def scheduled_run(project, target: str, as_of_date: str) -> None:

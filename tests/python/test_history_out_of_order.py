@@ -11,18 +11,14 @@ from __future__ import annotations
 import pytest
 
 from dbt_runner import make_project
-from engines import HISTORY_TABLES, _normalize, build_history, dump_marts, scheduled_run
+from engines import HISTORY_TABLES, _normalize, dump_marts, run_history
 from two_part import BETWEEN, EARLIEST, HISTORY_IN_ORDER, LATEST, two_part_raw
 
 OUT_OF_ORDER = ((LATEST, "history"), (EARLIEST, "scheduled"), (EARLIEST, "history"), (BETWEEN, "history"))
 
 
 def history(project, runs) -> dict[str, list[dict]]:
-    for as_of_date, how in runs:
-        if how == "scheduled":
-            scheduled_run(project, "duckdb", as_of_date)
-        else:
-            build_history(project, "duckdb", {"as_of_date": as_of_date})
+    run_history(project, "duckdb", runs)
     return dump_marts(project, "duckdb", relations=HISTORY_TABLES)
 
 
@@ -33,7 +29,7 @@ def histories(tmp_path_factory):
     return {
         "out_of_order": history(make_project(tmp / "out_of_order", raw, upload_csv=upload), OUT_OF_ORDER),
         "in_order": history(make_project(tmp / "in_order", raw, upload_csv=upload),
-                            [(as_of_date, "history") for as_of_date in HISTORY_IN_ORDER]),
+                            tuple((as_of_date, "history") for as_of_date in HISTORY_IN_ORDER)),
     }
 
 
