@@ -34,12 +34,24 @@
     {{ return(flags.FULL_REFRESH) }}
 {%- endmacro %}
 
+{#- A committed history table: the relation of the `history` source's table (so the schema
+    has one definition, in models/staging/_staging__sources.yml). Only at execution. -#}
 {% macro history_relation(name) -%}
-    {{ return(api.Relation.create(database=target.get('database'), schema=history_schema(), identifier=name)) }}
+    {%- set table = graph.sources.values() | selectattr('source_name', 'equalto', 'history')
+        | selectattr('name', 'equalto', name) | first -%}
+    {{ return(api.Relation.create(database=table.database, schema=table.schema, identifier=table.identifier)) }}
 {%- endmacro %}
 
+{#- The schema of the history source; it must be the marts schema, where readers and the
+    published copy find the history beside the marts. -#}
 {% macro history_schema() -%}
-    {{ return(generate_schema_name('marts', none) | trim) }}
+    {%- set schema = history_relation('history_runs').schema -%}
+    {%- set marts_schema = generate_schema_name('marts', none) | trim -%}
+    {%- if schema != marts_schema -%}
+        {{ exceptions.raise_compiler_error("The history source's schema is " ~ schema ~ " but the marts are built in "
+            ~ marts_schema ~ ": set var history_schema to " ~ marts_schema ~ " (the history lives beside the marts).") }}
+    {%- endif -%}
+    {{ return(schema) }}
 {%- endmacro %}
 
 

@@ -5,4 +5,4 @@ select
     previous_as_of_date,
     segmented_customers
 
-from {{ history_relation('history_runs') }}
+from {{ source('history', 'history_runs') }}

@@ -12,4 +12,4 @@ select
     previous_as_of_date,
     segment_changed_on
 
-from {{ history_relation('segment_history') }}
+from {{ source('history', 'segment_history') }}

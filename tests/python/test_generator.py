@@ -213,7 +213,7 @@ def test_scores_fit_behavior(default_run):
 
 
 def _segments(out: Path, upload: Path) -> pd.DataFrame:
-    """Spec sections 4-6 in pandas (valid input only): per organisation, share of each segment."""
+    """docs/rules.md sections 4-6 in pandas (valid input only): per organisation, share of each segment."""
     cust, tx = with_org_type(out)
     as_of = tx.occurred_at.max().normalize() + pd.Timedelta(days=1)
     tx["day"] = tx.occurred_at.dt.normalize()

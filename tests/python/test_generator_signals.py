@@ -25,7 +25,7 @@ RISK_SIGNALS = {
 
 
 def _risk_signals(out: Path) -> pd.DataFrame:
-    """Spec section 7 in pandas (valid input only): one row per analysed customer (at least one
+    """docs/rules.md section 7 in pandas (valid input only): one row per analysed customer (at least one
     event before as_of_date), its org_type and a boolean column per risk signal (False for the
     signals of other industries). Ratios in double precision, exactly as the rules write them."""
     cust, tx = with_org_type(out)

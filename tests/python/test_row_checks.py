@@ -19,10 +19,10 @@ def project(tmp_path_factory):
     return built_project(tmp_path_factory)
 
 
-def _compiled_test(project: DbtProject, target_path, name: str, prefix: str) -> str:
-    """The compiled SQL of customer_segments' test ``name`` whose file name starts with
-    ``prefix`` (compiled into ``target_path``, not the shared project's target folder)."""
-    project.run("compile", "--select", f"test_name:{name},customer_segments", "--target-path", str(target_path),
+def _compiled_test(project: DbtProject, target_path, name: str, prefix: str, model: str = "customer_segments") -> str:
+    """The compiled SQL of ``model``'s test ``name`` whose file name starts with ``prefix``
+    (compiled into ``target_path``, not the shared project's target folder)."""
+    project.run("compile", "--select", f"test_name:{name},{model}", "--target-path", str(target_path),
                 vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL})
     compiled = list(target_path.glob(f"compiled/**/{prefix}*.sql"))
     assert len(compiled) == 1, compiled
@@ -45,6 +45,30 @@ def test_primary_key_returns_each_repeated_key_and_the_null_key(project, tmp_pat
         con.execute("update marts.customer_segments set customer_id = null where customer_id in (?, ?)", ids[3:5])
         failures = sorted(con.execute(sql).fetchall(), key=str)
     assert failures == sorted([(ids[0], 3), (None, 2)], key=str)
+
+
+def test_unique_combination_latest_of_checks_only_the_latest_slice(project, tmp_path):
+    """stg_history__segment_history's key is checked on the latest committed date only: a
+    repeated row there is returned with its count, one of an older date is not."""
+    sql = _compiled_test(project, tmp_path / "target", "unique_combination",
+                         "unique_combination_stg_h", model="stg_history__segment_history")
+    broken = tmp_path / project.db_path.name
+    shutil.copy2(project.db_path, broken)
+    with duckdb.connect(str(broken)) as con:
+        assert con.execute(sql).fetchall() == []  # the built history passes
+        latest = con.execute("select max(as_of_date) from marts.segment_history").fetchone()[0]
+        org, customer = con.execute("select organization_id, customer_id from marts.segment_history "
+                                    "where as_of_date = ? order by customer_id limit 1", [latest]).fetchone()
+        con.execute("insert into marts.segment_history select * from marts.segment_history "
+                    "where as_of_date = ? and customer_id = ?", [latest, customer])
+        assert con.execute(sql).fetchall() == [(org, customer, latest, 2)]
+        con.execute("delete from marts.segment_history where as_of_date = ? and customer_id = ?", [latest, customer])
+        con.execute("insert into marts.segment_history by name select * replace (as_of_date - 30 as as_of_date) "
+                    "from marts.segment_history where as_of_date = ? limit 1", [latest])
+        con.execute("insert into marts.segment_history by name select * replace (as_of_date - 30 as as_of_date) "
+                    "from marts.segment_history where as_of_date = ? limit 1", [latest])
+        assert con.execute("select count(*) from marts.segment_history where as_of_date < ?", [latest]).fetchone()[0] >= 2
+        assert con.execute(sql).fetchall() == []  # an older date is not the latest slice
 
 
 def test_row_checks_names_each_broken_invariant_with_its_row_count(project, tmp_path):

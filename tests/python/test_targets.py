@@ -68,3 +68,14 @@ def test_summary_and_report_read_the_targets_marts(dev, tmp_path):
     # without the target the scripts look for schema marts, which this file does not have
     without = _script(dev, "summary.py", "--db", str(dev.db_path))
     assert without.returncode != 0 and "has no schema marts: build it first, or give the --target" in without.stderr
+
+
+def test_a_history_source_outside_the_marts_schema_stops_the_run(dev):
+    """The source `history` follows the target (alice_marts above); pointed elsewhere by var
+    history_schema, the run stops with a message saying what to set, before anything is built."""
+    proc = dev.run("run-operation", "create_history_tables", "--target", "dev", vars={"history_schema": "elsewhere"},
+                   check=False)
+    assert proc.returncode != 0
+    assert "The history source's schema is elsewhere but the marts are built in alice_marts: " \
+           "set var history_schema to alice_marts" in proc.stdout
+    assert not dev.query("select 1 from duckdb_tables() where schema_name = 'elsewhere'")
