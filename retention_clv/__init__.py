@@ -29,17 +29,18 @@ from .simulate import simulate, simulate_contracts
 from .summary import summarize_purchases
 
 
-def _deprecated(new, old_name):
+def _deprecated(new, old_name, removed_in):
     def alias(*args, **kwargs):
-        warnings.warn(f"retention_clv.{old_name} is deprecated: use {new.__name__}", DeprecationWarning, stacklevel=2)
+        warnings.warn(f"retention_clv.{old_name} is deprecated and removed in {removed_in}: use {new.__name__}",
+                      DeprecationWarning, stacklevel=2)
         return new(*args, **kwargs)
     alias.__name__ = old_name
     return alias
 
 
-# The British spellings of earlier releases, kept for one release.
-score_organisations = _deprecated(score_organizations, "score_organisations")
-summarise = _deprecated(summarize_purchases, "summarise")
+# The British spellings of the first version, kept in 0.2.0 and removed in 0.3.0.
+score_organisations = _deprecated(score_organizations, "score_organisations", "0.3.0")
+summarise = _deprecated(summarize_purchases, "summarise", "0.3.0")
 
 __all__ = [
     "score_organizations", "CUSTOMER_COLUMNS", "PARAMS_COLUMNS", "NONCONTRACTUAL_MODELS",
