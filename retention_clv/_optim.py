@@ -1,8 +1,9 @@
 """Shared helpers: compression of identical rows and the log-parameter-space optimiser."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy import optimize
@@ -83,8 +84,9 @@ def minimize_log_params(
     for start in starts:
         theta0 = np.asarray(start, dtype=float)
         with np.errstate(all="ignore"):
-            res = optimize.minimize(_guarded(fun_grad), theta0, jac=True, method="BFGS",
-                                    options={"maxiter": max_iter, "gtol": 1e-7})
+            res = optimize.minimize(
+                _guarded(fun_grad), theta0, jac=True, method="BFGS", options={"maxiter": max_iter, "gtol": 1e-7}
+            )
             total_iter += int(res.nit)
             theta = np.asarray(res.x, dtype=float)
             f, g = fun_grad(theta)
@@ -128,9 +130,12 @@ def _check_point(theta, f, g, names) -> tuple[bool, str]:
     edge = [(n, sc, t) for (n, sc), t in zip(names, theta) if abs(t) >= LOG_BOUND - 0.5]
     if edge:
         return False, (
-            ", ".join(f"{n} ran off towards {'infinity' if t > 0 else 'zero'} ({n} = "
-                      f"{sc * np.exp(t):.3g})" for n, sc, t in edge)
-            + ": the data do not identify the parameters, the maximum is at a limit")
+            ", ".join(
+                f"{n} ran off towards {'infinity' if t > 0 else 'zero'} ({n} = {sc * np.exp(t):.3g})"
+                for n, sc, t in edge
+            )
+            + ": the data do not identify the parameters, the maximum is at a limit"
+        )
     return True, ""
 
 
@@ -145,9 +150,15 @@ def _polish(fun_grad, theta, f, g, n_obs, names, res):
             direction = eigvec[:, 0]
             main = [n for (n, _), c in zip(names, direction) if abs(c) >= 0.3]
             values = ", ".join(f"{n} = {sc * np.exp(t):.3g}" for (n, sc), t in zip(names, theta))
-            return theta, f, False, (
-                "the likelihood is flat along " + "/".join(main) + f" (at {values}): the data do "
-                "not identify the parameters, the maximum is at a limit")
+            return (
+                theta,
+                f,
+                False,
+                (
+                    "the likelihood is flat along " + "/".join(main) + f" (at {values}): the data do "
+                    "not identify the parameters, the maximum is at a limit"
+                ),
+            )
         G = g * n_obs
         step = -np.linalg.solve(H, G)
         decrement = float(-G @ step)
@@ -167,9 +178,15 @@ def _polish(fun_grad, theta, f, g, n_obs, names, res):
         ok, message = _check_point(theta, f, g, names)
         if not ok:
             return theta, f, False, message
-    return theta, f, False, (
-        f"the optimiser stopped ({res.message}) short of the maximum: Newton decrement "
-        f"{decrement:.2g} after {res.nit} iterations and {MAX_NEWTON_STEPS} Newton steps")
+    return (
+        theta,
+        f,
+        False,
+        (
+            f"the optimiser stopped ({res.message}) short of the maximum: Newton decrement "
+            f"{decrement:.2g} after {res.nit} iterations and {MAX_NEWTON_STEPS} Newton steps"
+        ),
+    )
 
 
 def observed_information(fun_grad, theta: np.ndarray, n_obs: float, h: float = 1e-4) -> np.ndarray:
@@ -237,8 +254,11 @@ def compress_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, n
         return out[::-1], counts.astype(np.int64, copy=False), inverse.astype(np.int64, copy=False)
     stacked = np.column_stack(cols)
     uniq, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    return [uniq[:, i].copy() for i in range(uniq.shape[1])], counts.astype(np.int64), \
-        inverse.reshape(-1).astype(np.int64)
+    return (
+        [uniq[:, i].copy() for i in range(uniq.shape[1])],
+        counts.astype(np.int64),
+        inverse.reshape(-1).astype(np.int64),
+    )
 
 
 # Two AICs closer than this are a tie (the maxima are found to about 1e-6 in log-likelihood:
@@ -251,6 +271,7 @@ class VariantChoice:
     """The fits of a model's nested variants (each with ``variant``, ``k``, ``aic``,
     ``converged`` and ``message``) and the one published (``chosen``; None when no variant's
     maximum was found inside the parameter space)."""
+
     fits: tuple
     chosen: object | None
 

@@ -37,6 +37,7 @@ The fit maximises the sum over customers in log-parameter space. Customers with 
 their counts; terms that depend on x alone run over the unique x values, and the logarithms of
 (alpha + T) and (alpha + t_x) over the unique T and t_x values.
 """
+
 from __future__ import annotations
 
 import copy
@@ -45,14 +46,26 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import (LogLikelihood, VariantChoice, choose_variant, compress_rows, dot as _dot,
-                     minimize_log_params, unique_inverse)
+from ._optim import (
+    LogLikelihood,
+    VariantChoice,
+    choose_variant,
+    compress_rows,
+    minimize_log_params,
+    unique_inverse,
+)
+from ._optim import (
+    dot as _dot,
+)
 
 FULL, HOMOGENEOUS_DROPOUT, NO_DROPOUT = "full", "homogeneous_dropout", "no_dropout"
 VARIANTS = (FULL, HOMOGENEOUS_DROPOUT, NO_DROPOUT)
 # the optimiser's parameters per variant (homogeneous_dropout: the dropout odds theta / (1 - theta))
-VARIANT_PARAMS = {FULL: ("r", "alpha", "a", "b"), HOMOGENEOUS_DROPOUT: ("r", "alpha", "theta/(1-theta)"),
-                  NO_DROPOUT: ("r", "alpha")}
+VARIANT_PARAMS = {
+    FULL: ("r", "alpha", "a", "b"),
+    HOMOGENEOUS_DROPOUT: ("r", "alpha", "theta/(1-theta)"),
+    NO_DROPOUT: ("r", "alpha"),
+}
 PARAM_NAMES = VARIANT_PARAMS[FULL]
 
 
@@ -72,6 +85,7 @@ class BgNbdFit:
     not fitted, a and b also unless ``variant`` is full, ``theta`` (the dropout probability)
     unless it is homogeneous_dropout. ``converged``: the variant's maximum was found inside the
     parameter space (a candidate for publication)."""
+
     r: float
     alpha: float
     a: float
@@ -177,8 +191,18 @@ class BgNbdLikelihood(LogLikelihood):
     set in one of its variants, with its analytic gradient. ``with_variant`` gives the same data
     under another variant without compressing them again."""
 
-    def __init__(self, x, t_x, T, weights=None, *, compress: bool = True, time_scale: float = 1.0,
-                 modified: bool = False, variant: str = FULL):
+    def __init__(
+        self,
+        x,
+        t_x,
+        T,
+        weights=None,
+        *,
+        compress: bool = True,
+        time_scale: float = 1.0,
+        modified: bool = False,
+        variant: str = FULL,
+    ):
         """``time_scale``: t_x and T are divided by it after compression (the fit is then in
         that unit; alpha scales with it and the log-likelihood shifts by -sum(x) ln(scale)).
         ``weights``: a count per row of data that is already compressed (no compression then)."""
@@ -219,7 +243,7 @@ class BgNbdLikelihood(LogLikelihood):
         if self.time_scale != 1.0:
             self.T0, self.Tv, self.tv = (v / self.time_scale for v in (self.T0, self.Tv, self.tv))
 
-    def with_variant(self, variant: str) -> "BgNbdLikelihood":
+    def with_variant(self, variant: str) -> BgNbdLikelihood:
         """The same data under another variant (the tables are shared, not copied)."""
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -273,7 +297,7 @@ class BgNbdLikelihood(LogLikelihood):
             # w4 = e^d / (1 + e^d), the posterior probability that the customer dropped out
             # right after the last purchase
             D = LTv[self.iT]
-            D -= Ltv[self.it]                      # ln((alpha + T) / (alpha + t_x)) >= 0
+            D -= Ltv[self.it]  # ln((alpha + T) / (alpha + t_x)) >= 0
             rx = self.xp + r
             d = rx * D
             if self.variant == FULL:
@@ -312,8 +336,19 @@ def _softplus(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def loglik(x, t_x, T, r, alpha, a=float("nan"), b=float("nan"), *, modified: bool = False,
-           variant: str = FULL, theta: float = float("nan")) -> np.ndarray:
+def loglik(
+    x,
+    t_x,
+    T,
+    r,
+    alpha,
+    a=float("nan"),
+    b=float("nan"),
+    *,
+    modified: bool = False,
+    variant: str = FULL,
+    theta: float = float("nan"),
+) -> np.ndarray:
     """Per-customer log-likelihood of a variant (uncompressed, written out as in the rules, for
     checks and small data): full (a, b), homogeneous_dropout (theta) or no_dropout."""
     x, t_x, T = _as_arrays(x, t_x, T)
@@ -327,12 +362,14 @@ def loglik(x, t_x, T, r, alpha, a=float("nan"), b=float("nan"), *, modified: boo
         if variant == HOMOGENEOUS_DROPOUT:
             # ln((1 - theta)^(x + delta) E(T) + [x > 0 or delta] theta (1 - theta)^(x + delta - 1) E(t_x))
             alive = (x + dl) * np.log1p(-theta) + A3
-            gone = np.where((x > 0) | modified, np.log(theta) + (x + dl - 1.0) * np.log1p(-theta)
-                            - (r + x) * np.log(alpha + t_x), -np.inf)
+            gone = np.where(
+                (x > 0) | modified,
+                np.log(theta) + (x + dl - 1.0) * np.log1p(-theta) - (r + x) * np.log(alpha + t_x),
+                -np.inf,
+            )
             return A1 + np.logaddexp(alive, gone)
         A2 = special.betaln(a, b + x + dl) - special.betaln(a, b)
-        A4 = np.where((x > 0) | modified,
-                      np.log(a) - np.log(b + x + dl - 1.0) - (r + x) * np.log(alpha + t_x), -np.inf)
+        A4 = np.where((x > 0) | modified, np.log(a) - np.log(b + x + dl - 1.0) - (r + x) * np.log(alpha + t_x), -np.inf)
     return A1 + A2 + np.logaddexp(A3, A4)
 
 
@@ -349,22 +386,25 @@ def _starts(lik: BgNbdLikelihood, variant: str, warm: BgNbdFit | None) -> list[l
     rate = max(lik.sum_x, 1.0) / max(total_T, 1e-9)
     al0 = float(np.log(1.0 / rate))
     generic = [[0.0, al0], [np.log(0.3), al0 + np.log(0.3)], [np.log(3.0), al0 + np.log(3.0)]]
-    extra = {NO_DROPOUT: [[], [], []],
-             HOMOGENEOUS_DROPOUT: [[_logit(0.1)], [_logit(0.3)], [_logit(0.02)]],
-             FULL: [[0.0, np.log(3.0)], [np.log(0.5), np.log(2.0)], [np.log(2.0), np.log(10.0)]]}[variant]
+    extra = {
+        NO_DROPOUT: [[], [], []],
+        HOMOGENEOUS_DROPOUT: [[_logit(0.1)], [_logit(0.3)], [_logit(0.02)]],
+        FULL: [[0.0, np.log(3.0)], [np.log(0.5), np.log(2.0)], [np.log(2.0), np.log(10.0)]],
+    }[variant]
     starts = [g + e for g, e in zip(generic, extra)]
     if warm is not None and warm.converged:
         r, al = np.log(warm.r), np.log(warm.alpha / lik.time_scale)
-        if variant == HOMOGENEOUS_DROPOUT:      # from the NBD: a small dropout probability
+        if variant == HOMOGENEOUS_DROPOUT:  # from the NBD: a small dropout probability
             starts.insert(0, [r, al, _logit(0.05)])
-        elif variant == FULL:                   # from homogeneous dropout: a / (a + b) = theta
+        elif variant == FULL:  # from homogeneous dropout: a / (a + b) = theta
             th = min(max(warm.theta, 1e-6), 1 - 1e-6)
             starts.insert(0, [r, al, 0.0, float(np.log((1.0 - th) / th))])
     return starts
 
 
-def fit_variants(x, t_x, T, *, weights=None, modified: bool = False,
-                 variants: tuple[str, ...] = VARIANTS) -> VariantChoice:
+def fit_variants(
+    x, t_x, T, *, weights=None, modified: bool = False, variants: tuple[str, ...] = VARIANTS
+) -> VariantChoice:
     """Maximum-likelihood fits of the ``variants`` of BG/NBD (MBG/NBD with ``modified=True``) and
     the one published: the lowest AIC among the variants whose maximum is inside the parameter
     space, a tie going to the simpler (rules section 9.2b). Each variant starts from the next
@@ -391,20 +431,24 @@ def fit_variants(x, t_x, T, *, weights=None, modified: bool = False,
     n = int(round(float(w.sum())))
 
     def not_fitted(message: str, n_unique: int) -> VariantChoice:
-        return choose_variant([BgNbdFit(nan, nan, nan, nan, nan, False, message, n, n_unique, 0,
-                                        bool(modified), v) for v in variants])
+        return choose_variant(
+            [BgNbdFit(nan, nan, nan, nan, nan, False, message, n, n_unique, 0, bool(modified), v) for v in variants]
+        )
 
     if n == 0:
         return not_fitted("no customers", 0)
     used = w > 0
     if _dot(w, x) == 0:
-        return not_fitted(f"no repeat purchases (x = 0 for every customer): {label} is not "
-                          "identifiable", int(used.sum()))
+        return not_fitted(
+            f"no repeat purchases (x = 0 for every customer): {label} is not identifiable", int(used.sum())
+        )
     if all(np.ptp(c[used]) == 0 for c in (x, t_x, T)):
         i = int(np.flatnonzero(used)[0])
         return not_fitted(
             f"every customer has the same purchase history (x = {x[i]:g}, t_x = {t_x[i]:g}, "
-            f"T = {T[i]:g}): {label} is not identifiable", 1)
+            f"T = {T[i]:g}): {label} is not identifiable",
+            1,
+        )
     # fit in units of the mean T (alpha of order 1 whatever the time unit), report in the input unit
     scale = max(float(_dot(w, T) / w.sum()), 1.0)
     data = BgNbdLikelihood(x, t_x, T, w, time_scale=scale, modified=modified)
@@ -412,8 +456,13 @@ def fit_variants(x, t_x, T, *, weights=None, modified: bool = False,
     for variant in sorted(variants, key=lambda v: len(VARIANT_PARAMS[v])):
         lik = data.with_variant(variant)
         names = VARIANT_PARAMS[variant]
-        res = minimize_log_params(lik.objective, _starts(lik, variant, warm), names, n_obs=lik.n,
-                                  display_scale=(1.0, scale) + (1.0,) * (len(names) - 2))
+        res = minimize_log_params(
+            lik.objective,
+            _starts(lik, variant, warm),
+            names,
+            n_obs=lik.n,
+            display_scale=(1.0, scale) + (1.0,) * (len(names) - 2),
+        )
         est = np.exp(res.theta)
         r, al = float(est[0]), float(est[1] * scale)
         a = b = theta = nan
@@ -422,8 +471,9 @@ def fit_variants(x, t_x, T, *, weights=None, modified: bool = False,
         elif variant == HOMOGENEOUS_DROPOUT:
             theta = float(est[2] / (1.0 + est[2]))
         ll = float(-res.mean_nll * lik.n - lik.sum_x * np.log(scale))
-        fits[variant] = warm = BgNbdFit(r, al, a, b, ll, res.converged, res.message, n,
-                                        lik.n_unique, res.iterations, bool(modified), variant, theta)
+        fits[variant] = warm = BgNbdFit(
+            r, al, a, b, ll, res.converged, res.message, n, lik.n_unique, res.iterations, bool(modified), variant, theta
+        )
     return choose_variant([fits[v] for v in variants])
 
 
@@ -480,8 +530,10 @@ def _expected_if_alive(t, x, T, r, alpha, a, b, modified: bool = False) -> np.nd
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
     if abs(a - 1.0) < 5e-7:
-        return 0.5 * (_expected_if_alive(t, x, T, r, alpha, 1.0 - 1e-6, b, modified)
-                      + _expected_if_alive(t, x, T, r, alpha, 1.0 + 1e-6, b, modified))
+        return 0.5 * (
+            _expected_if_alive(t, x, T, r, alpha, 1.0 - 1e-6, b, modified)
+            + _expected_if_alive(t, x, T, r, alpha, 1.0 + 1e-6, b, modified)
+        )
     dl = 1.0 if modified else 0.0
     c = a + b + x + (dl - 1.0)
     z = t / (alpha + T + t)
@@ -490,8 +542,9 @@ def _expected_if_alive(t, x, T, r, alpha, a, b, modified: bool = False) -> np.nd
         h = np.exp((a - 1.0) * log1mz) * special.hyp2f1(c - r - x, a - 1.0, c, z)
         bad = ~np.isfinite(h)
         if bad.any():
-            h_alt = np.exp(np.log(special.hyp2f1(r + x[bad], b + x[bad] + dl, c[bad], z[bad]))
-                           + (r + x[bad]) * log1mz[bad])
+            h_alt = np.exp(
+                np.log(special.hyp2f1(r + x[bad], b + x[bad] + dl, c[bad], z[bad])) + (r + x[bad]) * log1mz[bad]
+            )
             h[bad] = h_alt
     return c / (a - 1.0) * (1.0 - h)
 
@@ -501,8 +554,7 @@ def _full(r, alpha, a, b, modified: bool) -> BgNbdFit:
     return BgNbdFit(r, alpha, a, b, nan, True, "given", modified=bool(modified))
 
 
-def expected_purchases_many(horizons, x, t_x, T, r, alpha, a, b, *,
-                            modified: bool = False) -> list[np.ndarray]:
+def expected_purchases_many(horizons, x, t_x, T, r, alpha, a, b, *, modified: bool = False) -> list[np.ndarray]:
     """``expected_purchases`` for several horizons at once (one compression, one P(alive))."""
     return _full(r, alpha, a, b, modified).expected_purchases_many(horizons, x, t_x, T)
 
@@ -514,8 +566,9 @@ def expected_purchases(t, x, t_x, T, r, alpha, a, b, *, modified: bool = False) 
     return expected_purchases_many([t], x, t_x, T, r, alpha, a, b, modified=modified)[0]
 
 
-def churn_probability(horizon, x, t_x, T, r, alpha, a, b, *, modified: bool = False,
-                      alive: np.ndarray | None = None) -> np.ndarray:
+def churn_probability(
+    horizon, x, t_x, T, r, alpha, a, b, *, modified: bool = False, alive: np.ndarray | None = None
+) -> np.ndarray:
     """Model churn of the full model: the probability of no purchase in the next ``horizon``
     time units,
 
@@ -544,5 +597,4 @@ def expected_purchases_new_customer(t, r, alpha, a, b, *, modified: bool = False
     z = t / (alpha + t)
     if modified:
         return b / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b + 1.0, a + b, z))
-    return (a + b - 1.0) / (a - 1.0) * (
-        1.0 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1.0, z))
+    return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1.0, z))

@@ -9,16 +9,27 @@ repeats each organisation's fit on its customers' rows: the dbt Python model and
 that runs outside dbt on PostgreSQL and Spark both call it, so the result is the same wherever
 it runs.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
 from .scoring import score_organizations
 
-SUMMARY_COLUMNS = ["organization_id", "customer_id", "setting", "x", "t_x", "T", "m",
-                   "periods_paid", "lapsed", "contract_amount_total"]
+SUMMARY_COLUMNS = [
+    "organization_id",
+    "customer_id",
+    "setting",
+    "x",
+    "t_x",
+    "T",
+    "m",
+    "periods_paid",
+    "lapsed",
+    "contract_amount_total",
+]
 REFERENCES = ("as_of", "calibration")
 
 
@@ -44,12 +55,12 @@ def to_pandas(relation, columns: list[str], reference: str) -> pd.DataFrame:
     if isinstance(relation, pd.DataFrame):
         return relation.loc[relation["reference"] == reference, columns].reset_index(drop=True)
     where = f"reference = '{reference}'"
-    if hasattr(relation, "project") and hasattr(relation, "df"):          # DuckDB
+    if hasattr(relation, "project") and hasattr(relation, "df"):  # DuckDB
         return relation.filter(where).project(", ".join(f'"{c}"' for c in columns)).df()
     selected = relation.filter(where).select(*columns)
-    if hasattr(selected, "toPandas"):                                      # Spark
+    if hasattr(selected, "toPandas"):  # Spark
         return selected.toPandas()
-    if hasattr(selected, "to_pandas"):                                     # Snowpark, BigFrames
+    if hasattr(selected, "to_pandas"):  # Snowpark, BigFrames
         return selected.to_pandas()
     raise TypeError(f"cannot turn a {type(relation).__name__} into pandas")
 
@@ -62,15 +73,19 @@ def score_reference(summary: pd.DataFrame, reference: str, **options) -> pd.Data
     by organisation and setting (Spark's ``applyInPandas``) gives the same rows."""
     customers, params = score_organizations(summary, **options)
     # variant: the customer's (NULL when not scored); fit_variant: the organisation's
-    scored = customers.merge(params.rename(columns={"variant": "fit_variant"}),
-                             on=["organization_id", "model"], how="left", validate="many_to_one")
+    scored = customers.merge(
+        params.rename(columns={"variant": "fit_variant"}),
+        on=["organization_id", "model"],
+        how="left",
+        validate="many_to_one",
+    )
     scored.insert(2, "reference", reference)
     return scored
 
 
-def score_references(load: Callable[[str], pd.DataFrame], references=REFERENCES,
-                     **options) -> pd.DataFrame:
+def score_references(load: Callable[[str], pd.DataFrame], references=REFERENCES, **options) -> pd.DataFrame:
     """``score_reference`` of each reference's summary (``load(reference)``, read one
     reference at a time), in one frame."""
-    return pd.concat([score_reference(load(reference), reference, **options) for reference in references],
-                     ignore_index=True)
+    return pd.concat(
+        [score_reference(load(reference), reference, **options) for reference in references], ignore_index=True
+    )

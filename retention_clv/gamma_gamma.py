@@ -11,6 +11,7 @@ x alone run over the unique x values; sum(log m), sum(x log m) and sum(x log x) 
 
 Only customers with x > 0 and m > 0 enter the fit (log m is undefined at m = 0).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import LogLikelihood, dot as _dot, minimize_log_params
+from ._optim import LogLikelihood, minimize_log_params
+from ._optim import dot as _dot
 
 PARAM_NAMES = ("p", "q", "v")
 
@@ -73,8 +75,14 @@ class GammaGammaLikelihood(LogLikelihood):
         u = 1.0 / (self.xm + v)
         sL, sxL = L.sum(), _dot(self.x, L)
         su, sxu = u.sum(), _dot(self.x, u)
-        ll = (_dot(Wx, lg(px + q) - lg(px)) + n * (q * np.log(v) - lg(q))
-              + p * (self.s_xlogm + self.s_xlogx) - self.s_logm - p * sxL - q * sL)
+        ll = (
+            _dot(Wx, lg(px + q) - lg(px))
+            + n * (q * np.log(v) - lg(q))
+            + p * (self.s_xlogm + self.s_xlogx)
+            - self.s_logm
+            - p * sxL
+            - q * sL
+        )
         dg_pxq = dg(px + q)
         g_p = _dot(Wx * xs, dg_pxq - dg(px)) + self.s_xlogm + self.s_xlogx - sxL
         g_q = _dot(Wx, dg_pxq) - n * dg(q) + n * np.log(v) - sL
@@ -82,15 +90,20 @@ class GammaGammaLikelihood(LogLikelihood):
         return float(ll), np.array([g_p, g_q, g_v])
 
 
-
-
 def loglik(x, m, p, q, v) -> np.ndarray:
     """Per-customer Gamma-Gamma log-likelihood (uncompressed, for checks)."""
     x = np.asarray(x, dtype=float)
     m = np.asarray(m, dtype=float)
     lg = special.gammaln
-    return (lg(p * x + q) - lg(p * x) - lg(q) + q * np.log(v) + (p * x - 1) * np.log(m)
-            + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
+    return (
+        lg(p * x + q)
+        - lg(p * x)
+        - lg(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(m)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(x * m + v)
+    )
 
 
 def _canonical_order(x: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -114,25 +127,30 @@ def fit_gamma_gamma(x, m) -> GammaGammaFit:
     x, m = x[order], m[order]
     nan = float("nan")
     if len(x) == 0:
-        return GammaGammaFit(nan, nan, nan, nan, False,
-                             "no customer with a repeat purchase of positive value", 0, 0)
+        return GammaGammaFit(nan, nan, nan, nan, False, "no customer with a repeat purchase of positive value", 0, 0)
     # fit in units of the mean spend (v of order 1 whatever the currency), report in the input unit
     scale = float(np.mean(m))
     lik = GammaGammaLikelihood(x, m / scale)
     if np.ptp(m) == 0:
-        return GammaGammaFit(nan, nan, nan, nan, False,
-                             "every repeat customer has the same mean spend: Gamma-Gamma is not "
-                             "identifiable", len(x), 0)
+        return GammaGammaFit(
+            nan,
+            nan,
+            nan,
+            nan,
+            False,
+            "every repeat customer has the same mean spend: Gamma-Gamma is not identifiable",
+            len(x),
+            0,
+        )
     # Start from p = 2, q = 3 and v such that the population mean p v / (q - 1) is the mean m.
-    starts = [[np.log(2.0), np.log(3.0), 0.0], [0.0, np.log(2.0), 0.0],
-              [np.log(10.0), np.log(10.0), np.log(5.0)]]
-    res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n,
-                              display_scale=(1.0, 1.0, scale))
+    starts = [[np.log(2.0), np.log(3.0), 0.0], [0.0, np.log(2.0), 0.0], [np.log(10.0), np.log(10.0), np.log(5.0)]]
+    res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n, display_scale=(1.0, 1.0, scale))
     p, q, v = np.exp(res.theta)
     # density of m in the input unit: f(m) = f_scaled(m / scale) / scale
     ll = -res.mean_nll * lik.n - len(x) * np.log(scale)
-    return GammaGammaFit(float(p), float(q), float(v * scale), float(ll), res.converged,
-                         res.message, len(x), res.iterations)
+    return GammaGammaFit(
+        float(p), float(q), float(v * scale), float(ll), res.converged, res.message, len(x), res.iterations
+    )
 
 
 def expected_avg_value(x, m, p, q, v) -> np.ndarray:

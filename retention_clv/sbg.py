@@ -27,6 +27,7 @@ within k periods = 1 when lapsed, else 1 - S(t - 1 + k) / S(t - 1). The ratios a
 the retention rates S(n) / S(n - 1) = (beta + n - 1) / (alpha + beta + n - 1), summed in log
 space.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._optim import (LogLikelihood, VariantChoice, choose_variant, compress_rows, dot as _dot,
-                     minimize_log_params)
+from ._optim import LogLikelihood, VariantChoice, choose_variant, compress_rows, minimize_log_params
+from ._optim import dot as _dot
 
 PARAM_NAMES = ("alpha", "beta")
 MODEL_NAME = "sbg"
@@ -48,6 +49,7 @@ class SbgFit:
     """An sBG fit of one variant: full (alpha, beta; NaN when not fitted) or geometric (theta,
     the probability of leaving at each renewal). ``converged``: the variant's maximum was found
     inside the parameter space (a candidate for publication)."""
+
     alpha: float
     beta: float
     log_likelihood: float
@@ -72,12 +74,10 @@ class SbgFit:
         return 2.0 * self.k - 2.0 * self.log_likelihood
 
     def expected_periods(self, n_periods: int, periods_paid, lapsed) -> np.ndarray:
-        return expected_periods(n_periods, periods_paid, lapsed, self.alpha, self.beta,
-                                theta=self._theta())
+        return expected_periods(n_periods, periods_paid, lapsed, self.alpha, self.beta, theta=self._theta())
 
     def churn_probability(self, n_periods: int, periods_paid, lapsed) -> np.ndarray:
-        return churn_probability(n_periods, periods_paid, lapsed, self.alpha, self.beta,
-                                 theta=self._theta())
+        return churn_probability(n_periods, periods_paid, lapsed, self.alpha, self.beta, theta=self._theta())
 
     def survival(self, n) -> np.ndarray:
         """S(n) of this fit."""
@@ -171,8 +171,6 @@ class SbgLikelihood(LogLikelihood):
         return float(ll), np.array([g_al, g_be])
 
 
-
-
 def loglik_geometric(periods_paid, lapsed, theta) -> np.ndarray:
     """Per-customer log-likelihood of the geometric variant: ln(theta (1 - theta)^(t - 1)) when
     lapsed, ln((1 - theta)^(t - 1)) when active."""
@@ -210,36 +208,50 @@ def fit_variants(periods_paid, lapsed, *, weights=None) -> VariantChoice:
         return both("no customers")
     if np.count_nonzero(used) == 1:
         i = int(np.flatnonzero(used)[0])
-        return both(f"every contractual customer has the same history ({t[i]:g} periods paid, "
-                    f"{'lapsed' if lapsed[i] else 'active'}): sBG is not identifiable")
+        return both(
+            f"every contractual customer has the same history ({t[i]:g} periods paid, "
+            f"{'lapsed' if lapsed[i] else 'active'}): sBG is not identifiable"
+        )
     n_lapsed = float(w[lapsed].sum())
     if n_lapsed == 0:
-        return both("nobody has lapsed (every contractual customer is still paying): the retention "
-                    "rate is not identifiable, the maximum is at zero churn")
+        return both(
+            "nobody has lapsed (every contractual customer is still paying): the retention "
+            "rate is not identifiable, the maximum is at zero churn"
+        )
     # geometric: LL = L ln(theta) + S ln(1 - theta), maximal at theta = L / (L + S)
     renewals = _dot(w, t - 1.0)
     if renewals == 0:
         geometric = not_fitted(
-            "every contractual customer lapsed at the first renewal: the maximum is at theta = 1",
-            GEOMETRIC)
+            "every contractual customer lapsed at the first renewal: the maximum is at theta = 1", GEOMETRIC
+        )
     else:
         theta = n_lapsed / (n_lapsed + renewals)
         ll = n_lapsed * np.log(theta) + renewals * np.log1p(-theta)
-        geometric = SbgFit(nan, nan, float(ll), True, "converged", n,
-                           int(used.sum()), 0, GEOMETRIC, float(theta))
+        geometric = SbgFit(nan, nan, float(ll), True, "converged", n, int(used.sum()), 0, GEOMETRIC, float(theta))
     # (alpha, beta) need the retention at two renewals at least: someone must have faced
     # renewal 2 (paid 3 periods or more, or lapsed there)
     if float(w[(t >= 3) | (lapsed & (t == 2))].sum()) == 0:
         full = not_fitted(
             "no contractual customer has reached a second renewal yet: only the retention rate at "
-            "the first renewal is known, alpha and beta are not identifiable", FULL)
+            "the first renewal is known, alpha and beta are not identifiable",
+            FULL,
+        )
     else:
         lik = SbgLikelihood(t[used], lapsed[used], w[used])
         starts = [[0.0, 0.0], [np.log(0.5), np.log(3.0)], [np.log(5.0), np.log(20.0)]]
         res = minimize_log_params(lik.objective, starts, PARAM_NAMES, n_obs=lik.n)
         al, be = np.exp(res.theta)
-        full = SbgFit(float(al), float(be), float(-res.mean_nll * lik.n), res.converged,
-                      res.message, n, lik.n_unique, res.iterations, FULL)
+        full = SbgFit(
+            float(al),
+            float(be),
+            float(-res.mean_nll * lik.n),
+            res.converged,
+            res.message,
+            n,
+            lik.n_unique,
+            res.iterations,
+            FULL,
+        )
     return choose_variant([full, geometric])
 
 
@@ -259,8 +271,9 @@ def p_alive(lapsed) -> np.ndarray:
     return np.where(lapsed, 0.0, 1.0)
 
 
-def _log_survival_ratios(periods_paid, k_max: int, alpha, beta,
-                         theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _log_survival_ratios(
+    periods_paid, k_max: int, alpha, beta, theta: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """ln(S(t - 1 + j) / S(t - 1)) for j = 1..k_max, on the unique t values (rows), and the
     inverse index from the customers to them.
 
@@ -271,7 +284,7 @@ def _log_survival_ratios(periods_paid, k_max: int, alpha, beta,
     the geometric variant, whose every retention rate is 1 - theta."""
     t = np.asarray(periods_paid, dtype=float).reshape(-1)
     (ut,), _, inv = compress_rows(t)
-    n = ut[:, None] + np.arange(k_max, dtype=float)[None, :]      # n = t .. t - 1 + k_max
+    n = ut[:, None] + np.arange(k_max, dtype=float)[None, :]  # n = t .. t - 1 + k_max
     if theta is None:
         log_rate = np.log1p(-alpha / (alpha + beta + n - 1.0))
     else:
@@ -279,8 +292,7 @@ def _log_survival_ratios(periods_paid, k_max: int, alpha, beta,
     return np.cumsum(log_rate, axis=1), inv
 
 
-def expected_periods(n_periods: int, periods_paid, lapsed, alpha, beta, *,
-                     theta: float | None = None) -> np.ndarray:
+def expected_periods(n_periods: int, periods_paid, lapsed, alpha, beta, *, theta: float | None = None) -> np.ndarray:
     """Expected paid periods in the next ``n_periods`` renewals: sum_{j=1..n} S(t - 1 + j) /
     S(t - 1) for active customers, 0 for lapsed ones (``theta``: of the geometric variant)."""
     t, lapsed = _as_arrays(periods_paid, lapsed)
@@ -291,8 +303,7 @@ def expected_periods(n_periods: int, periods_paid, lapsed, alpha, beta, *,
     return np.where(lapsed, 0.0, np.exp(logr).sum(axis=1)[inv])
 
 
-def churn_probability(n_periods: int, periods_paid, lapsed, alpha, beta, *,
-                      theta: float | None = None) -> np.ndarray:
+def churn_probability(n_periods: int, periods_paid, lapsed, alpha, beta, *, theta: float | None = None) -> np.ndarray:
     """Probability of no paid period in the next ``n_periods`` renewals: 1 when lapsed, else
     1 - S(t - 1 + k) / S(t - 1) (0 when k = 0; ``theta``: of the geometric variant)."""
     t, lapsed = _as_arrays(periods_paid, lapsed)

@@ -15,6 +15,7 @@ is inside the parameter space is published and scores the customers (rules secti
 
 Rows may come in any order; the fits compress and sort their data, so no result depends on it.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,18 +27,68 @@ import pandas as pd
 from . import bgnbd, gamma_gamma, sbg
 from ._optim import compress_rows
 
-CUSTOMER_COLUMNS = ["organization_id", "customer_id", "model", "variant", "x", "t_x", "T", "m",
-                    "periods_paid", "lapsed", "p_alive", "churn_probability",
-                    "expected_purchases_90d", "expected_avg_value", "clv_365d",
-                    "expected_purchases_horizon"]
-PARAMS_COLUMNS = ["organization_id", "model", "customers_fitted", "r", "alpha", "a", "b",
-                  "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
-                  "gamma_gamma_log_likelihood", "converged", "reason", "variant",
-                  "dropout_probability", "aic"]
-PREDICTION_COLUMNS = ["p_alive", "churn_probability", "expected_purchases_90d",
-                      "expected_avg_value", "clv_365d", "expected_purchases_horizon"]
-FLOAT_PARAMS = ["r", "alpha", "a", "b", "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
-                "gamma_gamma_log_likelihood", "dropout_probability", "aic"]
+CUSTOMER_COLUMNS = [
+    "organization_id",
+    "customer_id",
+    "model",
+    "variant",
+    "x",
+    "t_x",
+    "T",
+    "m",
+    "periods_paid",
+    "lapsed",
+    "p_alive",
+    "churn_probability",
+    "expected_purchases_90d",
+    "expected_avg_value",
+    "clv_365d",
+    "expected_purchases_horizon",
+]
+PARAMS_COLUMNS = [
+    "organization_id",
+    "model",
+    "customers_fitted",
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "sbg_alpha",
+    "sbg_beta",
+    "log_likelihood",
+    "p",
+    "q",
+    "v",
+    "gamma_gamma_log_likelihood",
+    "converged",
+    "reason",
+    "variant",
+    "dropout_probability",
+    "aic",
+]
+PREDICTION_COLUMNS = [
+    "p_alive",
+    "churn_probability",
+    "expected_purchases_90d",
+    "expected_avg_value",
+    "clv_365d",
+    "expected_purchases_horizon",
+]
+FLOAT_PARAMS = [
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "sbg_alpha",
+    "sbg_beta",
+    "log_likelihood",
+    "p",
+    "q",
+    "v",
+    "gamma_gamma_log_likelihood",
+    "dropout_probability",
+    "aic",
+]
 NONCONTRACTUAL_MODELS = ("mbgnbd", "bgnbd")
 CONTRACTUAL_MODEL = sbg.MODEL_NAME
 SETTINGS = ("noncontractual", "contractual")
@@ -72,8 +123,7 @@ def _lapsed(summary: pd.DataFrame) -> np.ndarray:
     col = summary["lapsed"]
     if col.dtype == object:
         col = col.astype("boolean")
-    return pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(dtype=float,
-                                                                          na_value=np.nan)
+    return pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 class _Frame:
@@ -92,23 +142,29 @@ class _Frame:
         self.variant = np.full(self.n, None, dtype=object)
 
 
-def _param_row(organization_id, model: str, n: int, reason: str | None = None,
-               fit=None, **values) -> dict[str, Any]:
+def _param_row(organization_id, model: str, n: int, reason: str | None = None, fit=None, **values) -> dict[str, Any]:
     """The clv_model_params row: the published variant's ``fit`` (None: not fitted)."""
     row = {c: None for c in PARAMS_COLUMNS}
-    row.update(organization_id=organization_id, model=model, customers_fitted=int(n),
-               converged=fit is not None, reason=reason)
+    row.update(
+        organization_id=organization_id, model=model, customers_fitted=int(n), converged=fit is not None, reason=reason
+    )
     if fit is not None:
-        row.update(variant=fit.variant, log_likelihood=_none_if_nan(fit.log_likelihood),
-                   aic=_none_if_nan(fit.aic), dropout_probability=_none_if_nan(fit.theta))
+        row.update(
+            variant=fit.variant,
+            log_likelihood=_none_if_nan(fit.log_likelihood),
+            aic=_none_if_nan(fit.aic),
+            dropout_probability=_none_if_nan(fit.theta),
+        )
     row.update({k: _none_if_nan(v) for k, v in values.items()})
     return row
 
 
 def _too_few(n: int, setting: str, min_customers: int) -> str:
-    return (f"too few customers to fit: {n} {setting.replace('non', 'non-')} customers with a "
-            f"value event, need at least {min_customers} (clv_min_customers, counted per "
-            "organisation and setting)")
+    return (
+        f"too few customers to fit: {n} {setting.replace('non', 'non-')} customers with a "
+        f"value event, need at least {min_customers} (clv_min_customers, counted per "
+        "organisation and setting)"
+    )
 
 
 def _no_variant(label: str, choice) -> str:
@@ -116,14 +172,21 @@ def _no_variant(label: str, choice) -> str:
     why each variant is not a candidate."""
     if len({f.message for f in choice.fits}) == 1:
         return f"{label} not fitted: {choice.message}"
-    return (f"{label} not fitted: no variant has its maximum inside the parameter space "
-            f"({choice.message})")
+    return f"{label} not fitted: no variant has its maximum inside the parameter space ({choice.message})"
 
 
-def _score_noncontractual(F: _Frame, idx: np.ndarray, organization_id, *, modified: bool,
-                          min_customers: int, min_repeat_customers: int,
-                          purchases_horizon_days: float, clv_horizon_days: float,
-                          churn_horizon_days: float) -> dict[str, Any]:
+def _score_noncontractual(
+    F: _Frame,
+    idx: np.ndarray,
+    organization_id,
+    *,
+    modified: bool,
+    min_customers: int,
+    min_repeat_customers: int,
+    purchases_horizon_days: float,
+    clv_horizon_days: float,
+    churn_horizon_days: float,
+) -> dict[str, Any]:
     model, label = bgnbd.model_name(modified), bgnbd.model_label(modified)
     idx = idx[np.isfinite(F.x[idx])]  # customers without a value event are kept unscored
     n = len(idx)
@@ -138,8 +201,7 @@ def _score_noncontractual(F: _Frame, idx: np.ndarray, organization_id, *, modifi
     if fit is None:
         return _param_row(organization_id, model, n, _no_variant(label, choice))
 
-    horizons = sorted({float(purchases_horizon_days), float(clv_horizon_days),
-                       float(churn_horizon_days)})
+    horizons = sorted({float(purchases_horizon_days), float(clv_horizon_days), float(churn_horizon_days)})
     alive = fit.p_alive(ux, ut, uT)
     expected = dict(zip(horizons, fit.expected_purchases_many(horizons, ux, ut, uT)))
     churn = fit.churn_probability(churn_horizon_days, ux, ut, uT, alive=alive)
@@ -150,36 +212,43 @@ def _score_noncontractual(F: _Frame, idx: np.ndarray, organization_id, *, modifi
     P["expected_purchases_90d"][idx] = expected[float(purchases_horizon_days)][inv]
     P["expected_purchases_horizon"][idx] = expected[float(churn_horizon_days)][inv]
 
-    row = _param_row(organization_id, model, n, None, fit, r=fit.r, alpha=fit.alpha, a=fit.a,
-                     b=fit.b)
+    row = _param_row(organization_id, model, n, None, fit, r=fit.r, alpha=fit.alpha, a=fit.a, b=fit.b)
     reasons = []
     n_repeat = int(gamma_gamma.fit_mask(x, m).sum())
     if n_repeat < max(int(min_repeat_customers), 2):
         reasons.append(
             f"Gamma-Gamma not fitted: {n_repeat} customers with a repeat purchase of positive "
-            f"value, need at least {min_repeat_customers}; expected_avg_value and clv_365d are NULL")
+            f"value, need at least {min_repeat_customers}; expected_avg_value and clv_365d are NULL"
+        )
     else:
         gg = gamma_gamma.fit_gamma_gamma(x, m)
         if not gg.converged:
-            reasons.append(f"Gamma-Gamma fit did not converge: {gg.message}; expected_avg_value "
-                           "and clv_365d are NULL")
+            reasons.append(f"Gamma-Gamma fit did not converge: {gg.message}; expected_avg_value and clv_365d are NULL")
         else:
-            row.update(p=gg.p, q=gg.q, v=gg.v,
-                       gamma_gamma_log_likelihood=_none_if_nan(gg.log_likelihood))
+            row.update(p=gg.p, q=gg.q, v=gg.v, gamma_gamma_log_likelihood=_none_if_nan(gg.log_likelihood))
             value = gamma_gamma.expected_avg_value(x, m, *gg.params)
             P["expected_avg_value"][idx] = value
             P["clv_365d"][idx] = expected[float(clv_horizon_days)][inv] * value
             if gg.q <= 1:
                 reasons.append(
                     f"Gamma-Gamma q = {gg.q:.3g} <= 1: the population mean spend is infinite, so "
-                    "expected_avg_value and clv_365d are NULL for customers with x = 0")
+                    "expected_avg_value and clv_365d are NULL for customers with x = 0"
+                )
     row["reason"] = "; ".join(reasons) if reasons else None
     return row
 
 
-def _score_contractual(F: _Frame, idx: np.ndarray, organization_id, *, min_customers: int,
-                       purchases_horizon_days: float, clv_horizon_days: float,
-                       churn_horizon_days: float, contract_period_days: float) -> dict[str, Any]:
+def _score_contractual(
+    F: _Frame,
+    idx: np.ndarray,
+    organization_id,
+    *,
+    min_customers: int,
+    purchases_horizon_days: float,
+    clv_horizon_days: float,
+    churn_horizon_days: float,
+    contract_period_days: float,
+) -> dict[str, Any]:
     model = CONTRACTUAL_MODEL
     idx = idx[np.isfinite(F.periods_paid[idx]) & np.isfinite(F.lapsed[idx])]
     n = len(idx)
@@ -208,13 +277,17 @@ def _score_contractual(F: _Frame, idx: np.ndarray, organization_id, *, min_custo
     return _param_row(organization_id, model, n, None, fit, sbg_alpha=fit.alpha, sbg_beta=fit.beta)
 
 
-def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "mbgnbd",
-                        churn_horizon_days: float = CHURN_HORIZON_DAYS,
-                        contract_period_days: float = CONTRACT_PERIOD_DAYS,
-                        min_customers: int = 50, min_repeat_customers: int = 10,
-                        purchases_horizon_days: float = PURCHASES_HORIZON_DAYS,
-                        clv_horizon_days: float = CLV_HORIZON_DAYS,
-                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_organizations(
+    summary: pd.DataFrame,
+    *,
+    noncontractual_model: str = "mbgnbd",
+    churn_horizon_days: float = CHURN_HORIZON_DAYS,
+    contract_period_days: float = CONTRACT_PERIOD_DAYS,
+    min_customers: int = 50,
+    min_repeat_customers: int = 10,
+    purchases_horizon_days: float = PURCHASES_HORIZON_DAYS,
+    clv_horizon_days: float = CLV_HORIZON_DAYS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit every organisation of ``summary`` on its own, per setting, and score its customers.
 
     ``summary``: one row per customer with organization_id, customer_id, setting
@@ -229,8 +302,9 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
 
     - customers: CUSTOMER_COLUMNS, one row per input row in input order. ``model`` is the
       setting's model, ``variant`` the published variant that scored the customer; p_alive,
-      churn_probability (no value event in the next ``churn_horizon_days``), expected_purchases_90d (expected purchases, or paid periods, in
-      the next ``purchases_horizon_days``), expected_purchases_horizon (the same over
+      churn_probability (no value event in the next ``churn_horizon_days``),
+      expected_purchases_90d (expected purchases, or paid periods, in the next
+      ``purchases_horizon_days``), expected_purchases_horizon (the same over
       ``churn_horizon_days``), expected_avg_value (Gamma-Gamma expected spend, or the
       customer's value of one period) and clv_365d (expectation over ``clv_horizon_days``
       times expected_avg_value). NULL where the organisation-and-model fit is missing.
@@ -251,8 +325,7 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
     t_x > T, periods_paid < 1, ...), never on degenerate data.
     """
     if noncontractual_model not in NONCONTRACTUAL_MODELS:
-        raise ValueError(f"noncontractual_model must be one of {NONCONTRACTUAL_MODELS}, "
-                         f"got {noncontractual_model!r}")
+        raise ValueError(f"noncontractual_model must be one of {NONCONTRACTUAL_MODELS}, got {noncontractual_model!r}")
     if not (contract_period_days > 0):
         raise ValueError("contract_period_days must be positive")
     modified = noncontractual_model == "mbgnbd"
@@ -261,13 +334,15 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
         setting = summary["setting"].to_numpy(dtype=object)
         bad = ~np.isin(setting, SETTINGS)
         if bad.any():
-            raise ValueError(f"setting must be 'contractual' or 'noncontractual', got "
-                             f"{setting[bad][0]!r}")
+            raise ValueError(f"setting must be 'contractual' or 'noncontractual', got {setting[bad][0]!r}")
         contractual = setting == "contractual"
     else:
         contractual = np.zeros(n_rows, dtype=bool)
-    orgs = (summary["organization_id"].to_numpy(dtype=object) if "organization_id" in summary.columns
-            else np.full(n_rows, None, dtype=object))
+    orgs = (
+        summary["organization_id"].to_numpy(dtype=object)
+        if "organization_id" in summary.columns
+        else np.full(n_rows, None, dtype=object)
+    )
 
     F = _Frame(summary)
     rows = []
@@ -279,38 +354,49 @@ def score_organizations(summary: pd.DataFrame, *, noncontractual_model: str = "m
         for idx in np.split(order, bounds):
             org = uniques[codes[idx[0]]]
             org = None if isinstance(org, float) and math.isnan(org) else org
-            horizons = dict(purchases_horizon_days=purchases_horizon_days,
-                            clv_horizon_days=clv_horizon_days,
-                            churn_horizon_days=churn_horizon_days)
+            horizons = dict(
+                purchases_horizon_days=purchases_horizon_days,
+                clv_horizon_days=clv_horizon_days,
+                churn_horizon_days=churn_horizon_days,
+            )
             if contractual[idx[0]]:
-                rows.append(_score_contractual(F, idx, org, min_customers=min_customers,
-                                               contract_period_days=contract_period_days,
-                                               **horizons))
+                rows.append(
+                    _score_contractual(
+                        F, idx, org, min_customers=min_customers, contract_period_days=contract_period_days, **horizons
+                    )
+                )
             else:
-                rows.append(_score_noncontractual(F, idx, org, modified=modified,
-                                                  min_customers=min_customers,
-                                                  min_repeat_customers=min_repeat_customers,
-                                                  **horizons))
+                rows.append(
+                    _score_noncontractual(
+                        F,
+                        idx,
+                        org,
+                        modified=modified,
+                        min_customers=min_customers,
+                        min_repeat_customers=min_repeat_customers,
+                        **horizons,
+                    )
+                )
 
     model = np.where(contractual, CONTRACTUAL_MODEL, noncontractual_model).astype(object)
-    customers = pd.DataFrame({
-        "organization_id": pd.Series(orgs, dtype=object),
-        "customer_id": summary["customer_id"].to_numpy(),
-        "model": pd.Series(model, dtype=object),
-        "variant": pd.Series(F.variant, dtype=object),
-        "x": _whole_or_float(F.x),
-        "t_x": _whole_or_float(F.t_x),
-        "T": _whole_or_float(F.T),
-        "m": np.where(np.nan_to_num(F.x, nan=0.0) > 0, F.m, np.nan),
-        "periods_paid": _whole_or_float(np.where(contractual, F.periods_paid, np.nan)),
-        "lapsed": pd.array(np.where(contractual & np.isfinite(F.lapsed), F.lapsed == 1.0, None),
-                           dtype="boolean"),
-        **F.pred,
-    })
+    customers = pd.DataFrame(
+        {
+            "organization_id": pd.Series(orgs, dtype=object),
+            "customer_id": summary["customer_id"].to_numpy(),
+            "model": pd.Series(model, dtype=object),
+            "variant": pd.Series(F.variant, dtype=object),
+            "x": _whole_or_float(F.x),
+            "t_x": _whole_or_float(F.t_x),
+            "T": _whole_or_float(F.T),
+            "m": np.where(np.nan_to_num(F.x, nan=0.0) > 0, F.m, np.nan),
+            "periods_paid": _whole_or_float(np.where(contractual, F.periods_paid, np.nan)),
+            "lapsed": pd.array(np.where(contractual & np.isfinite(F.lapsed), F.lapsed == 1.0, None), dtype="boolean"),
+            **F.pred,
+        }
+    )
     customers = customers[CUSTOMER_COLUMNS]
     if not n_rows:
-        customers = _string_if_empty(customers, ["organization_id", "customer_id", "model",
-                                                 "variant"])
+        customers = _string_if_empty(customers, ["organization_id", "customer_id", "model", "variant"])
     params = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
     # as given (pandas would turn a NULL organization_id among strings into NaN)
     params["organization_id"] = pd.Series([r["organization_id"] for r in rows], dtype=object)

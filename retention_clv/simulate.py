@@ -2,17 +2,32 @@
 benchmarks): non-contractual purchase histories from BG/NBD or MBG/NBD and Gamma-Gamma
 (``simulate``), contractual renewal histories from the shifted-beta-geometric model
 (``simulate_contracts``)."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 
-def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: float = 0.793,
-             b: float = 2.426, p: float = 6.25, q: float = 3.74, v: float = 15.44,
-             days: int = 730, discrete: bool = True, seed: int = 0,
-             observation_end: str = "2024-12-31", return_daily: bool = False,
-             modified: bool = False, variant: str = "full", dropout_probability: float = 0.1):
+def simulate(
+    n_customers: int,
+    *,
+    r: float = 0.243,
+    alpha: float = 30.9,
+    a: float = 0.793,
+    b: float = 2.426,
+    p: float = 6.25,
+    q: float = 3.74,
+    v: float = 15.44,
+    days: int = 730,
+    discrete: bool = True,
+    seed: int = 0,
+    observation_end: str = "2024-12-31",
+    return_daily: bool = False,
+    modified: bool = False,
+    variant: str = "full",
+    dropout_probability: float = 0.1,
+):
     """Simulate ``n_customers`` customers; return their summary (customer_id, x, t_x, T, m).
 
     BG/NBD: purchase rate lambda ~ Gamma(r, rate alpha); after each repeat purchase the customer
@@ -66,8 +81,7 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
         t_x[pos] = T_c[pos] * rng.beta(x_obs[pos], N[pos] - x_obs[pos] + 1)
         m = np.full(n, np.nan)
         m[pos] = rng.gamma(p * x_obs[pos], 1.0 / (x_obs[pos] * nu[pos]))
-        out = pd.DataFrame({"customer_id": ids, "x": x_obs.astype(np.int64), "t_x": t_x,
-                            "T": T_c, "m": m})
+        out = pd.DataFrame({"customer_id": ids, "x": x_obs.astype(np.int64), "t_x": t_x, "T": T_c, "m": m})
         out.attrs["n_purchases"] = int(n + x_obs.sum())
         return out
 
@@ -103,26 +117,36 @@ def simulate(n_customers: int, *, r: float = 0.243, alpha: float = 30.9, a: floa
     repeat_total = np.bincount(dcust, weights=np.where(dday > 0, amount, 0.0), minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.where(x > 0, repeat_total / np.maximum(x, 1), np.nan)
-    out = pd.DataFrame({"customer_id": ids, "x": x.astype(np.int64), "t_x": t_x.astype(np.int64),
-                        "T": T_day.astype(np.int64), "m": m})
+    out = pd.DataFrame(
+        {"customer_id": ids, "x": x.astype(np.int64), "t_x": t_x.astype(np.int64), "T": T_day.astype(np.int64), "m": m}
+    )
     out.attrs["n_purchases"] = int(len(cust))
     out.attrs["n_purchase_days"] = int(len(ukey))
     if return_daily:
         end = pd.Timestamp(observation_end).normalize()
         first_date = end - pd.to_timedelta(T_day, unit="D")
-        daily = pd.DataFrame({
-            "customer_id": dcust,
-            "date": first_date[dcust] + pd.to_timedelta(dday, unit="D"),
-            "amount": amount,
-        })
+        daily = pd.DataFrame(
+            {
+                "customer_id": dcust,
+                "date": first_date[dcust] + pd.to_timedelta(dday, unit="D"),
+                "amount": amount,
+            }
+        )
         return out, daily
     return out
 
 
-def simulate_contracts(n_customers: int, *, alpha: float = 0.704, beta: float = 1.182,
-                       max_periods: int = 24, amount_per_period: float = 20.0,
-                       seed: int = 0, variant: str = "full",
-                       dropout_probability: float = 0.2) -> pd.DataFrame:
+def simulate_contracts(
+    n_customers: int,
+    *,
+    alpha: float = 0.704,
+    beta: float = 1.182,
+    max_periods: int = 24,
+    amount_per_period: float = 20.0,
+    seed: int = 0,
+    variant: str = "full",
+    dropout_probability: float = 0.2,
+) -> pd.DataFrame:
     """Simulate ``n_customers`` contractual customers from the shifted-beta-geometric model;
     return (customer_id, periods_paid, lapsed, contract_amount_total).
 
@@ -145,7 +169,11 @@ def simulate_contracts(n_customers: int, *, alpha: float = 0.704, beta: float = 
     renewals = rng.integers(0, int(max_periods), n)
     periods_paid = np.minimum(lifetime, renewals + 1)
     price = rng.gamma(4.0, amount_per_period / 4.0, n)
-    return pd.DataFrame({"customer_id": np.arange(n, dtype=np.int64),
-                         "periods_paid": periods_paid,
-                         "lapsed": lifetime <= renewals,
-                         "contract_amount_total": periods_paid * price})
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(n, dtype=np.int64),
+            "periods_paid": periods_paid,
+            "lapsed": lifetime <= renewals,
+            "contract_amount_total": periods_paid * price,
+        }
+    )

@@ -11,6 +11,7 @@ count as 0); then, in days,
 - m   = mean of the daily totals over the repeat purchase days (first day excluded), NULL for
         x = 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,9 +20,15 @@ import pandas as pd
 SUMMARY_COLUMNS = ["customer_id", "x", "t_x", "T", "m"]
 
 
-def summarize_purchases(daily: pd.DataFrame, observation_end, *, customer_col: str = "customer_id",
-              date_col: str = "date", amount_col: str = "amount",
-              keys: tuple[str, ...] = ()) -> pd.DataFrame:
+def summarize_purchases(
+    daily: pd.DataFrame,
+    observation_end,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    keys: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Summarise events or daily totals into one row per customer: (*keys, customer_id, x, t_x,
     T, m).
 
@@ -33,8 +40,7 @@ def summarize_purchases(daily: pd.DataFrame, observation_end, *, customer_col: s
     """
     end = pd.Timestamp(observation_end).normalize()
     keys = tuple(keys)
-    if "organization_id" in daily.columns and "organization_id" not in keys \
-            and customer_col != "organization_id":
+    if "organization_id" in daily.columns and "organization_id" not in keys and customer_col != "organization_id":
         keys = ("organization_id",) + keys
     group = list(keys) + [customer_col]
     d = pd.DataFrame({c: daily[c] for c in group})
@@ -44,10 +50,10 @@ def summarize_purchases(daily: pd.DataFrame, observation_end, *, customer_col: s
     per_day = d.groupby(group + ["_day"], sort=False, dropna=False)["_amount"].sum().reset_index()
     g = per_day.groupby(group, sort=True, dropna=False)
     first = g["_day"].transform("min")
-    per_day["_repeat"] = np.where(per_day["_day"].to_numpy() != first.to_numpy(),
-                                  per_day["_amount"].to_numpy(), 0.0)
-    out = g.agg(_first=("_day", "min"), _last=("_day", "max"), _days=("_day", "size"),
-                _repeat_total=("_repeat", "sum")).reset_index()
+    per_day["_repeat"] = np.where(per_day["_day"].to_numpy() != first.to_numpy(), per_day["_amount"].to_numpy(), 0.0)
+    out = g.agg(
+        _first=("_day", "min"), _last=("_day", "max"), _days=("_day", "size"), _repeat_total=("_repeat", "sum")
+    ).reset_index()
     x = out["_days"].to_numpy(dtype=np.int64) - 1
     result = out[group].rename(columns={customer_col: "customer_id"})
     result["x"] = x

@@ -10,6 +10,7 @@ retention_tools.<name>.main), and what the tests and benchmarks share.
 - load_raw: raw files into PostgreSQL or Spark
 - benchmark, benchmark_clv: measurements
 """
+
 import sys
 from pathlib import Path
 

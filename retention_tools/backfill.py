@@ -11,6 +11,7 @@ dbt build with var as_of_date, then publishing. A date that ran before is replac
 backfill can be repeated or resumed. --full-refresh applies to the first date only: the
 history then holds exactly the dates of this backfill. It stops at the first failed build.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,11 @@ def as_of_dates(start: date, end: date, every: tuple[int, str]) -> list[date]:
     count, unit = every
     dates, step = [], 0
     while True:
-        day = add_months(start, step * count) if unit == "m" else start + timedelta(days=step * count * (7 if unit == "w" else 1))
+        day = (
+            add_months(start, step * count)
+            if unit == "m"
+            else start + timedelta(days=step * count * (7 if unit == "w" else 1))
+        )
         if day > end:
             return dates
         dates.append(day)
@@ -52,8 +57,12 @@ def as_of_dates(start: date, end: date, every: tuple[int, str]) -> list[date]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--start", type=date.fromisoformat, required=True, help="first as_of_date")
-    parser.add_argument("--end", type=date.fromisoformat, required=True, help="last as_of_date (included when on the step)")
-    parser.add_argument("--every", type=parse_every, default=parse_every("30d"), help="step: Nd, Nw or Nm (default 30d)")
+    parser.add_argument(
+        "--end", type=date.fromisoformat, required=True, help="last as_of_date (included when on the step)"
+    )
+    parser.add_argument(
+        "--every", type=parse_every, default=parse_every("30d"), help="step: Nd, Nw or Nm (default 30d)"
+    )
     parser.add_argument("--full-refresh", action="store_true", help="start the history again at the first date")
     add_run_options(parser)
     parser.add_argument("--verbose", action="store_true", help="show dbt's output for every run")
@@ -67,9 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     for number, day in enumerate(dates, 1):
         print(f"[{number}/{len(dates)}] as_of_date {day}: building ...", flush=True)
         try:
-            result = run(day.isoformat(), args.full_refresh and number == 1, args.target,
-                         not args.no_publish, args.project_dir, quiet=not args.verbose,
-                         history_keep_days=args.history_keep_days)
+            result = run(
+                day.isoformat(),
+                args.full_refresh and number == 1,
+                args.target,
+                not args.no_publish,
+                args.project_dir,
+                quiet=not args.verbose,
+                history_keep_days=args.history_keep_days,
+            )
         except RunInProgress as error:
             print(f"[{number}/{len(dates)}] as_of_date {day}: not run, stopping: {error}", file=sys.stderr, flush=True)
             return EXIT_BUSY
@@ -77,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{number}/{len(dates)}] as_of_date {day}: FAILED, stopping. {error}", file=sys.stderr, flush=True)
             return 1
         published = " and published" if result["published"] else ""
-        print(f"[{number}/{len(dates)}] as_of_date {day}: {describe_fit(result)}built{published} "
-              f"in {result['build_seconds']} s", flush=True)
+        print(
+            f"[{number}/{len(dates)}] as_of_date {day}: {describe_fit(result)}built{published} "
+            f"in {result['build_seconds']} s",
+            flush=True,
+        )
     print(f"backfill: {len(dates)} run(s) done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -21,6 +21,7 @@ K + 1, is timed, with the seconds of the staged history models, customer_segment
 history tests and publishing, and the history files that publishing wrote (`history_runs` in
 the JSON). Run 366 should cost what run 2 costs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,16 +68,29 @@ _WINDOWS = {
 }
 _COUNTS = [  # (window, transaction_type or None for any, extra condition)
     ("lookback", None, f"transaction_type in {_VALUE_TYPES}"),
-    ("last", None, None), ("prev", None, None),
-    ("last", "login", None), ("prev", "login", None),
-    ("last", "transaction", None), ("prev", "transaction", None), ("60d", "transaction", None),
+    ("last", None, None),
+    ("prev", None, None),
+    ("last", "login", None),
+    ("prev", "login", None),
+    ("last", "transaction", None),
+    ("prev", "transaction", None),
+    ("60d", "transaction", None),
     ("last", "balance_check", None),
-    ("last", "support_contact", None), ("prev", "support_contact", None),
-    ("last", "call", None), ("prev", "call", None), ("last", "sms", None), ("prev", "sms", None),
-    ("last", "roaming", None), ("last", "support_contact", "category = 'billing'"),
-    ("last", "view", None), ("last", "cart", None),
-    ("last", "purchase", None), ("prev", "purchase", None), ("60d", "purchase", None),
-    ("60d", "purchase", "discount_amount > 0"), ("60d", "return", None),
+    ("last", "support_contact", None),
+    ("prev", "support_contact", None),
+    ("last", "call", None),
+    ("prev", "call", None),
+    ("last", "sms", None),
+    ("prev", "sms", None),
+    ("last", "roaming", None),
+    ("last", "support_contact", "category = 'billing'"),
+    ("last", "view", None),
+    ("last", "cart", None),
+    ("last", "purchase", None),
+    ("prev", "purchase", None),
+    ("60d", "purchase", None),
+    ("60d", "purchase", "discount_amount > 0"),
+    ("60d", "return", None),
 ]
 _SUMS = [  # (window, condition, measure)
     ("lookback", f"transaction_type in {_VALUE_TYPES}", "amount"),
@@ -93,16 +107,24 @@ _DAYS = [("lookback", 365), ("last", 30), ("prev", 60)]
 def _floor_sql(transactions: Path) -> str:
     items = [
         "min(cast(occurred_at as date))",
-        f"max(case when {_WINDOWS['lookback']} and transaction_type in {_VALUE_TYPES} then cast(occurred_at as date) end)",
+        f"max(case when {_WINDOWS['lookback']} and transaction_type in {_VALUE_TYPES}"
+        " then cast(occurred_at as date) end)",
         f"max(case when {_WINDOWS['60d']} and transaction_type = 'bill_payment' then quantity end)",
     ]
     for window, event_type, extra in _COUNTS:
-        condition = " and ".join(c for c in (_WINDOWS[window], event_type and f"transaction_type = '{event_type}'", extra) if c)
+        condition = " and ".join(
+            c for c in (_WINDOWS[window], event_type and f"transaction_type = '{event_type}'", extra) if c
+        )
         items.append(f"count(case when {condition} then 1 end)")
     for window, condition, measure in _SUMS:
-        items.append(f"sum(cast(case when {_WINDOWS[window]} and {condition} then coalesce({measure}, 0) end as decimal(38, 6)))")
+        items.append(
+            f"sum(cast(case when {_WINDOWS[window]} and {condition} then coalesce({measure}, 0) end as decimal(38, 6)))"
+        )
     for window, days in _DAYS:
-        items.append(f"bit_count(bitstring_agg(case when {_WINDOWS[window]} then date_diff('day', cast(occurred_at as date), as_of_date) - 1 end, 0, {days - 1}))")
+        items.append(
+            f"bit_count(bitstring_agg(case when {_WINDOWS[window]} then date_diff('day', cast(occurred_at as "
+            f"date), as_of_date) - 1 end, 0, {days - 1}))"
+        )
     columns = ",\n        ".join(f"{item} as a{n}" for n, item in enumerate(items))
     return f"""
 create temp table floor_result as
@@ -138,8 +160,13 @@ def slowest(results: list[dict], kind: str, n: int) -> list[dict]:
 
 
 # The history models and the mart that reads them, timed per scheduled run.
-HISTORY_NODES = ("history_runs_staged", "segment_history_staged", "segment_migration_staged",
-                 "behavior_signal_history_staged", "customer_segments")
+HISTORY_NODES = (
+    "history_runs_staged",
+    "segment_history_staged",
+    "segment_migration_staged",
+    "behavior_signal_history_staged",
+    "customer_segments",
+)
 
 # The K synthetic earlier runs (temp table `days`: k, as_of_date, previous_as_of_date), each a
 # copy of the rows committed at the benchmark's date (temp tables run_rows, segment_rows and
@@ -195,17 +222,24 @@ def write_synthetic_history(db_path: Path, as_of, runs: int) -> int:
     segment_history rows. Invocation ids are unique per ``runs`` and date, so publishing
     writes every date's files again rather than reusing those of another ``runs``."""
     with duckdb.connect(str(db_path)) as con:
-        con.execute("""create temp table days as
+        con.execute(
+            """create temp table days as
                        select cast(k as integer) as k, cast(? as date) - cast(k as integer) as as_of_date,
                               case when k < ? then cast(? as date) - cast(k as integer) - 1 end as previous_as_of_date
-                       from range(1, ? + 1) as earlier(k)""", [as_of, runs, as_of, runs])
-        for temp, table in (("run_rows", "history_runs"), ("segment_rows", "segment_history"),
-                            ("signal_rows", "behavior_signal_history")):
+                       from range(1, ? + 1) as earlier(k)""",
+            [as_of, runs, as_of, runs],
+        )
+        for temp, table in (
+            ("run_rows", "history_runs"),
+            ("segment_rows", "segment_history"),
+            ("signal_rows", "behavior_signal_history"),
+        ):
             con.execute(f"create temp table {temp} as select * from marts.{table} where as_of_date = ?", [as_of])
         for table, select in _SYNTHETIC_HISTORY.items():
             con.execute(f"delete from marts.{table}")
-            con.execute(f"insert into marts.{table} by name {select}",
-                        [f"benchmark-{runs}-"] if table == "history_runs" else [])
+            con.execute(
+                f"insert into marts.{table} by name {select}", [f"benchmark-{runs}-"] if table == "history_runs" else []
+            )
         con.execute("checkpoint")
         return con.execute("select count(*) from marts.segment_history").fetchone()[0]
 
@@ -213,9 +247,20 @@ def write_synthetic_history(db_path: Path, as_of, runs: int) -> int:
 def run_scheduled(project, as_of, runs: int) -> tuple[float, str]:
     """Run scripts/scheduled_run.py for ``as_of`` in the project copy; return its wall seconds and output."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
-                           "--project-dir", str(project.root), "--as-of-date", str(as_of)],
-                          cwd=project.root, env=project.env(), capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
+            "--project-dir",
+            str(project.root),
+            "--as-of-date",
+            str(as_of),
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+    )
     seconds = round(time.perf_counter() - start, 2)
     if proc.returncode != 0:
         print(proc.stdout[-5000:] + proc.stderr[-3000:], file=sys.stderr)
@@ -225,11 +270,22 @@ def run_scheduled(project, as_of, runs: int) -> tuple[float, str]:
 
 def history_seconds(results: list[dict]) -> dict:
     """Seconds of each of HISTORY_NODES and, as history_tests, of the tests of the history."""
-    nodes = {name: round(sum(r["execution_time"] for r in results
-                             if r["unique_id"].startswith("model.") and r["unique_id"].endswith(f".{name}")), 2)
-             for name in HISTORY_NODES}
-    tests = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test.")
-                and any(word in r["unique_id"] for word in ("history", "migration")))
+    nodes = {
+        name: round(
+            sum(
+                r["execution_time"]
+                for r in results
+                if r["unique_id"].startswith("model.") and r["unique_id"].endswith(f".{name}")
+            ),
+            2,
+        )
+        for name in HISTORY_NODES
+    }
+    tests = sum(
+        r["execution_time"]
+        for r in results
+        if r["unique_id"].startswith("test.") and any(word in r["unique_id"] for word in ("history", "migration"))
+    )
     return {**nodes, "history_tests": round(tests, 2)}
 
 
@@ -250,14 +306,21 @@ def time_run_with_history(project, as_of, runs: int) -> dict:
     prepare_seconds = round(time.perf_counter() - start, 2)
     history_dir = published.with_name(f"{published.name}.history")
     files_before = set(history_dir.rglob("*.parquet"))
-    log(f"scheduled run of {as_of} after {runs} run(s) ({history_rows:,} segment_history rows, "
-        f"written and published in {prepare_seconds} s)")
+    log(
+        f"scheduled run of {as_of} after {runs} run(s) ({history_rows:,} segment_history rows, "
+        f"written and published in {prepare_seconds} s)"
+    )
     seconds, output = run_scheduled(project, as_of, runs)
     publish_seconds = re.search(r"; published .* in ([0-9.]+) s", output)
-    row = {"runs_kept": runs, "history_rows": history_rows, "prepare_seconds": prepare_seconds,
-           "run_seconds": seconds, **history_seconds(project.run_results()),
-           "publish_seconds": float(publish_seconds.group(1)) if publish_seconds else None,
-           "history_files_written": len(set(history_dir.rglob("*.parquet")) - files_before)}
+    row = {
+        "runs_kept": runs,
+        "history_rows": history_rows,
+        "prepare_seconds": prepare_seconds,
+        "run_seconds": seconds,
+        **history_seconds(project.run_results()),
+        "publish_seconds": float(publish_seconds.group(1)) if publish_seconds else None,
+        "history_files_written": len(set(history_dir.rglob("*.parquet")) - files_before),
+    }
     log(f"run {runs + 1} (after {runs} run(s)): {seconds} s")
     return row
 
@@ -267,8 +330,10 @@ def print_history_runs(rows: list[dict]) -> None:
     columns = ("run_seconds", *HISTORY_NODES, "history_tests", "publish_seconds", "history_files_written")
     print(f"{'runs kept':>9} {'segment_history rows':>20}  " + "  ".join(columns))
     for row in rows:
-        print(f"{row['runs_kept']:>9} {row['history_rows']:>20,}  "
-              + "  ".join(f"{str(row[name]):>{len(name)}}" for name in columns))
+        print(
+            f"{row['runs_kept']:>9} {row['history_rows']:>20,}  "
+            + "  ".join(f"{str(row[name]):>{len(name)}}" for name in columns)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,11 +344,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history-days", type=int, default=365, help="days of events (default 365)")
     parser.add_argument("--workdir", type=Path, help="where data, project copy and database go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    parser.add_argument("--history-runs", type=lambda v: [int(k) for k in v.split(",")], default=[],
-                        help="comma-separated runs kept, e.g. 1,30,365: time the scheduled run after that many earlier runs")
-    parser.add_argument("--reuse-data", action="store_true",
-                        help="use the data already in WORKDIR/raw (from an earlier --keep run) instead of "
-                             "generating it again; generate_seconds is then null")
+    parser.add_argument(
+        "--history-runs",
+        type=lambda v: [int(k) for k in v.split(",")],
+        default=[],
+        help="comma-separated runs kept, e.g. 1,30,365: time the scheduled run after that many earlier runs",
+    )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="use the data already in WORKDIR/raw (from an earlier --keep run) instead of "
+        "generating it again; generate_seconds is then null",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="retention-bench-"))
@@ -298,16 +370,28 @@ def main(argv: list[str] | None = None) -> int:
             log(f"generating {args.customers:,} customers x 3 organisations ({args.history_days} days) into {raw_dir}")
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, str(PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"),
-                 "--customers", str(args.customers), "--seed", str(args.seed),
-                 "--history-days", str(args.history_days),
-                 "--out", str(raw_dir), "--upload", str(raw_dir / "upload.csv")],
-                check=True, stdout=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    str(PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"),
+                    "--customers",
+                    str(args.customers),
+                    "--seed",
+                    str(args.seed),
+                    "--history-days",
+                    str(args.history_days),
+                    "--out",
+                    str(raw_dir),
+                    "--upload",
+                    str(raw_dir / "upload.csv"),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
             result["generate_seconds"] = round(time.perf_counter() - start, 2)
         with duckdb.connect() as con:
             result["events"] = con.execute(
-                f"select count(*) from read_parquet('{raw_dir / 'transactions.parquet'}')").fetchone()[0]
+                f"select count(*) from read_parquet('{raw_dir / 'transactions.parquet'}')"
+            ).fetchone()[0]
         log(f"{result['events']:,} events (generated in {result['generate_seconds']} s)")
 
         project = make_project(workdir, raw_dir, upload_csv=raw_dir / "upload.csv")
@@ -316,9 +400,21 @@ def main(argv: list[str] | None = None) -> int:
         log("dbt build (models and every test) on a fresh database")
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-c", _MEASURE_CHILD, DBT, "build",
-             "--project-dir", str(project.root), "--profiles-dir", str(project.root)],
-            cwd=project.root, env=project.env(), capture_output=True, text=True,
+            [
+                sys.executable,
+                "-c",
+                _MEASURE_CHILD,
+                DBT,
+                "build",
+                "--project-dir",
+                str(project.root),
+                "--profiles-dir",
+                str(project.root),
+            ],
+            cwd=project.root,
+            env=project.env(),
+            capture_output=True,
+            text=True,
         )
         result["build_seconds"] = round(time.perf_counter() - start, 2)
         if proc.returncode != 0:
@@ -334,8 +430,12 @@ def main(argv: list[str] | None = None) -> int:
         result["slowest_models"] = slowest(results, "model", 8)
         result["slowest_tests"] = slowest(results, "test", 5)
         result["database_mb"] = round(project.db_path.stat().st_size / 2**20, 1)
-        result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                             "duckdb": duckdb.__version__, "platform": platform.platform()}
+        result["machine"] = {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "platform": platform.platform(),
+        }
         as_of = latest_run(project.db_path) if args.history_runs else None
         result["history_runs"] = [time_run_with_history(project, as_of, runs) for runs in args.history_runs]
     finally:

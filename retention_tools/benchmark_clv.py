@@ -23,6 +23,7 @@ variables; Spark: the local session of the project copy), the fit step runs firs
 (`fit_step_seconds`, of which `fit_seconds` fitting, scoring and writing) and the dbt run reads
 its scores; the fits on their own are DuckDB's only (the same package everywhere).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,9 +52,16 @@ DAYS = 730
 SIMULATION = {"r": 1.0, "alpha": 20.0, "a": 0.5, "b": 6.0, "p": 6.25, "q": 3.74, "v": 15.44, "days": DAYS}
 CONTRACTS = {"alpha": 0.704, "beta": 1.182, "period_days": 30, "price": 25.0}
 # The prediction stage: everything that only the predictions need.
-STAGE_MODELS = ["int_customers_purchases_summarized", "int_customers_clv_scored",
-                "customer_lifetime_value", "clv_model_params", "int_customers_churn_backtested",
-                "churn_backtest", "churn_calibration", "clv_backtest"]
+STAGE_MODELS = [
+    "int_customers_purchases_summarized",
+    "int_customers_clv_scored",
+    "customer_lifetime_value",
+    "clv_model_params",
+    "int_customers_churn_backtested",
+    "churn_backtest",
+    "churn_calibration",
+    "clv_backtest",
+]
 
 
 def log(message: str) -> None:
@@ -80,18 +88,23 @@ def simulate_bills(n: int, seed: int) -> pd.DataFrame:
     j = np.arange(len(customer)) - np.repeat(np.cumsum(bills) - bills, bills)
     days_ago = start_ago[customer] - CONTRACTS["period_days"] * j
     price = np.round(rng.gamma(4.0, CONTRACTS["price"] / 4.0, n), 2)
-    return pd.DataFrame({"customer_id": customer, "date": end - pd.to_timedelta(days_ago, unit="D"),
-                         "amount": price[customer]})
+    return pd.DataFrame(
+        {"customer_id": customer, "date": end - pd.to_timedelta(days_ago, unit="D"), "amount": price[customer]}
+    )
 
 
 def write_raw(topups: pd.DataFrame, bills: pd.DataFrame, raw: Path) -> int:
     raw.mkdir(parents=True, exist_ok=True)
     pd.DataFrame([{"organization_id": ORG, "name": "Simulated telecom", "org_type": "telecom"}]).to_parquet(
-        raw / "organizations.parquet")
-    ids = pd.concat(["P" + topups["customer_id"].drop_duplicates().astype(str),
-                     "B" + bills["customer_id"].drop_duplicates().astype(str)])
-    pd.DataFrame({"customer_id": ids, "organization_id": ORG, "external_id": ids}).to_parquet(
-        raw / "customers.parquet")
+        raw / "organizations.parquet"
+    )
+    ids = pd.concat(
+        [
+            "P" + topups["customer_id"].drop_duplicates().astype(str),
+            "B" + bills["customer_id"].drop_duplicates().astype(str),
+        ]
+    )
+    pd.DataFrame({"customer_id": ids, "organization_id": ORG, "external_id": ids}).to_parquet(raw / "customers.parquet")
     with duckdb.connect() as con:
         con.register("topups", topups)
         con.register("bills", bills)
@@ -127,13 +140,23 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="retention-clv-bench-"))
     n_contract = int(round(args.customers * args.contractual_share))
     n_prepaid = args.customers - n_contract
-    result: dict = {"customers": args.customers, "contractual_customers": n_contract,
-                    "simulation": SIMULATION, "contracts": CONTRACTS}
+    result: dict = {
+        "customers": args.customers,
+        "contractual_customers": n_contract,
+        "simulation": SIMULATION,
+        "contracts": CONTRACTS,
+    }
     try:
         log(f"simulating {n_prepaid:,} prepaid and {n_contract:,} contractual customers")
         (summary, topups), result["simulate_seconds"] = timed(
-            clv.simulate, n_prepaid, seed=args.seed, observation_end=OBSERVATION_END,
-            return_daily=True, modified=True, **SIMULATION)
+            clv.simulate,
+            n_prepaid,
+            seed=args.seed,
+            observation_end=OBSERVATION_END,
+            return_daily=True,
+            modified=True,
+            **SIMULATION,
+        )
         bills = simulate_bills(n_contract, args.seed)
         result["purchases"] = int(summary.attrs["n_purchases"]) + len(bills)
         result["value_event_days"] = write_raw(topups, bills, workdir / "raw")
@@ -152,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             result["fit_seconds"] = float(line.rsplit("fit and write ", 1)[1].split(" s")[0])
         log("dbt run of the prediction stage and what it needs")
         _, result["dbt_run_seconds"] = timed(
-            project.run, "run", *target, "--select", *[f"+{m}" for m in STAGE_MODELS], vars=variables)
+            project.run, "run", *target, "--select", *[f"+{m}" for m in STAGE_MODELS], vars=variables
+        )
         seconds = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in project.run_results()}
         result["models"] = {name: seconds.get(name) for name in STAGE_MODELS}
         result["prediction_stage_seconds"] = round(sum(v for v in result["models"].values() if v), 2)
@@ -163,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
 
         log("fits and scoring timed on their own")
         with duckdb.connect(str(project.db_path), read_only=True) as con:
-            s = con.execute("select * from intermediate.int_customers_purchases_summarized"
-                            " where reference = 'as_of'").df()
+            s = con.execute(
+                "select * from intermediate.int_customers_purchases_summarized where reference = 'as_of'"
+            ).df()
         nc = s[s["setting"] == "noncontractual"]
         x, t_x, T, m = (nc[c].to_numpy(dtype=float) for c in ("x", "t_x", "T", "m"))
         fit, result["mbgnbd_fit_seconds"] = timed(clv.fit_mbgnbd, x, t_x, T)
@@ -198,9 +223,25 @@ def prepare_target(project, target: str, raw: Path) -> None:
     os.environ.update(project.env())  # the fit step's child process reads the same
     log(f"loading the raw files into {target} ({engine})")
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "retention_tools.load_raw", "--target", engine, "--dbt-target", target,
-                           "--raw-dir", str(raw), "--project-dir", str(project.root)],
-                          env=project.env(), capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "retention_tools.load_raw",
+            "--target",
+            engine,
+            "--dbt-target",
+            target,
+            "--raw-dir",
+            str(raw),
+            "--project-dir",
+            str(project.root),
+        ],
+        env=project.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
     log(f"loaded in {time.perf_counter() - start:.1f} s")
@@ -210,16 +251,28 @@ def finish(result: dict, args) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print()
-    for key in ("customers", "contractual_customers", "purchases", "distinct_triples", "mbgnbd_fit_seconds",
-                "mbgnbd_variants_fit_seconds", "gamma_gamma_fit_seconds", "score_organizations_seconds",
-                "fit_step_seconds", "fit_seconds", "prediction_stage_seconds"):
+    for key in (
+        "customers",
+        "contractual_customers",
+        "purchases",
+        "distinct_triples",
+        "mbgnbd_fit_seconds",
+        "mbgnbd_variants_fit_seconds",
+        "gamma_gamma_fit_seconds",
+        "score_organizations_seconds",
+        "fit_step_seconds",
+        "fit_seconds",
+        "prediction_stage_seconds",
+    ):
         if key in result:
             print(f"{key:<30}{result[key]:>14}")
     for name, sec in result["models"].items():
         print(f"  {name:<40}{sec:>8} s")
     for fit in result["fits"]:
-        print(f"  fit {fit['model']}: converged={fit['converged']} variant={fit['variant']} "
-              f"customers={fit['customers_fitted']}")
+        print(
+            f"  fit {fit['model']}: converged={fit['converged']} variant={fit['variant']} "
+            f"customers={fit['customers_fitted']}"
+        )
     print(f"wrote {args.output}")
     return 0
 

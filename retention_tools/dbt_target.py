@@ -6,6 +6,7 @@ $DBT_DUCKDB_PATH (default data/retention.duckdb), with no dbt call. With one, db
 asked (`dbt run-operation target_location`), so the schema follows the project's
 generate_schema_name: `marts` for the production targets, `<schema>_marts` for the others.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,17 +18,34 @@ from pathlib import Path
 from retention_tools import DBT, PROJECT_ROOT
 
 
-
 def target_location(target: str | None = None, project_dir: Path = PROJECT_ROOT) -> dict:
     """{"target", "type", "marts_schema", "path"} of ``target`` (path: a DuckDB file or None)."""
     if target is None:
-        return {"target": None, "type": "duckdb", "marts_schema": "marts",
-                "path": os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb")}
+        return {
+            "target": None,
+            "type": "duckdb",
+            "marts_schema": "marts",
+            "path": os.environ.get("DBT_DUCKDB_PATH", "data/retention.duckdb"),
+        }
     with tempfile.TemporaryDirectory() as work:
         env = {**os.environ, "DBT_TARGET_PATH": f"{work}/target", "DBT_LOG_PATH": f"{work}/logs", "DO_NOT_TRACK": "1"}
-        proc = subprocess.run([DBT, "run-operation", "target_location", "--target", target,
-                               "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-                              cwd=project_dir, env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                DBT,
+                "run-operation",
+                "target_location",
+                "--target",
+                target,
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+            ],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     for line in proc.stdout.splitlines():
         if "TARGET_LOCATION " in line:
             return json.loads(line.split("TARGET_LOCATION ", 1)[1])
@@ -49,9 +67,13 @@ def connect_marts(database: str | Path, marts_schema: str = "marts"):
         return con
     con = duckdb.connect()
     con.execute(f"attach '{str(database).replace(chr(39), chr(39) * 2)}' as work (read_only)")
-    names = [row[0] for row in con.execute(
-        "select table_name from information_schema.tables where table_catalog = 'work' and table_schema = ?",
-        [marts_schema]).fetchall()]
+    names = [
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'work' and table_schema = ?",
+            [marts_schema],
+        ).fetchall()
+    ]
     if not names:
         raise SystemExit(f"{database} has no schema {marts_schema}: build that target first")
     con.execute("create schema marts")
@@ -112,8 +134,9 @@ def connect_postgres(connection: dict):
     password from PGPASSWORD, as libpq reads it)."""
     import psycopg2  # requirements-postgres.txt
 
-    return psycopg2.connect(host=connection["host"], port=connection["port"], user=connection["user"],
-                            dbname=connection["dbname"])
+    return psycopg2.connect(
+        host=connection["host"], port=connection["port"], user=connection["user"], dbname=connection["dbname"]
+    )
 
 
 def _postgres_marts(location: dict, project_dir: Path) -> dict:
@@ -125,8 +148,9 @@ def _postgres_marts(location: dict, project_dir: Path) -> dict:
     con = connect_postgres(location["connection"])
     try:
         with con.cursor() as cur:
-            cur.execute("select table_name from information_schema.tables where table_schema = %s",
-                        [location["marts_schema"]])
+            cur.execute(
+                "select table_name from information_schema.tables where table_schema = %s", [location["marts_schema"]]
+            )
             frames = {}
             for (name,) in cur.fetchall():
                 cur.execute(f'select * from "{location["marts_schema"]}"."{name}"')

@@ -26,6 +26,7 @@ scheduled_run.py, backfill.py and demo.sh run this step on such targets before `
 (``run_fit``: in a child process, so a Spark session and its metastore lock end with it), and
 that build leaves out the models the step has just built (``AFTER_FIT``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,10 +57,14 @@ FIT_STEP_MODELS = "+int_customers_purchases_summarized"
 AFTER_FIT = ["--exclude", f"{FIT_STEP_MODELS},resource_type:model", "--indirect-selection", "empty"]
 # the engine's type of each kind of column (macro clv_score_columns)
 COLUMN_TYPES = {
-    "postgres": {"string": "text", "bigint": "bigint", "double": "double precision", "boolean": "boolean",
-                 "date": "date"},
-    "spark": {"string": "string", "bigint": "bigint", "double": "double", "boolean": "boolean",
-              "date": "date"},
+    "postgres": {
+        "string": "text",
+        "bigint": "bigint",
+        "double": "double precision",
+        "boolean": "boolean",
+        "date": "date",
+    },
+    "spark": {"string": "string", "bigint": "bigint", "double": "double", "boolean": "boolean", "date": "date"},
 }
 # the columns the step adds to the scores: for which build they were fitted
 FIT_COLUMNS = {"as_of_date": "date", "fit_settings": "string"}
@@ -93,10 +98,12 @@ def read_postgres(cur, summary: str) -> pd.DataFrame:
     buffer = io.StringIO()
     cur.copy_expert(f"copy (select {columns} from {summary}) to stdout with (format csv, header true)", buffer)
     buffer.seek(0)
-    frame = pd.read_csv(buffer, dtype={"reference": str, "organization_id": str, "customer_id": str,
-                                       "setting": str, "lapsed": str}, keep_default_na=False,
-                        na_values={c: [""] for c in ("x", "t_x", "t", "m", "periods_paid", "lapsed",
-                                                      "contract_amount_total")})
+    frame = pd.read_csv(
+        buffer,
+        dtype={"reference": str, "organization_id": str, "customer_id": str, "setting": str, "lapsed": str},
+        keep_default_na=False,
+        na_values={c: [""] for c in ("x", "t_x", "t", "m", "periods_paid", "lapsed", "contract_amount_total")},
+    )
     frame = frame.rename(columns={"t": "T"})
     frame["lapsed"] = _boolean(frame["lapsed"].where(frame["lapsed"].notna(), None))
     return frame
@@ -106,8 +113,9 @@ def _csv(frame: pd.DataFrame) -> io.BytesIO:
     """The frame as CSV for COPY: NULL unquoted and empty, text quoted, doubles in their
     shortest round-trip form (Arrow's writer: ten times faster than pandas' to_csv)."""
     buffer = io.BytesIO()
-    pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), buffer,
-                     pa_csv.WriteOptions(include_header=False))
+    pa_csv.write_csv(
+        pa.Table.from_pandas(frame, preserve_index=False), buffer, pa_csv.WriteOptions(include_header=False)
+    )
     buffer.seek(0)
     return buffer
 
@@ -124,7 +132,9 @@ def fit_postgres(the_plan: dict, options: dict) -> int:
             summary = read_postgres(cur, the_plan["summary"])
             scores = score_references(
                 lambda r: summary.loc[summary["reference"] == r, SUMMARY_COLUMNS].reset_index(drop=True),
-                REFERENCES, **options)
+                REFERENCES,
+                **options,
+            )
             scores["as_of_date"] = the_plan["as_of_date"]
             scores["fit_settings"] = the_plan["settings"]
             cur.execute(f'create schema if not exists "{schema}"')
@@ -158,9 +168,12 @@ def fit_spark(the_plan: dict, options: dict) -> int:
         return out[[c for c in columns if c not in FIT_COLUMNS]]
 
     summary = spark.table(the_plan["summary"]).select("reference", *SUMMARY_COLUMNS)
-    scores = (summary.groupBy("reference", "organization_id", "setting").applyInPandas(score, scored_schema)
-              .withColumn("as_of_date", F.lit(the_plan["as_of_date"]).cast("date"))
-              .withColumn("fit_settings", F.lit(the_plan["settings"])))
+    scores = (
+        summary.groupBy("reference", "organization_id", "setting")
+        .applyInPandas(score, scored_schema)
+        .withColumn("as_of_date", F.lit(the_plan["as_of_date"]).cast("date"))
+        .withColumn("fit_settings", F.lit(the_plan["settings"]))
+    )
     spark.sql(f"create schema if not exists {schema}")
     scores.write.saveAsTable(f"{schema}.{stamp}")
     rows = spark.table(f"{schema}.{stamp}").count()
@@ -191,9 +204,11 @@ def fit(target: str, vars_yaml: str | None = None, project_dir: Path = PROJECT_R
         planned = time.perf_counter()
         rows = FITTERS[the_plan["type"]](the_plan, scoring_options(json.loads(the_plan["settings"])))
     end = time.perf_counter()
-    return (f"fit step: {rows:,} customer rows scored for as_of_date {the_plan['as_of_date']} into "
-            f"{the_plan['output']} in {end - start:.1f} s (summaries and plan {planned - start:.1f} s, "
-            f"fit and write {end - planned:.1f} s)")
+    return (
+        f"fit step: {rows:,} customer rows scored for as_of_date {the_plan['as_of_date']} into "
+        f"{the_plan['output']} in {end - start:.1f} s (summaries and plan {planned - start:.1f} s, "
+        f"fit and write {end - planned:.1f} s)"
+    )
 
 
 def run_fit(target: str, vars_yaml: str | None = None, project_dir: Path = PROJECT_ROOT) -> str:

@@ -13,6 +13,7 @@ dbt's own Spark session settings). Loading replaces the tables, so running it ag
 (on PostgreSQL the staging views that read them are dropped with them; the next
 `dbt build` creates them again).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,18 +30,38 @@ import duckdb
 from retention_tools import DBT, PROJECT_ROOT
 
 
-
 def read_raw_dir(raw_dir: Path, workdir: Path, project_dir: Path = PROJECT_ROOT) -> Path:
     """Read ``raw_dir`` with the project's DuckDB reader into ``workdir``/reader.duckdb (schema
     raw: the raw tables and load_errors) and return that file. A file the reader refuses
     (e.g. a header without any expected column) stops here with the reader's message."""
     database = workdir / "reader.duckdb"  # not raw.duckdb: its catalog would shadow the schema raw
-    env = {**os.environ, "RAW_DATA_DIR": str(raw_dir.resolve()), "DBT_DUCKDB_PATH": str(database),
-           "DBT_TARGET_PATH": str(workdir / "target"), "DBT_LOG_PATH": str(workdir / "logs"), "DO_NOT_TRACK": "1"}
-    proc = subprocess.run([DBT, "run-operation", "read_raw_files", "--target", "duckdb",
-                           "--vars", json.dumps({"raw_schema": "raw"}),
-                           "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-                          cwd=project_dir, env=env, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw_dir.resolve()),
+        "DBT_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(workdir / "target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "DO_NOT_TRACK": "1",
+    }
+    proc = subprocess.run(
+        [
+            DBT,
+            "run-operation",
+            "read_raw_files",
+            "--target",
+            "duckdb",
+            "--vars",
+            json.dumps({"raw_schema": "raw"}),
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(project_dir),
+        ],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         lines = [line for line in proc.stdout.splitlines() if line.strip()]
         start = next((i for i, line in enumerate(lines) if "Error" in line), max(len(lines) - 8, 0))
@@ -48,9 +69,18 @@ def read_raw_dir(raw_dir: Path, workdir: Path, project_dir: Path = PROJECT_ROOT)
     return database
 
 
-_PG_TYPES = {"VARCHAR": "text", "DOUBLE": "double precision", "FLOAT": "real", "BIGINT": "bigint",
-             "INTEGER": "integer", "SMALLINT": "smallint", "BOOLEAN": "boolean", "DATE": "date",
-             "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
+_PG_TYPES = {
+    "VARCHAR": "text",
+    "DOUBLE": "double precision",
+    "FLOAT": "real",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "SMALLINT": "smallint",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+}
 
 
 def load_postgres(con: duckdb.DuckDBPyConnection, tables: list[str], schema: str) -> None:
@@ -64,7 +94,9 @@ def load_postgres(con: duckdb.DuckDBPyConnection, tables: list[str], schema: str
             described = con.execute(f"describe {query}").fetchall()
             casts, ddl = [], []
             for name, duck_type, *_ in described:
-                pg_type = _PG_TYPES.get(duck_type) or ("numeric" if duck_type.startswith(("DECIMAL", "HUGEINT")) else None)
+                pg_type = _PG_TYPES.get(duck_type) or (
+                    "numeric" if duck_type.startswith(("DECIMAL", "HUGEINT")) else None
+                )
                 casts.append(f'"{name}"' if pg_type else f'cast("{name}" as varchar) as "{name}"')
                 ddl.append(f'"{name}" {pg_type or "text"}')
             csv_path = Path(tmp) / f"{table}.csv"
@@ -76,8 +108,14 @@ def load_postgres(con: duckdb.DuckDBPyConnection, tables: list[str], schema: str
                 cur.copy_expert(f'copy "{schema}"."{table}" from stdin with (format csv)', handle)
 
 
-def load_spark(con: duckdb.DuckDBPyConnection, tables: list[str], schema: str,
-               project_dir: Path, stage_dir: Path | None = None, dbt_target: str = "spark") -> None:
+def load_spark(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    schema: str,
+    project_dir: Path,
+    stage_dir: Path | None = None,
+    dbt_target: str = "spark",
+) -> None:
     """Parquet files written by DuckDB, copied into Spark tables by dbt's own Spark session
     (the run-operation spark_load_raw), so the metastore and settings are the profile's."""
     with tempfile.TemporaryDirectory() as local:
@@ -87,9 +125,24 @@ def load_spark(con: duckdb.DuckDBPyConnection, tables: list[str], schema: str,
         for table in tables:
             con.execute(f"copy (select * from raw.{table}) to '{tmp}/{table}.parquet' (format parquet)")
         args = {"directory": tmp, "tables": tables, "schema": schema}
-        proc = subprocess.run([DBT, "run-operation", "spark_load_raw", "--target", dbt_target, "--args", json.dumps(args),
-                               "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-                              cwd=project_dir, capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                DBT,
+                "run-operation",
+                "spark_load_raw",
+                "--target",
+                dbt_target,
+                "--args",
+                json.dumps(args),
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+            ],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             raise SystemExit(f"loading into Spark failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-3000:]}")
 
@@ -99,21 +152,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", choices=["postgres", "spark"], required=True)
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"))
     parser.add_argument("--schema", default="raw", help="the project's var raw_schema (default raw)")
-    parser.add_argument("--stage-dir", type=Path,
-                        help="Spark: where the Parquet files go for Spark to read (default a local temporary "
-                             "directory; a remote cluster needs a path it can read, e.g. a shared mount)")
-    parser.add_argument("--dbt-target", default="spark",
-                        help="Spark: the profiles.yml output whose session loads the tables (default spark)")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT,
-                        help="the dbt project whose reader, profile and (Spark) .spark/ directory to use (default this one)")
+    parser.add_argument(
+        "--stage-dir",
+        type=Path,
+        help="Spark: where the Parquet files go for Spark to read (default a local temporary "
+        "directory; a remote cluster needs a path it can read, e.g. a shared mount)",
+    )
+    parser.add_argument(
+        "--dbt-target",
+        default="spark",
+        help="Spark: the profiles.yml output whose session loads the tables (default spark)",
+    )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the dbt project whose reader, profile and (Spark) .spark/ directory to use (default this one)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     project_dir = args.project_dir.resolve()
-    with tempfile.TemporaryDirectory() as workdir, \
-            duckdb.connect(str(read_raw_dir(args.raw_dir, Path(workdir), project_dir))) as con:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        duckdb.connect(str(read_raw_dir(args.raw_dir, Path(workdir), project_dir))) as con,
+    ):
         con.execute("set TimeZone = 'UTC'")
-        tables = [row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+            ).fetchall()
+        ]
         if args.target == "postgres":
             load_postgres(con, tables, args.schema)
         else:

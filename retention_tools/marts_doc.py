@@ -4,6 +4,7 @@ that the file equals what this writes).
 
     python -m retention_tools.marts_doc      # rewrites docs/marts.md
 """
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Queries over the marts that the printed summary (summary.py) and the dashboard
 (report.py) both read: one function per question, rows as dicts. They read only schema
 `marts`, so they work on the published database as well as on the working one."""
+
 from __future__ import annotations
 
 import duckdb
@@ -14,8 +15,10 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, *params) -> list[dict]:
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the relations in schema marts (some exist only on DuckDB or with history)."""
-    return {r["table_name"] for r in fetch(
-        con, "select table_name from information_schema.tables where table_schema = 'marts'")}
+    return {
+        r["table_name"]
+        for r in fetch(con, "select table_name from information_schema.tables where table_schema = 'marts'")
+    }
 
 
 MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD", "sbg": "sBG"}
@@ -52,7 +55,8 @@ def clv_fits(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> l
         ) as v using (model)
         where p.organization_id = ?
         """,
-        org_id, org_id,
+        org_id,
+        org_id,
     )
     return sorted(fits, key=lambda f: (MODEL_ORDER.get(f["model"], 9), f["model"]))
 
@@ -67,7 +71,9 @@ def backtest(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> d
     sources.sort(key=lambda r: (order.get(r["source"], len(order)), r["source"]))
     calibration = []
     if "churn_calibration" in tables:
-        calibration = fetch(con, "select * from marts.churn_calibration where organization_id = ? order by source, bin", org_id)
+        calibration = fetch(
+            con, "select * from marts.churn_calibration where organization_id = ? order by source, bin", org_id
+        )
     purchases = []
     if "clv_backtest" in tables:
         purchases = fetch(con, "select * from marts.clv_backtest where organization_id = ?", org_id)

@@ -4,6 +4,7 @@ A copy of the project (models, macros, seeds, dbt tests) in a directory of its o
 own raw directory, upload CSV and DuckDB file, never touches the developer's ``data/``,
 ``seeds/`` upload or ``target/``, so tests and benchmarks can run in any order.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,18 +39,41 @@ class DbtProject:
             raise AssertionError(f"dbt {' '.join(args)} failed:\n{proc.stdout[-20000:]}\n{proc.stderr[-5000:]}")
         return proc
 
-    def build(self, *args: str, vars: dict | None = None, check: bool = True, target: str | None = None,
-              unit_tests: bool = False) -> subprocess.CompletedProcess:
+    def build(
+        self,
+        *args: str,
+        vars: dict | None = None,
+        check: bool = True,
+        target: str | None = None,
+        unit_tests: bool = False,
+    ) -> subprocess.CompletedProcess:
         """``dbt build`` (with ``args``); the dbt unit tests only with ``unit_tests`` (they check
         the code, not the data: the builds that run them are named, the others save their cost)."""
-        return self.run("build", *args, *(["--target", target] if target else []),
-                        *([] if unit_tests else ["--exclude-resource-type", "unit_test"]), vars=vars, check=check)
+        return self.run(
+            "build",
+            *args,
+            *(["--target", target] if target else []),
+            *([] if unit_tests else ["--exclude-resource-type", "unit_test"]),
+            vars=vars,
+            check=check,
+        )
 
     def show(self, sql: str, target: str | None = None, vars: dict | None = None) -> list[dict]:
         """Every row of ``sql`` (Jinja: refs allowed) on ``target``, through dbt itself (`dbt
         show`), typed as JSON types them: the same call on every engine."""
-        proc = self.run("show", *(["--target", target] if target else []), "--inline", sql, "--limit", "-1",
-                        "--output", "json", "--log-format", "json", vars=vars)
+        proc = self.run(
+            "show",
+            *(["--target", target] if target else []),
+            "--inline",
+            sql,
+            "--limit",
+            "-1",
+            "--output",
+            "json",
+            "--log-format",
+            "json",
+            vars=vars,
+        )
         for line in proc.stdout.splitlines():
             event = json.loads(line) if line.startswith("{") else {}
             if event.get("info", {}).get("name") == "ShowNode":
@@ -86,7 +110,9 @@ def copy_project(root: Path) -> Path:
         elif src.exists():
             shutil.copy2(src, root / name)
     tests_dir = PROJECT_ROOT / "tests"
-    shutil.copytree(tests_dir, root / "tests", ignore=shutil.ignore_patterns("python", "__pycache__"), dirs_exist_ok=True)
+    shutil.copytree(
+        tests_dir, root / "tests", ignore=shutil.ignore_patterns("python", "__pycache__"), dirs_exist_ok=True
+    )
     return root
 
 

@@ -1,6 +1,7 @@
 """The facts that dbt_project.yml holds and Python needs too, read from it so that each is
 written once: the raw tables' columns (var raw_table_columns, also read by the SQL macro
 raw_table_columns), the transaction types per industry and the value events among them."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -32,6 +32,7 @@ Defaults: --working is $DBT_DUCKDB_PATH or data/retention.duckdb; --published is
 $RETENTION_PUBLISHED_PATH or published/<name> beside the working file
 (data/published/retention.duckdb). Readers open it with read_only=True.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,12 @@ from retention_tools.dbt_target import target_location
 
 SCHEMA = "marts"
 # The history tables, each with the column its per-date files are split by.
-HISTORY = {"history_runs": "as_of_date", "segment_history": "as_of_date",
-           "segment_migration": "to_as_of_date", "behavior_signal_history": "as_of_date"}
+HISTORY = {
+    "history_runs": "as_of_date",
+    "segment_history": "as_of_date",
+    "segment_migration": "to_as_of_date",
+    "behavior_signal_history": "as_of_date",
+}
 
 
 def default_working() -> Path:
@@ -124,8 +129,11 @@ def _history_files(con: duckdb.DuckDBPyConnection, directory: Path, source: str)
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                con.execute(f"copy (select * from work.{source}.{table} where {column} = cast(? as date)) "
-                            f"to {_literal(str(partial))} (format parquet)", [day])
+                con.execute(
+                    f"copy (select * from work.{source}.{table} where {column} = cast(? as date)) "
+                    f"to {_literal(str(partial))} (format parquet)",
+                    [day],
+                )
                 with open(partial, "rb") as handle:
                     os.fsync(handle.fileno())
                 os.replace(partial, path)
@@ -134,8 +142,9 @@ def _history_files(con: duckdb.DuckDBPyConnection, directory: Path, source: str)
     return files, written
 
 
-def _history_views(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]],
-                   files: dict[str, list[str]], source: str) -> None:
+def _history_views(
+    con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]], files: dict[str, list[str]], source: str
+) -> None:
     """marts.<history table>: a view over its files, or an empty table of its columns."""
     comments = dict(relations)
     for table in HISTORY:
@@ -216,13 +225,20 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
                            ? as working_database, ? as relations""",
                 [as_of_date, published_at, str(working.resolve()), len(relations)],
             )
-            con.execute(f"comment on table {SCHEMA}.published_run is "
-                        "'One row: the run these marts come from (as_of_date), when it was published (UTC) and from which working database.'")
+            con.execute(
+                f"comment on table {SCHEMA}.published_run is "
+                "'One row: the run these marts come from (as_of_date), when it was published (UTC) and from "
+                "which working database.'"
+            )
             referenced = sorted(path for paths in files.values() for path in paths)
-            con.execute(f"create table {SCHEMA}.published_history_files as select unnest(cast(? as varchar[])) as path",
-                        [referenced])
-            con.execute(f"comment on table {SCHEMA}.published_history_files is "
-                        "'The Parquet files the history views of this publication read (one per table and date).'")
+            con.execute(
+                f"create table {SCHEMA}.published_history_files as select unnest(cast(? as varchar[])) as path",
+                [referenced],
+            )
+            con.execute(
+                f"comment on table {SCHEMA}.published_history_files is "
+                "'The Parquet files the history views of this publication read (one per table and date).'"
+            )
             con.execute("detach work")
             con.execute("checkpoint")
         finally:
@@ -260,12 +276,23 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--working", type=Path, default=None,
-                        help="DuckDB file dbt built (default: $DBT_DUCKDB_PATH or data/retention.duckdb)")
-    parser.add_argument("--published", type=Path, default=None,
-                        help="file readers open (default: $RETENTION_PUBLISHED_PATH or published/<name> beside the working file)")
-    parser.add_argument("--target", help="the dbt target that built the working file (default: the standalone duckdb "
-                                         "target, schema marts); the published file always has schema marts")
+    parser.add_argument(
+        "--working",
+        type=Path,
+        default=None,
+        help="DuckDB file dbt built (default: $DBT_DUCKDB_PATH or data/retention.duckdb)",
+    )
+    parser.add_argument(
+        "--published",
+        type=Path,
+        default=None,
+        help="file readers open (default: $RETENTION_PUBLISHED_PATH or published/<name> beside the working file)",
+    )
+    parser.add_argument(
+        "--target",
+        help="the dbt target that built the working file (default: the standalone duckdb "
+        "target, schema marts); the published file always has schema marts",
+    )
     args = parser.parse_args(argv)
     location = target_location(args.target)
     if location["type"] != "duckdb":
@@ -273,8 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     working = args.working or (Path(location["path"]) if args.target else default_working())
     published = args.published or default_published(working, location["marts_schema"])
     result = publish(working, published, location["marts_schema"])
-    print(f"published {result['relations']} marts of as_of_date {result['as_of_date']} "
-          f"to {result['published']} in {result['seconds']} s")
+    print(
+        f"published {result['relations']} marts of as_of_date {result['as_of_date']} "
+        f"to {result['published']} in {result['seconds']} s"
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ Defaults: --database $DBT_DUCKDB_PATH or data/retention.duckdb (a scheduled depl
 it at the published file, see scripts/publish.py), --output
 target/retention_dashboard.html. Declared as the dbt exposure `retention_dashboard`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,14 +30,30 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from retention_tools.dbt_target import open_marts
-from retention_tools.marts_queries import (as_of_date, backtest, fetch, mart_tables, migration_into_this_run,
-                                            model_name, organizations)
+from retention_tools.marts_queries import (
+    as_of_date,
+    backtest,
+    fetch,
+    mart_tables,
+    migration_into_this_run,
+    model_name,
+    organizations,
+)
 
 # segment_order 1..11: from the best (greens) through the ones to watch (blues, yellow) to the
 # ones slipping away (oranges, reds)
 SEGMENT_COLORS = [
-    "#1b7837", "#5aae61", "#a6dba0", "#4393c3", "#92c5de", "#fee08b",
-    "#fdae61", "#f46d43", "#d73027", "#a50026", "#67001f",
+    "#1b7837",
+    "#5aae61",
+    "#a6dba0",
+    "#4393c3",
+    "#92c5de",
+    "#fee08b",
+    "#fdae61",
+    "#f46d43",
+    "#d73027",
+    "#a50026",
+    "#67001f",
 ]
 CLV_EDGES = [0, 25, 50, 100, 200, 400, 800, 1600, 3200, 6400]
 URGENCY_COLORS = {"high": "#b2182b", "medium": "#ef8a62", "low": "#67a9cf"}
@@ -47,98 +64,247 @@ SOURCE_COLORS = {"model": "#762a83", "churn_prediction": "#2166ac", "recency": "
 
 
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
-    settings = {"height": 360, "autosize": True, "margin": dict(l=60, r=20, t=50, b=60), "template": "plotly_white", **kwargs}
+    settings = {
+        "height": 360,
+        "autosize": True,
+        "margin": dict(l=60, r=20, t=50, b=60),
+        "template": "plotly_white",
+        **kwargs,
+    }
     fig.update_layout(title=title, **settings)
     return fig
 
 
 def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[tuple[str, go.Figure]]:
     charts: list[tuple[str, go.Figure]] = []
-    segments = fetch(con, """
+    segments = fetch(
+        con,
+        """
         select segment, segment_order, customer_count, percentage, revenue_at_risk
-        from marts.segment_distribution where organization_id = ? order by segment_order""", org_id)
+        from marts.segment_distribution where organization_id = ? order by segment_order""",
+        org_id,
+    )
     names = [r["segment"] for r in segments]
-    charts.append(("segment_distribution", _layout(go.Figure(go.Bar(
-        x=names, y=[r["customer_count"] for r in segments], marker_color=SEGMENT_COLORS[:len(names)],
-        text=[f"{r['percentage']:.1f}%" for r in segments], textposition="outside",
-        hovertemplate="%{x}: %{y:,} customers (%{text})<extra></extra>")),
-        "Customers by segment", yaxis_title="customers")))
-    charts.append(("revenue_at_risk", _layout(go.Figure(go.Bar(
-        x=names, y=[r["revenue_at_risk"] for r in segments], marker_color=SEGMENT_COLORS[:len(names)],
-        hovertemplate="%{x}: %{y:,.2f}<extra></extra>")),
-        "Revenue at risk by segment", yaxis_title="revenue at risk")))
+    charts.append(
+        (
+            "segment_distribution",
+            _layout(
+                go.Figure(
+                    go.Bar(
+                        x=names,
+                        y=[r["customer_count"] for r in segments],
+                        marker_color=SEGMENT_COLORS[: len(names)],
+                        text=[f"{r['percentage']:.1f}%" for r in segments],
+                        textposition="outside",
+                        hovertemplate="%{x}: %{y:,} customers (%{text})<extra></extra>",
+                    )
+                ),
+                "Customers by segment",
+                yaxis_title="customers",
+            ),
+        )
+    )
+    charts.append(
+        (
+            "revenue_at_risk",
+            _layout(
+                go.Figure(
+                    go.Bar(
+                        x=names,
+                        y=[r["revenue_at_risk"] for r in segments],
+                        marker_color=SEGMENT_COLORS[: len(names)],
+                        hovertemplate="%{x}: %{y:,.2f}<extra></extra>",
+                    )
+                ),
+                "Revenue at risk by segment",
+                yaxis_title="revenue at risk",
+            ),
+        )
+    )
 
-    matrix = fetch(con, """
+    matrix = fetch(
+        con,
+        """
         select segment, churn_risk_level, count(*) as customers
-        from marts.customer_segments where organization_id = ? group by all""", org_id)
+        from marts.customer_segments where organization_id = ? group by all""",
+        org_id,
+    )
     counts = {(r["segment"], r["churn_risk_level"]): r["customers"] for r in matrix}
-    charts.append(("segment_churn_matrix", _layout(go.Figure(go.Heatmap(
-        x=RISK_LEVELS, y=names, z=[[counts.get((s, level), 0) for level in RISK_LEVELS] for s in names],
-        colorscale="Reds", texttemplate="%{z}", hovertemplate="%{y} / %{x}: %{z}<extra></extra>")),
-        "Segment x churn risk (customers)", yaxis=dict(autorange="reversed"), height=420)))
+    charts.append(
+        (
+            "segment_churn_matrix",
+            _layout(
+                go.Figure(
+                    go.Heatmap(
+                        x=RISK_LEVELS,
+                        y=names,
+                        z=[[counts.get((s, level), 0) for level in RISK_LEVELS] for s in names],
+                        colorscale="Reds",
+                        texttemplate="%{z}",
+                        hovertemplate="%{y} / %{x}: %{z}<extra></extra>",
+                    )
+                ),
+                "Segment x churn risk (customers)",
+                yaxis=dict(autorange="reversed"),
+                height=420,
+            ),
+        )
+    )
 
-    scores = fetch(con, """
+    scores = fetch(
+        con,
+        """
         select least(floor(behavior_score / 10), 9) * 10 as bucket, count(*) as customers
         from marts.behavior_analysis where organization_id = ? and behavior_score is not null
-        group by all order by bucket""", org_id)
-    charts.append(("behavior_score_distribution", _layout(go.Figure(go.Bar(
-        x=[f"{int(r['bucket'])}-{int(r['bucket']) + 10}" for r in scores], y=[r["customers"] for r in scores],
-        marker_color="#4575b4", hovertemplate="score %{x}: %{y:,} customers<extra></extra>")),
-        "Behaviour score distribution", xaxis_title="behaviour score", yaxis_title="customers")))
+        group by all order by bucket""",
+        org_id,
+    )
+    charts.append(
+        (
+            "behavior_score_distribution",
+            _layout(
+                go.Figure(
+                    go.Bar(
+                        x=[f"{int(r['bucket'])}-{int(r['bucket']) + 10}" for r in scores],
+                        y=[r["customers"] for r in scores],
+                        marker_color="#4575b4",
+                        hovertemplate="score %{x}: %{y:,} customers<extra></extra>",
+                    )
+                ),
+                "Behaviour score distribution",
+                xaxis_title="behaviour score",
+                yaxis_title="customers",
+            ),
+        )
+    )
 
-    trends = {r["activity_trend"]: r["customers"] for r in fetch(con, """
+    trends = {
+        r["activity_trend"]: r["customers"]
+        for r in fetch(
+            con,
+            """
         select activity_trend, count(*) as customers from marts.behavior_analysis
-        where organization_id = ? group by all""", org_id)}
-    charts.append(("customers_by_trend", _layout(go.Figure(go.Bar(
-        x=TRENDS, y=[trends.get(t, 0) for t in TRENDS],
-        marker_color=["#1a9850", "#91bfdb", "#d73027", "#bdbdbd"],
-        hovertemplate="%{x}: %{y:,} customers<extra></extra>")),
-        "Customers by activity trend (last vs previous 30 days)", yaxis_title="customers")))
+        where organization_id = ? group by all""",
+            org_id,
+        )
+    }
+    charts.append(
+        (
+            "customers_by_trend",
+            _layout(
+                go.Figure(
+                    go.Bar(
+                        x=TRENDS,
+                        y=[trends.get(t, 0) for t in TRENDS],
+                        marker_color=["#1a9850", "#91bfdb", "#d73027", "#bdbdbd"],
+                        hovertemplate="%{x}: %{y:,} customers<extra></extra>",
+                    )
+                ),
+                "Customers by activity trend (last vs previous 30 days)",
+                yaxis_title="customers",
+            ),
+        )
+    )
 
-    signals = fetch(con, """
+    signals = fetch(
+        con,
+        """
         select risk_signal, affected_customers, percentage, urgency from marts.behavior_signal_summary
-        where organization_id = ? order by percentage, risk_signal desc""", org_id)
-    charts.append(("risk_signal_prevalence", _layout(go.Figure(go.Bar(
-        y=[r["risk_signal"] for r in signals], x=[r["percentage"] for r in signals], orientation="h",
-        marker_color=[URGENCY_COLORS.get(r["urgency"], "#999999") for r in signals],
-        text=[f"{r['urgency']} ({r['affected_customers']:,})" for r in signals], textposition="auto",
-        hovertemplate="%{y}: %{x:.2f}% of customers, %{text}<extra></extra>")),
-        "Risk signals: % of customers (colour = urgency)", xaxis_title="% of analysed customers",
-        margin=dict(l=200, r=20, t=50, b=60))))
+        where organization_id = ? order by percentage, risk_signal desc""",
+        org_id,
+    )
+    charts.append(
+        (
+            "risk_signal_prevalence",
+            _layout(
+                go.Figure(
+                    go.Bar(
+                        y=[r["risk_signal"] for r in signals],
+                        x=[r["percentage"] for r in signals],
+                        orientation="h",
+                        marker_color=[URGENCY_COLORS.get(r["urgency"], "#999999") for r in signals],
+                        text=[f"{r['urgency']} ({r['affected_customers']:,})" for r in signals],
+                        textposition="auto",
+                        hovertemplate="%{y}: %{x:.2f}% of customers, %{text}<extra></extra>",
+                    )
+                ),
+                "Risk signals: % of customers (colour = urgency)",
+                xaxis_title="% of analysed customers",
+                margin=dict(l=200, r=20, t=50, b=60),
+            ),
+        )
+    )
 
     moves = migration_into_this_run(con, org_id, tables)
     if moves:
         cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
-        charts.append(("segment_migration", _layout(go.Figure(go.Heatmap(
-            x=names, y=names, z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
-            customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
-            colorscale="Blues", texttemplate="%{z}",
-            hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>")),
-            f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: from, columns: to)",
-            yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-35), height=520,
-            margin=dict(l=140, r=20, t=50, b=120))))
+        charts.append(
+            (
+                "segment_migration",
+                _layout(
+                    go.Figure(
+                        go.Heatmap(
+                            x=names,
+                            y=names,
+                            z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
+                            customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
+                            colorscale="Blues",
+                            texttemplate="%{z}",
+                            hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>",
+                        )
+                    ),
+                    f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: "
+                    "from, columns: to)",
+                    yaxis=dict(autorange="reversed"),
+                    xaxis=dict(tickangle=-35),
+                    height=520,
+                    margin=dict(l=140, r=20, t=50, b=120),
+                ),
+            )
+        )
 
     if "customer_lifetime_value" in tables:
         edges = CLV_EDGES
         bucket = " ".join(f"when clv_365d < {hi} then {i}" for i, hi in enumerate(edges[1:]))
         clv: dict[str, dict[int, int]] = {}
-        for r in fetch(con, f"""
+        for r in fetch(
+            con,
+            f"""
                 select model, case {bucket} else {len(edges) - 1} end as bucket, count(*) as customers
                 from marts.customer_lifetime_value where organization_id = ? and clv_365d is not null
-                group by all""", org_id):
+                group by all""",
+            org_id,
+        ):
             clv.setdefault(r["model"], {})[r["bucket"]] = r["customers"]
         if clv:
             labels = [f"{lo:,}-{hi:,}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:,}+"]
             models = sorted(clv, key=lambda m: (list(MODEL_COLORS).index(m) if m in MODEL_COLORS else 9, m))
-            fig = go.Figure([go.Bar(
-                x=labels, y=[clv[m].get(i, 0) for i in range(len(labels))], name=model_name(m),
-                marker_color=MODEL_COLORS.get(m, "#999999"),
-                hovertemplate=f"{model_name(m)}, 365-day value %{{x}}: %{{y:,}} customers<extra></extra>")
-                for m in models])
-            charts.append(("clv_distribution", _layout(
-                fig, "Expected 365-day customer value (" + ", ".join(model_name(m) for m in models) + ")",
-                barmode="stack", xaxis_title="expected value", yaxis_title="customers", showlegend=len(models) > 1,
-                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))))
+            fig = go.Figure(
+                [
+                    go.Bar(
+                        x=labels,
+                        y=[clv[m].get(i, 0) for i in range(len(labels))],
+                        name=model_name(m),
+                        marker_color=MODEL_COLORS.get(m, "#999999"),
+                        hovertemplate=f"{model_name(m)}, 365-day value %{{x}}: %{{y:,}} customers<extra></extra>",
+                    )
+                    for m in models
+                ]
+            )
+            charts.append(
+                (
+                    "clv_distribution",
+                    _layout(
+                        fig,
+                        "Expected 365-day customer value (" + ", ".join(model_name(m) for m in models) + ")",
+                        barmode="stack",
+                        xaxis_title="expected value",
+                        yaxis_title="customers",
+                        showlegend=len(models) > 1,
+                        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+                    ),
+                )
+            )
     return charts
 
 
@@ -154,68 +320,129 @@ def trust_charts(bt: dict) -> list[tuple[str, go.Figure]]:
     scored = [r for r in sources if r["auc"] is not None]
     if scored:
         missing = [r["source"] for r in sources if r["auc"] is None]
-        fig = go.Figure(go.Bar(
-            x=[r["source"] for r in scored], y=[r["auc"] for r in scored],
-            marker_color=[SOURCE_COLORS.get(r["source"], "#999999") for r in scored],
-            text=[f"{r['auc']:.2f}" for r in scored], textposition="outside",
-            customdata=[[r["customers"], 100 * r["churn_rate"],
-                         "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}",
-                         "n/a" if r["brier"] is None else f"{r['brier']:.3f}"] for r in scored],
-            hovertemplate="%{x}: AUC %{y:.3f} on %{customdata[0]:,} customers (%{customdata[1]:.1f}% churned),"
-                          " top-decile lift %{customdata[2]}, Brier %{customdata[3]}<extra></extra>"))
+        fig = go.Figure(
+            go.Bar(
+                x=[r["source"] for r in scored],
+                y=[r["auc"] for r in scored],
+                marker_color=[SOURCE_COLORS.get(r["source"], "#999999") for r in scored],
+                text=[f"{r['auc']:.2f}" for r in scored],
+                textposition="outside",
+                customdata=[
+                    [
+                        r["customers"],
+                        100 * r["churn_rate"],
+                        "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}",
+                        "n/a" if r["brier"] is None else f"{r['brier']:.3f}",
+                    ]
+                    for r in scored
+                ],
+                hovertemplate="%{x}: AUC %{y:.3f} on %{customdata[0]:,} customers (%{customdata[1]:.1f}% churned),"
+                " top-decile lift %{customdata[2]}, Brier %{customdata[3]}<extra></extra>",
+            )
+        )
         fig.add_hline(y=0.5, line_dash="dash", line_color="#666666")
-        fig.add_annotation(x=1, xref="paper", xanchor="left", y=0.5, text="coin<br>flip", showarrow=False,
-                           font=dict(color="#666666"))
+        fig.add_annotation(
+            x=1, xref="paper", xanchor="left", y=0.5, text="coin<br>flip", showarrow=False, font=dict(color="#666666")
+        )
         title = "AUC by churn source (0.5 = coin flip)"
         if missing:
             title += f"; {', '.join(missing)}: n/a"
-        charts.append(("backtest_auc", _layout(fig, title, yaxis=dict(range=[0, 1.08], title="AUC"),
-                                               margin=dict(l=60, r=60, t=50, b=60))))
+        charts.append(
+            (
+                "backtest_auc",
+                _layout(fig, title, yaxis=dict(range=[0, 1.08], title="AUC"), margin=dict(l=60, r=60, t=50, b=60)),
+            )
+        )
 
     bins = [r for r in bt["calibration"] if r["customers"]]
     if bins:
         fig = go.Figure()
         for source in [s for s in SOURCE_COLORS if any(r["source"] == s for r in bins)] + sorted(
-                {r["source"] for r in bins} - set(SOURCE_COLORS)):
+            {r["source"] for r in bins} - set(SOURCE_COLORS)
+        ):
             mine = [r for r in bins if r["source"] == source]
             largest = max(r["customers"] for r in mine)
-            fig.add_trace(go.Scatter(
-                x=[r["avg_score"] for r in mine], y=[r["churn_rate"] for r in mine], name=source,
-                mode="lines+markers", line=dict(color=SOURCE_COLORS.get(source, "#999999")),
-                marker=dict(size=[6 + 14 * (r["customers"] / largest) ** 0.5 for r in mine]),
-                customdata=[[r["bin"] / 10, (r["bin"] + 1) / 10, r["customers"]] for r in mine],
-                hovertemplate=f"{source}, scores %{{customdata[0]:.1f}}-%{{customdata[1]:.1f}}: mean score %{{x:.2f}},"
-                              f" churned %{{y:.0%}} of %{{customdata[2]:,}}<extra></extra>"))
+            fig.add_trace(
+                go.Scatter(
+                    x=[r["avg_score"] for r in mine],
+                    y=[r["churn_rate"] for r in mine],
+                    name=source,
+                    mode="lines+markers",
+                    line=dict(color=SOURCE_COLORS.get(source, "#999999")),
+                    marker=dict(size=[6 + 14 * (r["customers"] / largest) ** 0.5 for r in mine]),
+                    customdata=[[r["bin"] / 10, (r["bin"] + 1) / 10, r["customers"]] for r in mine],
+                    hovertemplate=f"{source}, scores %{{customdata[0]:.1f}}-%{{customdata[1]:.1f}}: mean score "
+                    f"%{{x:.2f}},"
+                    f" churned %{{y:.0%}} of %{{customdata[2]:,}}<extra></extra>",
+                )
+            )
         fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dash", color="#666666"))
-        charts.append(("churn_calibration", _layout(
-            fig, "Calibration: predicted vs observed churn",
-            xaxis=dict(range=[-0.03, 1.03], title="mean predicted churn probability"),
-            yaxis=dict(range=[-0.03, 1.05], title="share that churned"), showlegend=True,
-            legend=dict(orientation="h", y=-0.22, yanchor="top", x=1, xanchor="right"),
-            margin=dict(l=60, r=20, t=50, b=80))))
+        charts.append(
+            (
+                "churn_calibration",
+                _layout(
+                    fig,
+                    "Calibration: predicted vs observed churn",
+                    xaxis=dict(range=[-0.03, 1.03], title="mean predicted churn probability"),
+                    yaxis=dict(range=[-0.03, 1.05], title="share that churned"),
+                    showlegend=True,
+                    legend=dict(orientation="h", y=-0.22, yanchor="top", x=1, xanchor="right"),
+                    margin=dict(l=60, r=20, t=50, b=80),
+                ),
+            )
+        )
 
     purchases = bt["purchases"]
     if purchases:
         names = [model_name(p["model"]) for p in purchases]
         predicted = [p for p in purchases if p["predicted_purchases"] is not None]
-        fig = go.Figure([
-            go.Bar(x=[model_name(p["model"]) for p in predicted], y=[p["predicted_purchases"] for p in predicted],
-                   name="predicted", marker_color="#762a83",
-                   text=["" if p["percentage_error"] is None else f"{p['percentage_error']:+.1f}%" for p in predicted],
-                   textposition="outside", hovertemplate="%{x}: %{y:,.0f} predicted (%{text})<extra></extra>"),
-            go.Bar(x=names, y=[p["actual_purchases"] for p in purchases], name="actual", marker_color="#5aae61",
-                   customdata=[p["customers"] for p in purchases],
-                   hovertemplate="%{x}: %{y:,} purchase days by %{customdata:,} customers<extra></extra>"),
-        ])
+        fig = go.Figure(
+            [
+                go.Bar(
+                    x=[model_name(p["model"]) for p in predicted],
+                    y=[p["predicted_purchases"] for p in predicted],
+                    name="predicted",
+                    marker_color="#762a83",
+                    text=["" if p["percentage_error"] is None else f"{p['percentage_error']:+.1f}%" for p in predicted],
+                    textposition="outside",
+                    hovertemplate="%{x}: %{y:,.0f} predicted (%{text})<extra></extra>",
+                ),
+                go.Bar(
+                    x=names,
+                    y=[p["actual_purchases"] for p in purchases],
+                    name="actual",
+                    marker_color="#5aae61",
+                    customdata=[p["customers"] for p in purchases],
+                    hovertemplate="%{x}: %{y:,} purchase days by %{customdata:,} customers<extra></extra>",
+                ),
+            ]
+        )
         first = purchases[0]
         title = f"Purchases in the {first['horizon_days']} days from {first['calibration_date']}"
         unfitted = [model_name(p["model"]) for p in purchases if p["predicted_purchases"] is None]
         if unfitted:
-            fig.add_annotation(x=0.5, xref="paper", y=1, yref="paper", yanchor="bottom", showarrow=False,
-                               text=f"predicted: n/a ({', '.join(unfitted)} not fitted at calibration)")
-        charts.append(("purchases_backtest", _layout(
-            fig, title, barmode="group", yaxis_title="purchase days", showlegend=True,
-            legend=dict(orientation="h", y=-0.12, yanchor="top", x=1, xanchor="right"))))
+            fig.add_annotation(
+                x=0.5,
+                xref="paper",
+                y=1,
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+                text=f"predicted: n/a ({', '.join(unfitted)} not fitted at calibration)",
+            )
+        charts.append(
+            (
+                "purchases_backtest",
+                _layout(
+                    fig,
+                    title,
+                    barmode="group",
+                    yaxis_title="purchase days",
+                    showlegend=True,
+                    legend=dict(orientation="h", y=-0.12, yanchor="top", x=1, xanchor="right"),
+                ),
+            )
+        )
     return charts
 
 
@@ -223,13 +450,20 @@ def trust_caption(bt: dict) -> str:
     """One sentence under "Can we trust these scores?": when the scores were made and checked."""
     rows = bt["sources"] or bt["purchases"]
     first = rows[0]
-    text = f"Scores made on {first['calibration_date']} from the history before it, checked against the next " \
-           f"{first['horizon_days']} days"
+    text = (
+        f"Scores made on {first['calibration_date']} from the history before it, checked against the next "
+        f"{first['horizon_days']} days"
+    )
     if bt["sources"]:
         widest = max(bt["sources"], key=lambda r: r["customers"])
-        text += (f" (to {widest['as_of_date']}): {widest['customers']:,} customers had bought before, "
-                 f"{100 * widest['churn_rate']:.1f}% of them had no value event since")
-    return text + ". The upload has no date and is not backtested; recency (days since the last value event) is the baseline."
+        text += (
+            f" (to {widest['as_of_date']}): {widest['customers']:,} customers had bought before, "
+            f"{100 * widest['churn_rate']:.1f}% of them had no value event since"
+        )
+    return (
+        text
+        + ". The upload has no date and is not backtested; recency (days since the last value event) is the baseline."
+    )
 
 
 RENDER_CHECK = """
@@ -242,7 +476,8 @@ window.addEventListener('load', function () {
     document.querySelectorAll('div.chart').forEach(function (div) {
       var plot = div.querySelector('.plotly-graph-div');
       // bars, heatmap cells (one image per heatmap) and scatter markers
-      var marks = div.querySelectorAll('.barlayer .point path, .hm image, .heatmaplayer image, .scatterlayer .point').length;
+      var marks = div.querySelectorAll(
+        '.barlayer .point path, .hm image, .heatmaplayer image, .scatterlayer .point').length;
       result[div.id] = {svg: div.querySelectorAll('.main-svg').length, marks: marks,
                         traces: plot && plot.data ? plot.data.length : 0, organization: div.dataset.organization};
     });
@@ -261,14 +496,21 @@ def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     for n, org in enumerate(orgs):
         org_id = org["organization_id"]
 
-        def chart_divs(charts: list[tuple[str, go.Figure]]) -> str:
+        def chart_divs(charts: list[tuple[str, go.Figure]], n=n, org_id=org_id) -> str:
             parts = []
             for name, fig in charts:
                 div_id = f"org{n}-{name}"
-                parts.append(f'<div class="chart" id="{div_id}" data-chart="{name}" data-organization="{html.escape(org_id)}">'
-                             + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"{div_id}-plot", default_width="100%",
-                                           config={"displaylogo": False, "responsive": True})
-                             + "</div>")
+                parts.append(
+                    f'<div class="chart" id="{div_id}" data-chart="{name}" data-organization="{html.escape(org_id)}">'
+                    + fig.to_html(
+                        full_html=False,
+                        include_plotlyjs=False,
+                        div_id=f"{div_id}-plot",
+                        default_width="100%",
+                        config={"displaylogo": False, "responsive": True},
+                    )
+                    + "</div>"
+                )
             return "".join(parts)
 
         charts = organization_charts(con, org_id, tables)
@@ -277,12 +519,16 @@ def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
         chart_count += len(charts) + len(trust)
         trust_html = ""
         if trust:
-            trust_html = (f'<h3>Can we trust these scores?</h3><p class="caption">{html.escape(trust_caption(bt))}</p>'
-                          f'<div class="grid">{chart_divs(trust)}</div>')
+            trust_html = (
+                f'<h3>Can we trust these scores?</h3><p class="caption">{html.escape(trust_caption(bt))}</p>'
+                f'<div class="grid">{chart_divs(trust)}</div>'
+            )
         sections.append(
-            f'<section><h2>{html.escape(str(org["organization_name"] or org_id))} <small>{html.escape(str(org["org_type"] or ""))} · '
-            f'{org["total_customers"]:,} customers, {org["segmented"]:,} segmented · {html.escape(org_id)}'
-            f'</small></h2><div class="grid">{chart_divs(charts)}</div>{trust_html}</section>')
+            f"<section><h2>{html.escape(str(org['organization_name'] or org_id))} "
+            f"<small>{html.escape(str(org['org_type'] or ''))} · "
+            f"{org['total_customers']:,} customers, {org['segmented']:,} segmented · {html.escape(org_id)}"
+            f'</small></h2><div class="grid">{chart_divs(charts)}</div>{trust_html}</section>'
+        )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Retention dashboard</title>
 <script type="text/javascript">{get_plotlyjs()}</script>
@@ -296,7 +542,7 @@ h3 {{ margin: 18px 0 2px; }} .caption {{ color: #555; margin: 0 0 8px; }}
 </style></head><body>
 <h1>Retention dashboard</h1>
 <p>As of {as_of} (exclusive) · {len(orgs)} organisation(s) · from the marts of <code>retention_analytics</code></p>
-{''.join(sections)}
+{"".join(sections)}
 <pre id="render-check"></pre>
 {RENDER_CHECK}
 </body></html>
@@ -306,8 +552,12 @@ h3 {{ margin: 18px 0 2px; }} .caption {{ color: #555; margin: 0 0 8px; }}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", type=Path, default=None,
-                        help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)",
+    )
     parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target)")
     parser.add_argument("--output", type=Path, default=Path("target/retention_dashboard.html"))
     args = parser.parse_args(argv)

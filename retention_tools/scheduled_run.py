@@ -18,6 +18,7 @@ working database (`<database>.run.lock`) from before the build until after publi
 started while another holds either exits at once with one line and exit code 75
 (EX_TEMPFAIL: try again later), having changed nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def _exclusive(lock_path: Path, what: str):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunInProgress(f"another scheduled run is using {what} (lock {lock_path}); this run did "
-                                "nothing: try again when it has finished") from None
+            raise RunInProgress(
+                f"another scheduled run is using {what} (lock {lock_path}); this run did "
+                "nothing: try again when it has finished"
+            ) from None
         yield  # the lock goes with the file handle, also when the process is killed
 
 
@@ -68,15 +71,29 @@ def exclusive_run(project_dir: Path, working: Path, target_type: str = "duckdb")
         yield
 
 
-def run(as_of_date: str | None = None, full_refresh: bool = False, target: str | None = None,
-        publish_marts: bool = True, project_dir: Path = ROOT, quiet: bool = False,
-        history_keep_days: int | None = None) -> dict:
+def run(
+    as_of_date: str | None = None,
+    full_refresh: bool = False,
+    target: str | None = None,
+    publish_marts: bool = True,
+    project_dir: Path = ROOT,
+    quiet: bool = False,
+    history_keep_days: int | None = None,
+) -> dict:
     """Build (and publish); return a summary. Raises RunInProgress (having done nothing) when
     another run holds the project or the database, RuntimeError when the build fails."""
     # The dbt unit tests check the code, not the data: CI runs them (scripts/test.sh), a
     # scheduled run of code that passed them gains nothing from running them again each day.
-    cmd = [DBT, "build", "--exclude-resource-type", "unit_test", "--project-dir", str(project_dir),
-           "--profiles-dir", str(project_dir)]
+    cmd = [
+        DBT,
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+    ]
     if target:
         cmd += ["--target", target]
     variables = {"as_of_date": as_of_date, "history_keep_days": history_keep_days}
@@ -102,15 +119,24 @@ def run(as_of_date: str | None = None, full_refresh: bool = False, target: str |
         return {**result, "fit_seconds": fit_seconds}
 
 
-def _build_and_publish(cmd: list[str], project_dir: Path, working: Path, location: dict,
-                       publish_marts: bool, quiet: bool, as_of_date: str | None) -> dict:
+def _build_and_publish(
+    cmd: list[str],
+    project_dir: Path,
+    working: Path,
+    location: dict,
+    publish_marts: bool,
+    quiet: bool,
+    as_of_date: str | None,
+) -> dict:
     started = time.time()
     proc = subprocess.run(cmd, cwd=project_dir, capture_output=quiet, text=True)
     seconds = round(time.time() - started, 1)
     if proc.returncode != 0:
         output = f"\n{proc.stdout[-8000:]}" if quiet else ""
-        raise RuntimeError(f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published "
-                           f"and the history keeps its last committed state.{output}")
+        raise RuntimeError(
+            f"dbt build failed (exit {proc.returncode}) after {seconds} s; nothing was published "
+            f"and the history keeps its last committed state.{output}"
+        )
     result = {"as_of_date": as_of_date, "build_seconds": seconds, "published": None}
     if publish_marts and location["type"] == "duckdb":
         published = default_published(working, location["marts_schema"])
@@ -130,8 +156,12 @@ def describe_fit(result: dict) -> str:
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options every scheduled run takes (here and in backfill.py)."""
-    parser.add_argument("--history-keep-days", type=int, metavar="N",
-                        help="prune the history to the runs of the N days before the latest (var history_keep_days)")
+    parser.add_argument(
+        "--history-keep-days",
+        type=int,
+        metavar="N",
+        help="prune the history to the runs of the N days before the latest (var history_keep_days)",
+    )
     parser.add_argument("--target", help="dbt target (default: the profile's, duckdb)")
     parser.add_argument("--no-publish", action="store_true", help="build only")
     parser.add_argument("--project-dir", type=Path, default=ROOT)
@@ -145,8 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="show dbt's output only when it fails")
     args = parser.parse_args(argv)
     try:
-        result = run(args.as_of_date, args.full_refresh, args.target, not args.no_publish,
-                     args.project_dir, args.quiet, args.history_keep_days)
+        result = run(
+            args.as_of_date,
+            args.full_refresh,
+            args.target,
+            not args.no_publish,
+            args.project_dir,
+            args.quiet,
+            args.history_keep_days,
+        )
     except RunInProgress as error:
         print(error, file=sys.stderr)
         return EXIT_BUSY
@@ -154,9 +191,15 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     published = result["published"]
-    print(describe_fit(result) + f"built in {result['build_seconds']} s" + (
-        f"; published as_of_date {published['as_of_date']} to {published['published']} in {published['seconds']} s"
-        if published else ""))
+    print(
+        describe_fit(result)
+        + f"built in {result['build_seconds']} s"
+        + (
+            f"; published as_of_date {published['as_of_date']} to {published['published']} in {published['seconds']} s"
+            if published
+            else ""
+        )
+    )
     return 0
 
 

@@ -12,6 +12,7 @@ it works on the published database as well as on the working one.
 
     python scripts/summary.py [--db data/retention.duckdb] [--target NAME] [--errors 5] [--actions 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,16 @@ import sys
 import duckdb
 
 from retention_tools.dbt_target import open_marts
-from retention_tools.marts_queries import (as_of_date, backtest, clv_fits, fetch, mart_tables,
-                                            migration_into_this_run, model_name, organizations)
+from retention_tools.marts_queries import (
+    as_of_date,
+    backtest,
+    clv_fits,
+    fetch,
+    mart_tables,
+    migration_into_this_run,
+    model_name,
+    organizations,
+)
 
 
 def behavior_lines(con: duckdb.DuckDBPyConnection, org_id: str, max_actions: int) -> list[str]:
@@ -77,16 +86,20 @@ def fit_description(fit: dict) -> str:
         return f"{name} not fitted - {fit['reason']}"
     variant = fit["variant"]
     if fit["model"] == "sbg":
-        params = (f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}" if variant == "full"
-                  else f"theta={fit['dropout_probability']:.4f}")
+        params = (
+            f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}"
+            if variant == "full"
+            else f"theta={fit['dropout_probability']:.4f}"
+        )
     else:
         params = f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d"
         if variant == "full":
             params += f" a={fit['a']:.3f} b={fit['b']:.3f}"
         elif variant == "homogeneous_dropout":
             params += f" theta={fit['dropout_probability']:.4f}"
-    return (f"{name} ({variant.replace('_', ' ')}) {params} on {fit['customers_fitted']:,} "
-            f"customers, AIC {fit['aic']:,.1f}")
+    return (
+        f"{name} ({variant.replace('_', ' ')}) {params} on {fit['customers_fitted']:,} customers, AIC {fit['aic']:,.1f}"
+    )
 
 
 def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:
@@ -117,8 +130,10 @@ def clv_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> 
     if "churn_backtest" in tables:
         days = fetch(con, "select max(horizon_days) as d from marts.churn_backtest")[0]["d"]
         horizon = horizon if days is None else f"the next {days} days"
-    lines.append(f"    model churn (probability of no value event in {horizon}) is the churn score of "
-                 f"{model_churn:,} customer(s)")
+    lines.append(
+        f"    model churn (probability of no value event in {horizon}) is the churn score of "
+        f"{model_churn:,} customer(s)"
+    )
     return lines
 
 
@@ -154,7 +169,9 @@ def backtest_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]
             parts.append("lift " + ", ".join(f"{r['source']} {r['top_decile_lift']:.1f}" for r in lifts))
     for p in purchases:
         name = f"{model_name(p['model'])} " if len(purchases) > 1 else ""
-        predicted = "n/a (no fit at calibration)" if p["predicted_purchases"] is None else f"{p['predicted_purchases']:,.0f}"
+        predicted = (
+            "n/a (no fit at calibration)" if p["predicted_purchases"] is None else f"{p['predicted_purchases']:,.0f}"
+        )
         text = f"{name}predicted {predicted} vs actual {p['actual_purchases']:,.0f} purchases"
         if p["percentage_error"] is not None:
             text += f" ({p['percentage_error']:+.1f}%)"
@@ -169,11 +186,14 @@ def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str
         return []
     both = sum(m["customer_count"] for m in moves)
     changed = [m for m in moves if m["from_segment"] != m["to_segment"] and m["customer_count"]]
-    line = (f"  since {moves[0]['from_as_of_date']}: {sum(m['customer_count'] for m in changed):,} of "
-            f"{both:,} customers changed segment")
+    line = (
+        f"  since {moves[0]['from_as_of_date']}: {sum(m['customer_count'] for m in changed):,} of "
+        f"{both:,} customers changed segment"
+    )
     if changed:
         line += "; most: " + ", ".join(
-            f"{m['from_segment']} -> {m['to_segment']} {m['customer_count']:,}" for m in changed[:top])
+            f"{m['from_segment']} -> {m['to_segment']} {m['customer_count']:,}" for m in changed[:top]
+        )
     return [line]
 
 
@@ -254,10 +274,16 @@ def format_summary(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=None,
-                        help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)")
-    parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target, "
-                                         "schema marts; another target's marts are <its schema>_marts; PostgreSQL and Spark targets are read there)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)",
+    )
+    parser.add_argument(
+        "--target",
+        help="the dbt target that built it (default: the standalone duckdb target, "
+        "schema marts; another target's marts are <its schema>_marts; PostgreSQL and Spark targets are read there)",
+    )
     parser.add_argument("--errors", type=int, default=5, help="upload errors to list per organisation")
     parser.add_argument("--actions", type=int, default=3, help="priority actions to list per organisation")
     args = parser.parse_args(argv)

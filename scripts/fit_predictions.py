@@ -3,6 +3,7 @@
 
 The command only; the code is retention_tools.fit_step (its docstring has the details).
 """
+
 from retention_tools.fit_step import main
 
 raise SystemExit(main())

@@ -7,6 +7,7 @@
 The command only; the code is the package retention_tools.generator (its docstring describes
 the personas, the events and what --bad adds), installed with the project's requirements.
 """
+
 from retention_tools.generator.cli import main
 
 raise SystemExit(main())

@@ -1,4 +1,5 @@
 """--bad: rows of every rejection kind and the odd-but-valid rows, with their manifest."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,9 @@ class BadRows:
         self.rng = child_rng(seed, 99)
         self.end = end
         self.manifest: list[dict] = []
-        self.rows: dict[str, list[dict]] = {t: [] for t in ("organizations", "customers", "transactions",
-                                                             "churn_predictions")}
+        self.rows: dict[str, list[dict]] = {
+            t: [] for t in ("organizations", "customers", "transactions", "churn_predictions")
+        }
         self.upload: list[tuple[str, str]] = []
 
     def uuid(self) -> str:
@@ -48,25 +50,54 @@ class BadRows:
 
 def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[str, dict]) -> None:
     # ---- organizations
-    bad.add("organizations", {"organization_id": None, "name": "Orphan Org", "org_type": "banking"},
-            "missing_organization_id", "rejected", "missing_organization_id", {"name": "Orphan Org"})
-    bad.add("organizations", {"organization_id": BAD_ORG_UNKNOWN_TYPE, "name": "Acme Insurance", "org_type": "insurance"},
-            "unknown_org_type", "rejected", "unknown_org_type", {"organization_id": BAD_ORG_UNKNOWN_TYPE},
-            BAD_ORG_UNKNOWN_TYPE)
+    bad.add(
+        "organizations",
+        {"organization_id": None, "name": "Orphan Org", "org_type": "banking"},
+        "missing_organization_id",
+        "rejected",
+        "missing_organization_id",
+        {"name": "Orphan Org"},
+    )
+    bad.add(
+        "organizations",
+        {"organization_id": BAD_ORG_UNKNOWN_TYPE, "name": "Acme Insurance", "org_type": "insurance"},
+        "unknown_org_type",
+        "rejected",
+        "unknown_org_type",
+        {"organization_id": BAD_ORG_UNKNOWN_TYPE},
+        BAD_ORG_UNKNOWN_TYPE,
+    )
     for name, typ in (("Twin Org A", "banking"), ("Twin Org B", "ecommerce")):
-        bad.add("organizations", {"organization_id": BAD_ORG_DUPLICATE, "name": name, "org_type": typ},
-                "duplicate_organization_id", "rejected", "duplicate_organization_id",
-                {"organization_id": BAD_ORG_DUPLICATE, "name": name}, BAD_ORG_DUPLICATE)
-    bad.add("organizations", {"organization_id": NULL_TYPE_ORG, "name": "Blank Type Mobile", "org_type": None},
-            "null_org_type_is_telecom", "valid", "org_type NULL means telecom", {"organization_id": NULL_TYPE_ORG},
-            NULL_TYPE_ORG)
+        bad.add(
+            "organizations",
+            {"organization_id": BAD_ORG_DUPLICATE, "name": name, "org_type": typ},
+            "duplicate_organization_id",
+            "rejected",
+            "duplicate_organization_id",
+            {"organization_id": BAD_ORG_DUPLICATE, "name": name},
+            BAD_ORG_DUPLICATE,
+        )
+    bad.add(
+        "organizations",
+        {"organization_id": NULL_TYPE_ORG, "name": "Blank Type Mobile", "org_type": None},
+        "null_org_type_is_telecom",
+        "valid",
+        "org_type NULL means telecom",
+        {"organization_id": NULL_TYPE_ORG},
+        NULL_TYPE_ORG,
+    )
 
     bank = orgs["banking"]
     bank_id = bank.org_id
 
     def cust(cid, org, ext, kind, expected, reason, key=None):
-        row = {"customer_id": cid, "organization_id": org, "external_id": ext,
-               "signup_date": (bad.end - np.timedelta64(100, "D")).astype(object), "plan_allowance_mb": None}
+        row = {
+            "customer_id": cid,
+            "organization_id": org,
+            "external_id": ext,
+            "signup_date": (bad.end - np.timedelta64(100, "D")).astype(object),
+            "plan_allowance_mb": None,
+        }
         bad.add("customers", row, kind, expected, reason, key or {"customer_id": cid, "external_id": ext}, org)
 
     # ---- customers
@@ -81,8 +112,15 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
     for _ in range(2):
         cust(bad.uuid(), bank_id, "BAD_CUST_DUP_EXT", "duplicate_external_id", "rejected", "duplicate_external_id")
     padded_cid = bad.uuid()
-    cust(f"  {padded_cid} ", f" {bank_id}  ", "BAD_CUST_008", "padded_ids", "valid",
-         "ids are trimmed", {"customer_id": padded_cid, "external_id": "BAD_CUST_008"})
+    cust(
+        f"  {padded_cid} ",
+        f" {bank_id}  ",
+        "BAD_CUST_008",
+        "padded_ids",
+        "valid",
+        "ids are trimmed",
+        {"customer_id": padded_cid, "external_id": "BAD_CUST_008"},
+    )
     null_type_customers = [bad.uuid(), bad.uuid()]
     for i, cid in enumerate(null_type_customers):
         cust(cid, NULL_TYPE_ORG, f"CUST_{i + 1:05d}", "customer_of_null_type_org", "valid", "valid customer")
@@ -93,73 +131,261 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
     def txn(tid, cid, ts, ttype, kind, expected, reason, org, amount=None, quantity=None, category=None, key=None):
         if tid is None and key is None:
             key = {"transaction_id": None, "customer_id": cid, "occurred_at": ts}
-        row = {"transaction_id": tid, "customer_id": cid, "occurred_at": ts, "transaction_type": ttype,
-               "amount": amount, "quantity": quantity, "category": category, "discount_amount": None}
+        row = {
+            "transaction_id": tid,
+            "customer_id": cid,
+            "occurred_at": ts,
+            "transaction_type": ttype,
+            "amount": amount,
+            "quantity": quantity,
+            "category": category,
+            "discount_amount": None,
+        }
         bad.add("transactions", row, kind, expected, reason, key or {"transaction_id": tid}, org)
 
     def new_tid(tag):
         counter[0] += 1
         return f"TXN_BAD_{tag}_{counter[0]:03d}"
 
-    txn(new_tid("DUPC"), dup_cid, bad.ts(20), "login", "transaction_of_rejected_customer", "rejected",
-        "unknown_customer", bank_id)
-    txn(new_tid("NULLORG"), null_type_customers[0], bad.ts(10), "data_usage", "event_of_null_type_org", "valid",
-        "valid event", NULL_TYPE_ORG, quantity=120.0)
-    txn(new_tid("NULLORG"), null_type_customers[0], bad.ts(5), "topup", "event_of_null_type_org", "valid",
-        "valid event", NULL_TYPE_ORG, amount=20.0)
-    txn(new_tid("NULLORG"), null_type_customers[1], bad.ts(40), "bill_payment", "event_of_null_type_org", "valid",
-        "valid event", NULL_TYPE_ORG, amount=30.0, quantity=0.0)
-    txn(new_tid("PADC"), padded_cid, bad.ts(3), "transaction", "event_of_padded_customer", "valid",
-        "valid event", bank_id, amount=75.0, category="checking")
+    txn(
+        new_tid("DUPC"),
+        dup_cid,
+        bad.ts(20),
+        "login",
+        "transaction_of_rejected_customer",
+        "rejected",
+        "unknown_customer",
+        bank_id,
+    )
+    txn(
+        new_tid("NULLORG"),
+        null_type_customers[0],
+        bad.ts(10),
+        "data_usage",
+        "event_of_null_type_org",
+        "valid",
+        "valid event",
+        NULL_TYPE_ORG,
+        quantity=120.0,
+    )
+    txn(
+        new_tid("NULLORG"),
+        null_type_customers[0],
+        bad.ts(5),
+        "topup",
+        "event_of_null_type_org",
+        "valid",
+        "valid event",
+        NULL_TYPE_ORG,
+        amount=20.0,
+    )
+    txn(
+        new_tid("NULLORG"),
+        null_type_customers[1],
+        bad.ts(40),
+        "bill_payment",
+        "event_of_null_type_org",
+        "valid",
+        "valid event",
+        NULL_TYPE_ORG,
+        amount=30.0,
+        quantity=0.0,
+    )
+    txn(
+        new_tid("PADC"),
+        padded_cid,
+        bad.ts(3),
+        "transaction",
+        "event_of_padded_customer",
+        "valid",
+        "valid event",
+        bank_id,
+        amount=75.0,
+        category="checking",
+    )
 
     for org_type, c in orgs.items():
         oid = c.org_id
         cid = c.customer_id[0]
         vt, qt = VALUE_TYPE[org_type], QTY_TYPE[org_type]
-        txn(None, cid, bad.ts(10), "support_contact", "missing_transaction_id", "rejected", "missing_transaction_id", oid)
-        txn(new_tid("NOCUST"), None, bad.ts(10), vt, "missing_customer_id", "rejected", "missing_customer_id", oid, amount=10.0)
-        txn(new_tid("UNKCUST"), bad.uuid(), bad.ts(10), vt, "unknown_customer", "rejected", "unknown_customer", oid, amount=10.0)
+        txn(
+            None,
+            cid,
+            bad.ts(10),
+            "support_contact",
+            "missing_transaction_id",
+            "rejected",
+            "missing_transaction_id",
+            oid,
+        )
+        txn(
+            new_tid("NOCUST"),
+            None,
+            bad.ts(10),
+            vt,
+            "missing_customer_id",
+            "rejected",
+            "missing_customer_id",
+            oid,
+            amount=10.0,
+        )
+        txn(
+            new_tid("UNKCUST"),
+            bad.uuid(),
+            bad.ts(10),
+            vt,
+            "unknown_customer",
+            "rejected",
+            "unknown_customer",
+            oid,
+            amount=10.0,
+        )
         txn(new_tid("NOTS"), cid, None, vt, "missing_timestamp", "rejected", "missing_occurred_at", oid, amount=10.0)
-        txn(new_tid("BADTS"), cid, "not-a-date", vt, "unparseable_timestamp", "rejected", "invalid_occurred_at",
-            oid, amount=10.0)
-        txn(new_tid("FUTURE"), cid, "2099-01-01 00:00:00", vt, "future_timestamp", "rejected", "future_occurred_at",
-            oid, amount=10.0)
-        txn(new_tid("WRONGTYPE"), cid, bad.ts(10), WRONG_TYPE[org_type], "unknown_transaction_type", "rejected",
-            "unknown_transaction_type", oid, amount=10.0)
+        txn(
+            new_tid("BADTS"),
+            cid,
+            "not-a-date",
+            vt,
+            "unparseable_timestamp",
+            "rejected",
+            "invalid_occurred_at",
+            oid,
+            amount=10.0,
+        )
+        txn(
+            new_tid("FUTURE"),
+            cid,
+            "2099-01-01 00:00:00",
+            vt,
+            "future_timestamp",
+            "rejected",
+            "future_occurred_at",
+            oid,
+            amount=10.0,
+        )
+        txn(
+            new_tid("WRONGTYPE"),
+            cid,
+            bad.ts(10),
+            WRONG_TYPE[org_type],
+            "unknown_transaction_type",
+            "rejected",
+            "unknown_transaction_type",
+            oid,
+            amount=10.0,
+        )
         txn(new_tid("NEGAMT"), cid, bad.ts(10), vt, "negative_amount", "rejected", "negative_amount", oid, amount=-50.0)
-        txn(new_tid("NEGQTY"), cid, bad.ts(10), qt, "negative_quantity", "rejected", "negative_quantity", oid,
-            quantity=-2.0)
+        txn(
+            new_tid("NEGQTY"),
+            cid,
+            bad.ts(10),
+            qt,
+            "negative_quantity",
+            "rejected",
+            "negative_quantity",
+            oid,
+            quantity=-2.0,
+        )
         # duplicate ids: a later copy of an existing transaction (the copy is rejected) ...
         s = samples[org_type]
         later = (np.datetime64(s["occurred_at"]) + np.timedelta64(3600, "s")).astype("datetime64[s]")
-        txn(s["transaction_id"], s["customer_id"], str(later).replace("T", " "), s["transaction_type"],
-            "duplicate_transaction_id_later_copy", "rejected", "duplicate_transaction_id", oid,
-            amount=s["amount"], quantity=s["quantity"], category=s["category"],
-            key={"transaction_id": s["transaction_id"], "occurred_at": str(later).replace("T", " ")})
+        txn(
+            s["transaction_id"],
+            s["customer_id"],
+            str(later).replace("T", " "),
+            s["transaction_type"],
+            "duplicate_transaction_id_later_copy",
+            "rejected",
+            "duplicate_transaction_id",
+            oid,
+            amount=s["amount"],
+            quantity=s["quantity"],
+            category=s["category"],
+            key={"transaction_id": s["transaction_id"], "occurred_at": str(later).replace("T", " ")},
+        )
         # ... a pair where the row later in the file is the earlier event (the first row is rejected) ...
         tid = new_tid("DUPORDER")
-        txn(tid, cid, bad.ts(12, 15), "support_contact", "duplicate_transaction_id_earlier_in_file", "rejected",
-            "duplicate_transaction_id", oid, key={"transaction_id": tid, "occurred_at": bad.ts(12, 15)})
-        txn(tid, cid, bad.ts(12, 9), "support_contact", "duplicate_transaction_id_kept", "valid",
-            "first by occurred_at", oid, key={"transaction_id": tid, "occurred_at": bad.ts(12, 9)})
+        txn(
+            tid,
+            cid,
+            bad.ts(12, 15),
+            "support_contact",
+            "duplicate_transaction_id_earlier_in_file",
+            "rejected",
+            "duplicate_transaction_id",
+            oid,
+            key={"transaction_id": tid, "occurred_at": bad.ts(12, 15)},
+        )
+        txn(
+            tid,
+            cid,
+            bad.ts(12, 9),
+            "support_contact",
+            "duplicate_transaction_id_kept",
+            "valid",
+            "first by occurred_at",
+            oid,
+            key={"transaction_id": tid, "occurred_at": bad.ts(12, 9)},
+        )
         # ... and a pair with equal timestamps (raw order decides: the second row is rejected)
         tid = new_tid("DUPSAME")
-        txn(tid, cid, bad.ts(14), "support_contact", "duplicate_transaction_id_same_time_kept", "valid",
-            "first in raw order", oid, category="general", key={"transaction_id": tid, "raw_position": 1})
-        txn(tid, cid, bad.ts(14), "support_contact", "duplicate_transaction_id_same_time", "rejected",
-            "duplicate_transaction_id", oid, category="general", key={"transaction_id": tid, "raw_position": 2})
+        txn(
+            tid,
+            cid,
+            bad.ts(14),
+            "support_contact",
+            "duplicate_transaction_id_same_time_kept",
+            "valid",
+            "first in raw order",
+            oid,
+            category="general",
+            key={"transaction_id": tid, "raw_position": 1},
+        )
+        txn(
+            tid,
+            cid,
+            bad.ts(14),
+            "support_contact",
+            "duplicate_transaction_id_same_time",
+            "rejected",
+            "duplicate_transaction_id",
+            oid,
+            category="general",
+            key={"transaction_id": tid, "raw_position": 2},
+        )
         # valid rows that need normalisation
         pad_type = {"banking": " LOGIN ", "telecom": "Data_Usage ", "ecommerce": " View"}[org_type]
         tid = new_tid("NORM")
-        txn(tid, cid, bad.ts(9), pad_type, "transaction_type_needs_normalization", "valid", "trimmed, lower-cased",
-            oid, quantity=50.0 if org_type == "telecom" else None)
+        txn(
+            tid,
+            cid,
+            bad.ts(9),
+            pad_type,
+            "transaction_type_needs_normalization",
+            "valid",
+            "trimmed, lower-cased",
+            oid,
+            quantity=50.0 if org_type == "telecom" else None,
+        )
         tid = new_tid("NORM")
         cat = {"banking": " Savings ", "telecom": " BILLING", "ecommerce": "Books "}[org_type]
         ttype = {"banking": "transaction", "telecom": "support_contact", "ecommerce": "purchase"}[org_type]
         amt = None if org_type == "telecom" else 42.5
         qty = 1.0 if org_type == "ecommerce" else None
-        txn(f" {tid}  ", f"  {c.customer_id[1]} ", bad.ts(8), ttype, "padded_ids_and_category", "valid",
-            "trimmed", oid, amount=amt, quantity=qty, category=cat, key={"transaction_id": tid})
+        txn(
+            f" {tid}  ",
+            f"  {c.customer_id[1]} ",
+            bad.ts(8),
+            ttype,
+            "padded_ids_and_category",
+            "valid",
+            "trimmed",
+            oid,
+            amount=amt,
+            quantity=qty,
+            category=cat,
+            key={"transaction_id": tid},
+        )
 
     # ---- churn predictions (banking, ecommerce)
     for org_type in ("banking", "ecommerce"):
@@ -167,10 +393,16 @@ def build_bad_rows(bad: BadRows, orgs: dict[str, OrgCustomers], samples: dict[st
         oid = c.org_id
         at_end = np.datetime64(f"{bad.end}T23:30:00").astype("datetime64[us]")
 
-        def pred(cid, p, at, kind, expected, reason, key_cid=None):
-            bad.add("churn_predictions", {"customer_id": cid, "churn_probability": p,
-                                                "predicted_at": None if at is None else at.astype(object)},
-                    kind, expected, reason, {"customer_id": key_cid or cid}, oid)
+        def pred(cid, p, at, kind, expected, reason, key_cid=None, oid=oid):
+            bad.add(
+                "churn_predictions",
+                {"customer_id": cid, "churn_probability": p, "predicted_at": None if at is None else at.astype(object)},
+                kind,
+                expected,
+                reason,
+                {"customer_id": key_cid or cid},
+                oid,
+            )
 
         pred(bad.uuid(), 0.5, at_end, "unknown_customer", "rejected", "unknown_customer")
         pred(c.customer_id[2], 0.91, None, "null_predicted_at", "rejected", "missing_predicted_at")
@@ -208,20 +440,39 @@ def apply_bad_upload(bad: BadRows, rows: list[tuple[str, str]], tel: OrgCustomer
     own = rows[2]
     if own[1] == "0.9100":  # must differ from the conflicting row
         own = rows[2] = (own[0], "0.9200")
-    bad.note("churn_upload", "conflicting_scores", "upload_error", "conflicting_churn_scores",
-             {"customer_id": own[0], "churn_score": own[1]}, oid)
+    bad.note(
+        "churn_upload",
+        "conflicting_scores",
+        "upload_error",
+        "conflicting_churn_scores",
+        {"customer_id": own[0], "churn_score": own[1]},
+        oid,
+    )
     # an exact duplicate row (not an error), a 0.5 / 0.50 pair (counts once)
     rows.append(rows[3])
-    bad.note("churn_upload", "exact_duplicate_row", "valid", "an exact duplicate counts once",
-             {"customer_id": rows[3][0], "churn_score": rows[3][1]}, oid)
+    bad.note(
+        "churn_upload",
+        "exact_duplicate_row",
+        "valid",
+        "an exact duplicate counts once",
+        {"customer_id": rows[3][0], "churn_score": rows[3][1]},
+        oid,
+    )
     rows[4] = (ext[4], "0.5")
     rows.append((ext[4], "0.50"))
-    bad.note("churn_upload", "numerically_equal_scores", "valid", "0.5 and 0.50 count once",
-             {"customer_id": ext[4]}, oid)
+    bad.note(
+        "churn_upload", "numerically_equal_scores", "valid", "0.5 and 0.50 count once", {"customer_id": ext[4]}, oid
+    )
     # a padded external id and a row keyed by the customer UUID
     rows[5] = (f" {ext[5]} ", rows[5][1])
     bad.note("churn_upload", "padded_external_id", "valid", "trimmed", {"customer_id": rows[5][0]}, oid)
     rows[6] = (tel.customer_id[6], rows[6][1])
-    bad.note("churn_upload", "keyed_by_customer_uuid", "valid", "a customer UUID also matches",
-             {"customer_id": rows[6][0]}, oid)
+    bad.note(
+        "churn_upload",
+        "keyed_by_customer_uuid",
+        "valid",
+        "a customer UUID also matches",
+        {"customer_id": rows[6][0]},
+        oid,
+    )
     return rows + bad.upload

@@ -1,11 +1,12 @@
 """The command line: python scripts/generate_synthetic_data.py (see the package docstring)."""
+
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -35,20 +36,30 @@ from retention_tools.generator.writers import (
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Generate the synthetic raw data (organizations, customers, transactions, "
-                    "churn_predictions) and the telecom churn upload CSV. The docstring of the package "
-                    "retention_tools.generator describes the personas and what --bad adds.")
+        "churn_predictions) and the telecom churn upload CSV. The docstring of the package "
+        "retention_tools.generator describes the personas and what --bad adds."
+    )
     p.add_argument("--customers", type=int, default=10000, help="customers per organisation (default 10000)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--out", default="data/raw", help="output directory of the raw tables (default data/raw)")
-    p.add_argument("--upload", default="seeds/synthetic_churn_predictions.csv",
-                   help="path of the uploaded churn CSV (default seeds/synthetic_churn_predictions.csv)")
-    p.add_argument("--bad", action="store_true",
-                   help="add rows of every rejection kind of rules section 10 (+ bad_rows_manifest.json)")
+    p.add_argument(
+        "--upload",
+        default="seeds/synthetic_churn_predictions.csv",
+        help="path of the uploaded churn CSV (default seeds/synthetic_churn_predictions.csv)",
+    )
+    p.add_argument(
+        "--bad",
+        action="store_true",
+        help="add rows of every rejection kind of rules section 10 (+ bad_rows_manifest.json)",
+    )
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="raw file format")
-    p.add_argument("--end-date", default=DEFAULT_END_DATE,
-                   help=f"date of the last event, YYYY-MM-DD (default {DEFAULT_END_DATE}; "
-                        "the project's default as_of_date is the day after). With very few customers "
-                        "the latest event may fall a little earlier.")
+    p.add_argument(
+        "--end-date",
+        default=DEFAULT_END_DATE,
+        help=f"date of the last event, YYYY-MM-DD (default {DEFAULT_END_DATE}; "
+        "the project's default as_of_date is the day after). With very few customers "
+        "the latest event may fall a little earlier.",
+    )
     p.add_argument("--history-days", type=int, default=540, help="days of history up to the end date (default 540)")
     a = p.parse_args(argv)
     if a.customers < 1:
@@ -83,8 +94,11 @@ def main(argv=None) -> int:
     end = np.datetime64(args.end_date, "D")
     H = args.history_days
     day0_sec = (end - np.timedelta64(H - 1, "D")).astype("datetime64[s]")
-    print(f"generating {args.customers} customers x {len(ORGANIZATIONS)} organisations, seed {args.seed}, "
-          f"{H} days up to {end} -> {out} ({fmt})", flush=True)
+    print(
+        f"generating {args.customers} customers x {len(ORGANIZATIONS)} organisations, seed {args.seed}, "
+        f"{H} days up to {end} -> {out} ({fmt})",
+        flush=True,
+    )
 
     orgs: dict[str, OrgCustomers] = {}
     for i, (oid, _name, otype) in enumerate(ORGANIZATIONS):
@@ -96,20 +110,21 @@ def main(argv=None) -> int:
     tw = TableWriter(out / f"transactions.{fmt}", txn_schema, fmt)
     counter = 0
     samples: dict[str, dict] = {}
-    for i, (oid, _name, otype) in enumerate(ORGANIZATIONS):
+    for i, (_oid, _name, otype) in enumerate(ORGANIZATIONS):
         c = orgs[otype]
         n_chunks = (c.n + CHUNK_CUSTOMERS - 1) // CHUNK_CUSTOMERS
         for k in range(n_chunks):
             lo, hi = k * CHUNK_CUSTOMERS, min(c.n, (k + 1) * CHUNK_CUSTOMERS)
-            ev = events_for_chunk(c, lo, hi, child_rng(args.seed, i, 10 + k), float(H),
-                                   child_rng(args.seed, i, 10 + k, 1))
+            ev = events_for_chunk(
+                c, lo, hi, child_rng(args.seed, i, 10 + k), float(H), child_rng(args.seed, i, 10 + k, 1)
+            )
             tbl = transactions_table(c, ev, counter, day0_sec, text_ts)
             counter += tbl.num_rows
             if k == 0 and tbl.num_rows:
                 # an event not on the last day, to copy as a duplicate id with --bad
                 j = min(tbl.num_rows // 2, tbl.num_rows - 1)
                 row = tbl.slice(j, 1).to_pylist()[0]
-                row["occurred_at"] = str(ev[2][j] .astype("timedelta64[s]") + day0_sec)
+                row["occurred_at"] = str(ev[2][j].astype("timedelta64[s]") + day0_sec)
                 samples[otype] = row
             tw.write(tbl)
             print(f"  {otype}: customers {hi}/{c.n}, transactions so far {tw.rows}", flush=True)
@@ -125,11 +140,23 @@ def main(argv=None) -> int:
     if bad:
         for r, typ in zip(org_rows, (" Banking ", " Telecom", "ECOMMERCE")):
             r["org_type"] = typ
-            bad.note("organizations", "org_type_needs_normalization", "valid", "trimmed, lower-cased",
-                     {"organization_id": r["organization_id"], "org_type": typ}, r["organization_id"])
+            bad.note(
+                "organizations",
+                "org_type_needs_normalization",
+                "valid",
+                "trimmed, lower-cased",
+                {"organization_id": r["organization_id"], "org_type": typ},
+                r["organization_id"],
+            )
         org_rows[0]["organization_id"] = f" {org_rows[0]['organization_id']}  "
-        bad.note("organizations", "padded_organization_id", "valid", "trimmed",
-                 {"organization_id": ORGANIZATIONS[0][0]}, ORGANIZATIONS[0][0])
+        bad.note(
+            "organizations",
+            "padded_organization_id",
+            "valid",
+            "trimmed",
+            {"organization_id": ORGANIZATIONS[0][0]},
+            ORGANIZATIONS[0][0],
+        )
         org_rows += bad.rows["organizations"]
     org_schema = pa.schema([("organization_id", pa.string()), ("name", pa.string()), ("org_type", pa.string())])
     counts["organizations"] = write_table(out, "organizations", rows_to_table(org_rows, org_schema), fmt)
@@ -139,8 +166,11 @@ def main(argv=None) -> int:
         cust_tables.append(rows_to_table(bad.rows["customers"], cust_tables[0].schema))
     counts["customers"] = write_table(out, "customers", pa.concat_tables(cust_tables), fmt)
 
-    pred_tables = [churn_predictions_table(orgs[t], args.seed, i, end, H)
-                   for i, (_, _, t) in enumerate(ORGANIZATIONS) if t in PREDICTION_BAND_SHARES]
+    pred_tables = [
+        churn_predictions_table(orgs[t], args.seed, i, end, H)
+        for i, (_, _, t) in enumerate(ORGANIZATIONS)
+        if t in PREDICTION_BAND_SHARES
+    ]
     if bad:
         pred_tables.append(rows_to_table(bad.rows["churn_predictions"], pred_tables[0].schema))
     counts["churn_predictions"] = write_table(out, "churn_predictions", pa.concat_tables(pred_tables), fmt)
@@ -157,8 +187,13 @@ def main(argv=None) -> int:
     counts["upload rows"] = len(up)
 
     if bad:
-        manifest = {"seed": args.seed, "customers_per_org": args.customers, "end_date": str(end),
-                    "occurred_at_is_text": True, "rows": bad.manifest}
+        manifest = {
+            "seed": args.seed,
+            "customers_per_org": args.customers,
+            "end_date": str(end),
+            "occurred_at_is_text": True,
+            "rows": bad.manifest,
+        }
         manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         counts["bad/odd rows (manifest)"] = len(bad.manifest)
 

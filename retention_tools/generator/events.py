@@ -1,4 +1,5 @@
 """The events of a chunk of customers (events_for_chunk) and their transactions table."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,6 @@ from retention_tools.generator.personas import (
     FRUSTRATION_EPISODE_RATE,
     HOUR_CDF,
     INDUSTRY_TYPES,
-    TYPE_RATES,
-    VALUE_TYPES,
     NEVER,
     PLAN_PRICE,
     PLANS_MB,
@@ -31,6 +30,8 @@ from retention_tools.generator.personas import (
     SWITCH_VOLUME,
     TELECOM_TOPICS,
     TRIP_RATE,
+    TYPE_RATES,
+    VALUE_TYPES,
     WINDOW_SHOPPER_VIEW_RATE,
     OrgCustomers,
 )
@@ -50,8 +51,9 @@ def _stop_after(ci: np.ndarray, t: np.ndarray, m: int, k: np.ndarray, t1: np.nda
     return stop
 
 
-def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float,
-                      brng: np.random.Generator | None = None):
+def events_for_chunk(
+    c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float, brng: np.random.Generator | None = None
+):
     """All events of customers [lo, hi) of an organisation, as numpy columns. `rng` draws the
     events of the personas, `brng` (default: `rng`) the additions of the behaviour traits.
 
@@ -87,10 +89,17 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
     def add(tname, ci, t, amount=None, quantity=None, category=None, discount=None):
         k = len(ci)
         nan = np.full(k, np.nan)
-        parts.append((np.full(k, tnames.index(tname), dtype=np.int8), ci, t,
-                      nan if amount is None else amount, nan if quantity is None else quantity,
-                      np.full(k, -1, dtype=np.int16) if category is None else category.astype(np.int16),
-                      nan if discount is None else discount))
+        parts.append(
+            (
+                np.full(k, tnames.index(tname), dtype=np.int8),
+                ci,
+                t,
+                nan if amount is None else amount,
+                nan if quantity is None else quantity,
+                np.full(k, -1, dtype=np.int16) if category is None else category.astype(np.int16),
+                nan if discount is None else discount,
+            )
+        )
 
     def value_times(rate, g=rng):
         """Poisson value events over [tv, t1) (with the ramp); the stop cuts them later."""
@@ -168,8 +177,14 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
         add("balance_check", ci, t)
         # ... frustrated customers have support episodes (~5 contacts each) about every 80 days
         # while active and up to a month after they stop
-        ci, t = bursts(brng, np.where(trait["frustrated"], FRUSTRATION_EPISODE_RATE, 0.0), t0,
-                        np.minimum(stop + 30.0, hend), (3.0, 8.0), 0.9)
+        ci, t = bursts(
+            brng,
+            np.where(trait["frustrated"], FRUSTRATION_EPISODE_RATE, 0.0),
+            t0,
+            np.minimum(stop + 30.0, hend),
+            (3.0, 8.0),
+            0.9,
+        )
         topic = brng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
         add("support_contact", ci, t, category=bank_topic_code[topic])
 
@@ -191,8 +206,12 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
         late = np.where(is_late, rng.integers(a["late_min"][sl][ci], a["late_max"][sl][ci] + 1), 0)
         opening = due == tv[ci]  # the first bill of a new contract is paid on the start day
         late = np.where(opening, 0, late)
-        bills = (ci, np.where(opening, due + rng.random(len(ci)) * 0.5, np.floor(due) + late + rng.random(len(ci))),
-                 late, opening)
+        bills = (
+            ci,
+            np.where(opening, due + rng.random(len(ci)) * 0.5, np.floor(due) + late + rng.random(len(ci))),
+            late,
+            opening,
+        )
         # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
         top = value_times(np.where(postpaid, 0.03, 0.075) * act * noise(3.0))
         pre_act = ~postpaid[act_ci]
@@ -208,8 +227,12 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
         add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
         # bill shock: a bill with an overage charge is often followed by a billing complaint
         shock = (overage > 0) & (brng.random(len(ci)) < BILL_SHOCK_COMPLAINT)
-        add("support_contact", ci[shock], t[shock] + brng.uniform(0.0, 4.0, shock.sum()),
-            category=np.full(shock.sum(), TELECOM_TOPICS.index("billing")))
+        add(
+            "support_contact",
+            ci[shock],
+            t[shock] + brng.uniform(0.0, 4.0, shock.sum()),
+            category=np.full(shock.sum(), TELECOM_TOPICS.index("billing")),
+        )
         ci, t = before_stop(*top)
         # top-up amounts: bigger spenders choose bigger top-ups
         amounts = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 50.0])
@@ -252,8 +275,9 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
         add("support_contact", ci, t, category=topic)
         # roaming trips of travellers, and more of frequent travellers
         rci, rt = bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, stop, (4.0, 14.0), 1.2)
-        rci, rt = cat((rci, rt), bursts(brng, np.where(trait["frequent_traveler"], TRIP_RATE, 0.0),
-                                         t0, stop, (3.0, 9.0), 1.0))
+        rci, rt = cat(
+            (rci, rt), bursts(brng, np.where(trait["frequent_traveler"], TRIP_RATE, 0.0), t0, stop, (3.0, 9.0), 1.0)
+        )
         add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
 
     else:  # ecommerce
@@ -285,8 +309,13 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
             rt = t[ret] + g.uniform(2, 30, ret.sum())
             okr = rt < H
             rci = ci[ret][okr]
-            add("return", rci, rt[okr], amount=np.round(amount[ret][okr] * g.uniform(0.3, 1.0, okr.sum()), 2),
-                category=k[ret][okr])
+            add(
+                "return",
+                rci,
+                rt[okr],
+                amount=np.round(amount[ret][okr] * g.uniform(0.3, 1.0, okr.sum()), 2),
+                category=k[ret][okr],
+            )
 
         # value events: purchases; bargain hunters buy BARGAIN_EXTRA as often again (with a
         # discount, as always)
@@ -313,8 +342,10 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
                 add(tname, ci, t, category=len(SHOP_CATEGORIES) + topic)
         # cart abandoners fill ~4 carts a month, window shoppers view ~24 products a month, both
         # from their start to the end, whether they still buy or not
-        for tname, flag, rate in (("cart", "cart_abandoner", ABANDONER_CART_RATE),
-                                  ("view", "window_shopper", WINDOW_SHOPPER_VIEW_RATE)):
+        for tname, flag, rate in (
+            ("cart", "cart_abandoner", ABANDONER_CART_RATE),
+            ("view", "window_shopper", WINDOW_SHOPPER_VIEW_RATE),
+        ):
             ci, t = poisson_span(brng, np.where(trait[flag], rate, 0.0) * noise(g=brng), t0, hend)
             add(tname, ci, t, category=categories(brng, ci, t))
 
@@ -328,8 +359,7 @@ def events_for_chunk(c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator
     hour = np.searchsorted(HOUR_CDF, rng.random(len(day)), side="right").clip(0, 23)
     secs = day * 86400 + hour * 3600 + rng.integers(0, 3600, len(day))
     order = np.argsort(secs, kind="stable")
-    return (tcode[order], ci[order] + lo, secs[order], amount[order], quantity[order],
-            category[order], discount[order])
+    return (tcode[order], ci[order] + lo, secs[order], amount[order], quantity[order], category[order], discount[order])
 
 
 def transactions_table(c: OrgCustomers, ev, counter: int, t0_sec: np.datetime64, text_ts: bool) -> pa.Table:
@@ -339,13 +369,15 @@ def transactions_table(c: OrgCustomers, ev, counter: int, t0_sec: np.datetime64,
     vocab = pa.array(CATEGORY_VOCAB[c.org_type])
     ts = pa.array(t0_sec + secs.astype("timedelta64[s]")).cast(pa.timestamp("us"))
     occurred = pc.strftime(ts.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S") if text_ts else ts
-    return pa.table({
-        "transaction_id": transaction_ids(counter, n),
-        "customer_id": c.customer_id_arrow().take(pa.array(ci)),
-        "occurred_at": occurred,
-        "transaction_type": tnames.take(pa.array(tcode)),
-        "amount": pa.array(amount, pa.float64(), from_pandas=True),
-        "quantity": pa.array(quantity, pa.float64(), from_pandas=True),
-        "category": vocab.take(pa.array(category.astype(np.int64), mask=category < 0)),
-        "discount_amount": pa.array(discount, pa.float64(), from_pandas=True),
-    })
+    return pa.table(
+        {
+            "transaction_id": transaction_ids(counter, n),
+            "customer_id": c.customer_id_arrow().take(pa.array(ci)),
+            "occurred_at": occurred,
+            "transaction_type": tnames.take(pa.array(tcode)),
+            "amount": pa.array(amount, pa.float64(), from_pandas=True),
+            "quantity": pa.array(quantity, pa.float64(), from_pandas=True),
+            "category": vocab.take(pa.array(category.astype(np.int64), mask=category < 0)),
+            "discount_amount": pa.array(discount, pa.float64(), from_pandas=True),
+        }
+    )

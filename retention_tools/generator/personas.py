@@ -1,5 +1,6 @@
 """The demo organisations, the personas and traits customers are drawn from, the industries'
 transaction rates and vocabularies, and the customers themselves (make_customers)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,17 +32,17 @@ PREDICTION_BAND_SHARES = {"banking": (0.48, 0.28, 0.16, 0.08), "ecommerce": (0.4
 class Persona:
     name: str
     share: float
-    activity: float            # median activity multiplier (log-normal, sigma 0.35)
-    start: tuple[int, int]     # active from this many days before the end date (uniform)
-    stop: tuple[int, int]      # active until this many days before the end date (0 = still active)
+    activity: float  # median activity multiplier (log-normal, sigma 0.35)
+    start: tuple[int, int]  # active from this many days before the end date (uniform)
+    stop: tuple[int, int]  # active until this many days before the end date (0 = still active)
     ramp: tuple[float, float]  # activity multiplier at the start and at the stop of the span
-    after: float               # rate factor of the other (non-value) events after the stop
-    value: float               # median spend multiplier
-    risk: float                # mean latent churn risk (ranked into bands)
-    dropout: tuple[float, float]   # Beta(a, b) of the probability of dropping out after a value day
+    after: float  # rate factor of the other (non-value) events after the stop
+    value: float  # median spend multiplier
+    risk: float  # mean latent churn risk (ranked into bands)
+    dropout: tuple[float, float]  # Beta(a, b) of the probability of dropping out after a value day
     contract: tuple[float, float]  # Beta(a, b) of a postpaid contract's monthly churn probability
     value_from: tuple[int, int] | None = None  # value events only from this many days before the end
-    postpaid: float = 1.0      # telecom: factor on the probability of a contract (postpaid)
+    postpaid: float = 1.0  # telecom: factor on the probability of a contract (postpaid)
 
 
 NO_DROPOUT = (0.0, 1.0)  # Beta(0, 1): probability 0, the customer stops at its stop only
@@ -53,14 +54,39 @@ PERSONAS = [
     Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), 0.3, 0.9, 0.55, (0.5, 1.5), (0.5, 6.0)),
     Persona("promising", 0.06, 0.30, (60, 600), (0, 0), (1.0, 1.0), 0.3, 0.8, 0.60, (0.5, 1.5), (0.5, 6.0), (1, 14)),
     Persona("occasional", 0.155, 0.30, (150, 1200), (0, 0), (1.0, 1.0), 0.3, 0.7, 0.30, (0.5, 1.5), (0.5, 10.0)),
-    Persona("declining", 0.065, 0.90, (300, 2500), (25, 60), (1.0, 1.0), 0.30, 1.0, 0.40, NO_DROPOUT, NO_DROPOUT,
-            postpaid=0.0),
-    Persona("at_risk", 0.03, 1.30, (300, 2500), (60, 180), (1.0, 1.0), 0.08, 3.0, 0.75, NO_DROPOUT, NO_DROPOUT,
-            postpaid=0.0),
+    Persona(
+        "declining",
+        0.065,
+        0.90,
+        (300, 2500),
+        (25, 60),
+        (1.0, 1.0),
+        0.30,
+        1.0,
+        0.40,
+        NO_DROPOUT,
+        NO_DROPOUT,
+        postpaid=0.0,
+    ),
+    Persona(
+        "at_risk", 0.03, 1.30, (300, 2500), (60, 180), (1.0, 1.0), 0.08, 3.0, 0.75, NO_DROPOUT, NO_DROPOUT, postpaid=0.0
+    ),
     Persona("lapsed", 0.025, 0.20, (400, 2500), (200, 340), (1.0, 1.0), 0.02, 0.7, 0.85, NO_DROPOUT, NO_DROPOUT),
     Persona("dormant", 0.027, 0.40, (450, 2500), (370, 520), (1.0, 1.0), 0.04, 0.7, 0.90, NO_DROPOUT, NO_DROPOUT),
-    Persona("hibernating", 0.143, 0.08, (300, 2500), (130, 300), (1.0, 1.0), 0.03, 0.8, 0.33, (1.0, 1.0), NO_DROPOUT,
-            postpaid=0.0),
+    Persona(
+        "hibernating",
+        0.143,
+        0.08,
+        (300, 2500),
+        (130, 300),
+        (1.0, 1.0),
+        0.03,
+        0.8,
+        0.33,
+        (1.0, 1.0),
+        NO_DROPOUT,
+        postpaid=0.0,
+    ),
 ]
 assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
 PERSONA_NAMES = [p.name for p in PERSONAS]
@@ -71,6 +97,7 @@ class Trait:
     """A behaviour attached to customers on top of their persona: within each persona exactly
     round(probability x persona count) customers get it (`default` unless `by_persona` names the
     persona). Traits are independent of each other; their effects are described in TRAITS."""
+
     name: str
     default: float
     by_persona: tuple[tuple[str, float], ...] = ()
@@ -82,30 +109,51 @@ class Trait:
 
 
 # Rates and effects of the traits (per day; see TRAITS and the module docstring)
-BALANCE_WATCH_RATE = 0.25          # balance checks of a balance watcher
-FRUSTRATION_EPISODE_RATE = 0.012   # support episodes of a frustrated customer
-SWITCH_VOLUME = 2.5                # a switcher's calls and messages, times the usual
-SWITCH_CALLS_KEPT = 0.2            # share of its calls a switcher still makes after its change day
-SWITCH_SMS_PER_CALL = 1.5          # messages per call it no longer makes
-BILL_SHOCK_COMPLAINT = 0.4         # probability of a billing complaint after a bill with an overage
-LATE_PAYER_MAX_DAYS = 28           # a late payer pays most bills 8 to this many days late
-TRIP_RATE = 0.025                  # trips abroad of a frequent traveller
-DOWNTRADE_FACTOR = 0.45            # basket value of a downtrader after its change day
-BARGAIN_EXTRA = 1.0                # extra purchases of a bargain hunter (times its purchase rate)
-ABANDONER_CART_RATE = 0.13         # carts of a cart abandoner
-WINDOW_SHOPPER_VIEW_RATE = 0.8     # product views of a window shopper
+BALANCE_WATCH_RATE = 0.25  # balance checks of a balance watcher
+FRUSTRATION_EPISODE_RATE = 0.012  # support episodes of a frustrated customer
+SWITCH_VOLUME = 2.5  # a switcher's calls and messages, times the usual
+SWITCH_CALLS_KEPT = 0.2  # share of its calls a switcher still makes after its change day
+SWITCH_SMS_PER_CALL = 1.5  # messages per call it no longer makes
+BILL_SHOCK_COMPLAINT = 0.4  # probability of a billing complaint after a bill with an overage
+LATE_PAYER_MAX_DAYS = 28  # a late payer pays most bills 8 to this many days late
+TRIP_RATE = 0.025  # trips abroad of a frequent traveller
+DOWNTRADE_FACTOR = 0.45  # basket value of a downtrader after its change day
+BARGAIN_EXTRA = 1.0  # extra purchases of a bargain hunter (times its purchase rate)
+ABANDONER_CART_RATE = 0.13  # carts of a cart abandoner
+WINDOW_SHOPPER_VIEW_RATE = 0.8  # product views of a window shopper
 
 # Behaviour traits per industry (see the module docstring for what each does and the risk
 # signal of rules section 7 it drives). Probabilities per persona; the default for the rest.
 TRAITS = {
     "banking": [
         # keeps checking the balance (~7 a month), also after it stopped transacting
-        Trait("balance_watcher", 0.04, (("declining", 0.35), ("at_risk", 0.20), ("occasional", 0.12),
-                                        ("dormant", 0.10), ("hibernating", 0.05), ("lapsed", 0.05))),
+        Trait(
+            "balance_watcher",
+            0.04,
+            (
+                ("declining", 0.35),
+                ("at_risk", 0.20),
+                ("occasional", 0.12),
+                ("dormant", 0.10),
+                ("hibernating", 0.05),
+                ("lapsed", 0.05),
+            ),
+        ),
         # repeated support episodes (about one every 80 days, ~5 contacts each), up to a month
         # after it stops
-        Trait("frustrated", 0.05, (("declining", 0.30), ("new", 0.10), ("occasional", 0.08),
-                                   ("at_risk", 0.0), ("lapsed", 0.0), ("dormant", 0.0), ("hibernating", 0.0))),
+        Trait(
+            "frustrated",
+            0.05,
+            (
+                ("declining", 0.30),
+                ("new", 0.10),
+                ("occasional", 0.08),
+                ("at_risk", 0.0),
+                ("lapsed", 0.0),
+                ("dormant", 0.0),
+                ("hibernating", 0.0),
+            ),
+        ),
     ],
     "telecom": [
         # talks a lot, then replaces most calls by messages from its change day on
@@ -115,25 +163,38 @@ TRAITS = {
         # a trip abroad about every 40 days
         Trait("frequent_traveler", 0.04, (("champions", 0.12), ("loyal", 0.10), ("potential", 0.08))),
         # pays most bills 8-45 days late
-        Trait("late_payer", 0.05, (("declining", 0.25), ("at_risk", 0.15), ("occasional", 0.08),
-                                   ("promising", 0.08), ("new", 0.08))),
+        Trait(
+            "late_payer",
+            0.05,
+            (("declining", 0.25), ("at_risk", 0.15), ("occasional", 0.08), ("promising", 0.08), ("new", 0.08)),
+        ),
     ],
     "ecommerce": [
         # fills many carts (~4 a month) that it mostly does not buy
-        Trait("cart_abandoner", 0.06, (("declining", 0.12), ("new", 0.10), ("promising", 0.10),
-                                       ("potential", 0.08))),
+        Trait("cart_abandoner", 0.06, (("declining", 0.12), ("new", 0.10), ("promising", 0.10), ("potential", 0.08))),
         # buys (and browses) other categories from its change day on
         Trait("category_shifter", 0.06, (("champions", 0.25), ("loyal", 0.20), ("potential", 0.15))),
         # buys only with a discount, and twice as often as otherwise
-        Trait("bargain_hunter", 0.04, (("champions", 0.20), ("loyal", 0.18), ("potential", 0.15),
-                                       ("occasional", 0.06))),
+        Trait(
+            "bargain_hunter", 0.04, (("champions", 0.20), ("loyal", 0.18), ("potential", 0.15), ("occasional", 0.06))
+        ),
         # its baskets shrink to ~45% of their value from its change day on
-        Trait("downtrader", 0.06, (("declining", 0.30), ("champions", 0.15), ("loyal", 0.15),
-                                   ("potential", 0.10))),
+        Trait("downtrader", 0.06, (("declining", 0.30), ("champions", 0.15), ("loyal", 0.15), ("potential", 0.10))),
         # browses a lot (~20-25 views a month), also after it stopped buying
-        Trait("window_shopper", 0.02, (("occasional", 0.12), ("declining", 0.20), ("at_risk", 0.10),
-                                       ("dormant", 0.10), ("new", 0.10), ("promising", 0.08),
-                                       ("hibernating", 0.04), ("lapsed", 0.05))),
+        Trait(
+            "window_shopper",
+            0.02,
+            (
+                ("occasional", 0.12),
+                ("declining", 0.20),
+                ("at_risk", 0.10),
+                ("dormant", 0.10),
+                ("new", 0.10),
+                ("promising", 0.08),
+                ("hibernating", 0.04),
+                ("lapsed", 0.05),
+            ),
+        ),
         # returns 40-80% of its purchases
         Trait("serial_returner", 0.05, (("champions", 0.12), ("loyal", 0.12), ("potential", 0.10))),
     ],
@@ -142,21 +203,42 @@ TRAITS = {
 # Per industry, the rate per day at activity 1 of each transaction type (the Poisson part;
 # periodic events, bursts and returns are made separately).
 TYPE_RATES = {
-    "banking": {"login": 0.19, "transaction": 0.09, "feature_use": 0.03, "balance_check": 0.06,
-                "support_contact": 0.004},
-    "telecom": {"data_usage": 0.0, "call": 0.11, "sms": 0.055, "roaming": 0.0, "bill_payment": 0.0,
-                "topup": 0.0, "support_contact": 0.004},
+    "banking": {
+        "login": 0.19,
+        "transaction": 0.09,
+        "feature_use": 0.03,
+        "balance_check": 0.06,
+        "support_contact": 0.004,
+    },
+    "telecom": {
+        "data_usage": 0.0,
+        "call": 0.11,
+        "sms": 0.055,
+        "roaming": 0.0,
+        "bill_payment": 0.0,
+        "topup": 0.0,
+        "support_contact": 0.004,
+    },
     "ecommerce": {"view": 0.20, "cart": 0.04, "purchase": 0.035, "return": 0.0, "support_contact": 0.003},
 }
 # Per industry, its transaction types in order: the project's var transaction_types (which of
 # them are value events is var value_transaction_types).
 INDUSTRY_TYPES = transaction_types()
 VALUE_TYPES = value_transaction_types()
-assert {k: sorted(v) for k, v in INDUSTRY_TYPES.items()} == {k: sorted(v) for k, v in TYPE_RATES.items()}, \
+assert {k: sorted(v) for k, v in INDUSTRY_TYPES.items()} == {k: sorted(v) for k, v in TYPE_RATES.items()}, (
     "the generator's TYPE_RATES must cover exactly the var transaction_types of dbt_project.yml"
+)
 BANK_PRODUCTS = ["checking", "credit_card", "savings", "investment", "loan", "mortgage"]
-BANK_FEATURES = ["mobile_deposit", "bill_pay", "transfers", "budgeting", "card_controls",
-                 "alerts", "statements", "p2p_payments"]
+BANK_FEATURES = [
+    "mobile_deposit",
+    "bill_pay",
+    "transfers",
+    "budgeting",
+    "card_controls",
+    "alerts",
+    "statements",
+    "p2p_payments",
+]
 BANK_TOPICS = ["card_issue", "fraud", "account_access", "fees", "loan_inquiry", "general"]
 TELECOM_TOPICS = ["billing", "network", "device", "plan_change", "roaming", "general"]
 PLANS_MB = np.array([2048, 5120, 10240, 20480, 51200], dtype=float)
@@ -173,9 +255,11 @@ CATEGORY_VOCAB = {
 }
 
 # Events per hour of day (weights), for realistic timestamps.
-HOUR_WEIGHTS = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4, 4, 4.2,
-                         4.5, 4.2, 4, 4, 4.2, 4.5, 5, 5, 4.5, 3.5, 2.5, 1.6])
+HOUR_WEIGHTS = np.array(
+    [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 3.5, 4, 4, 4.2, 4.5, 4.2, 4, 4, 4.2, 4.5, 5, 5, 4.5, 3.5, 2.5, 1.6]
+)
 HOUR_CDF = np.cumsum(HOUR_WEIGHTS) / HOUR_WEIGHTS.sum()
+
 
 @dataclass
 class OrgCustomers:
@@ -184,18 +268,18 @@ class OrgCustomers:
     n: int
     customer_id: np.ndarray
     external_id: np.ndarray
-    persona: np.ndarray        # index into PERSONAS
-    t0: np.ndarray             # active span start, days from the history start (may be < 0)
-    t1: np.ndarray             # active span stop (history_days = end of the end date)
-    tv: np.ndarray             # start of value events (= t0 unless the persona has value_from)
+    persona: np.ndarray  # index into PERSONAS
+    t0: np.ndarray  # active span start, days from the history start (may be < 0)
+    t1: np.ndarray  # active span stop (history_days = end of the end date)
+    tv: np.ndarray  # start of value events (= t0 unless the persona has value_from)
     a0: np.ndarray
     a1: np.ndarray
-    after_other: np.ndarray    # rate factor of the non-value events after the stop
+    after_other: np.ndarray  # rate factor of the non-value events after the stop
     activity: np.ndarray
     value: np.ndarray
-    risk: np.ndarray           # latent churn risk
-    signup: np.ndarray         # days from the history start (float, NaN = NULL)
-    dropout_days: np.ndarray   # a non-contractual customer drops out after this many value days
+    risk: np.ndarray  # latent churn risk
+    signup: np.ndarray  # days from the history start (float, NaN = NULL)
+    dropout_days: np.ndarray  # a non-contractual customer drops out after this many value days
     contract_months: np.ndarray  # a postpaid customer pays this many monthly bills, then churns
     attrs: dict
 
@@ -214,8 +298,8 @@ def _assign_traits(rng: np.random.Generator, persona: np.ndarray, org_type: str)
     out = {}
     for trait in TRAITS[org_type]:
         k = np.floor(trait.probabilities() * sizes + 0.5).astype(np.int64)
-        order = np.lexsort((rng.random(n), persona))          # grouped by persona, random inside
-        pos = np.arange(n) - np.repeat(starts, sizes)         # position inside the persona group
+        order = np.lexsort((rng.random(n), persona))  # grouped by persona, random inside
+        pos = np.arange(n) - np.repeat(starts, sizes)  # position inside the persona group
         flag = np.zeros(n, dtype=bool)
         flag[order] = pos < k[persona[order]]
         out[trait.name] = flag
@@ -237,8 +321,7 @@ def _geometric_counts(rng: np.random.Generator, beta_ab: np.ndarray) -> np.ndarr
     return k
 
 
-def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int,
-                   history_days: int) -> OrgCustomers:
+def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int, history_days: int) -> OrgCustomers:
     rng = child_rng(seed, org_index, 0)
     H = float(history_days)
     counts = exact_counts(n, [p.share for p in PERSONAS])
@@ -247,8 +330,8 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     def per(attr):
         return np.array([getattr(p, attr) for p in PERSONAS])[persona]
 
-    start_lo, start_hi = (np.array([getattr(p, "start")[i] for p in PERSONAS])[persona] for i in (0, 1))
-    stop_lo, stop_hi = (np.array([getattr(p, "stop")[i] for p in PERSONAS])[persona] for i in (0, 1))
+    start_lo, start_hi = (np.array([p.start[i] for p in PERSONAS])[persona] for i in (0, 1))
+    stop_lo, stop_hi = (np.array([p.stop[i] for p in PERSONAS])[persona] for i in (0, 1))
     start_ago = rng.uniform(start_lo, start_hi + 1)
     stop_ago = rng.uniform(stop_lo, stop_hi + 1e-9)
     stop_ago = np.where(stop_hi == 0, 0.0, stop_ago)
@@ -314,8 +397,9 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     if org_type == "telecom":
         # share of the plan's allowance used in a month: light users ~12%, the others ~90%
         light = traits["light_user"]
-        attrs["utilisation"] = np.clip(np.where(light, trng.lognormal(np.log(0.12), 0.4, n),
-                                                trng.lognormal(np.log(0.9), 0.25, n)), 0.02, 2.0)
+        attrs["utilisation"] = np.clip(
+            np.where(light, trng.lognormal(np.log(0.12), 0.4, n), trng.lognormal(np.log(0.9), 0.25, n)), 0.02, 2.0
+        )
         attrs["data_period"] = trng.uniform(7.0, 11.0, n)
         attrs["data_phase"] = trng.uniform(0.0, 11.0, n)
         late = traits["late_payer"]
@@ -330,8 +414,7 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         new = new * np.where(old >= 0.15, 0.05, 1.0) + 1e-9
         attrs["category_weights_new"] = new
         attrs["discount_prop"] = np.where(traits["bargain_hunter"], 1.0, attrs["discount_prop"])
-        attrs["return_prop"] = np.where(traits["serial_returner"], trng.uniform(0.4, 0.8, n),
-                                        attrs["return_prop"])
+        attrs["return_prop"] = np.where(traits["serial_returner"], trng.uniform(0.4, 0.8, n), attrs["return_prop"])
 
     # Churn (a stream of its own as well): a non-contractual customer drops out for good right
     # after a value day with probability p (Beta per persona), i.e. after a geometric number of
@@ -344,9 +427,27 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
 
     width = max(5, len(str(n)))
     external_id = np.array([f"CUST_{i:0{width}d}" for i in range(1, n + 1)])
-    return OrgCustomers(org_id, org_type, n, uuid4_strings(rng, n), external_id, persona,
-                        t0, t1, tv, ramp[:, 0], ramp[:, 1], after, activity,
-                        value, risk, signup, dropout_days, contract_months, attrs)
+    return OrgCustomers(
+        org_id,
+        org_type,
+        n,
+        uuid4_strings(rng, n),
+        external_id,
+        persona,
+        t0,
+        t1,
+        tv,
+        ramp[:, 0],
+        ramp[:, 1],
+        after,
+        activity,
+        value,
+        risk,
+        signup,
+        dropout_days,
+        contract_months,
+        attrs,
+    )
 
 
 def customers_table(c: OrgCustomers, end: np.datetime64, history_days: int) -> pa.Table:
@@ -357,10 +458,12 @@ def customers_table(c: OrgCustomers, end: np.datetime64, history_days: int) -> p
         allowance = pa.array(PLANS_MB[c.attrs["plan"]])
     else:
         allowance = pa.nulls(c.n, pa.float64())
-    return pa.table({
-        "customer_id": pa.array(c.customer_id, pa.string()),
-        "organization_id": pa.array(np.full(c.n, c.org_id), pa.string()),
-        "external_id": pa.array(c.external_id, pa.string()),
-        "signup_date": signup_dates.cast(pa.date32()),
-        "plan_allowance_mb": allowance,
-    })
+    return pa.table(
+        {
+            "customer_id": pa.array(c.customer_id, pa.string()),
+            "organization_id": pa.array(np.full(c.n, c.org_id), pa.string()),
+            "external_id": pa.array(c.external_id, pa.string()),
+            "signup_date": signup_dates.cast(pa.date32()),
+            "plan_allowance_mb": allowance,
+        }
+    )

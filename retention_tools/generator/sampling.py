@@ -1,11 +1,13 @@
 """Small vectorised random helpers: seeded child generators, UUIDs, exact shares, Poisson
 spans, periodic events and bursts."""
+
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
 
 def child_rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
@@ -22,7 +24,7 @@ def uuid4_strings(rng: np.random.Generator, n: int) -> np.ndarray:
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
     for dst, src in ((0, 0), (9, 8), (14, 12), (19, 16), (24, 20)):
         width = {0: 8, 9: 4, 14: 4, 19: 4, 24: 12}[dst]
-        out[:, dst:dst + width] = hx[:, src:src + width]
+        out[:, dst : dst + width] = hx[:, src : src + width]
     return out.view("S36").ravel().astype(str)
 
 

@@ -1,4 +1,5 @@
 """The churn scores: the churn_predictions table (banking, ecommerce) and the telecom upload rows."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,9 @@ def _banded_scores(rng: np.random.Generator, risk: np.ndarray, shares) -> tuple[
     return band, score
 
 
-def churn_predictions_table(c: OrgCustomers, seed: int, org_index: int, end: np.datetime64,
-                            history_days: int) -> pa.Table:
+def churn_predictions_table(
+    c: OrgCustomers, seed: int, org_index: int, end: np.datetime64, history_days: int
+) -> pa.Table:
     rng = child_rng(seed, org_index, 1)
     _, latest = _banded_scores(rng, c.risk, PREDICTION_BAND_SHARES[c.org_type])
     H = float(history_days)
@@ -56,11 +58,13 @@ def churn_predictions_table(c: OrgCustomers, seed: int, org_index: int, end: np.
     ci, p, t, secs = (np.concatenate(x) for x in ((ci, qci), (p, qp), (t, np.full(len(qci), q_day)), (secs, qsecs)))
     day0 = end - np.timedelta64(history_days - 1, "D")
     ts = pa.array(day0.astype("datetime64[s]") + secs.astype("timedelta64[s]")).cast(pa.timestamp("us"))
-    tbl = pa.table({
-        "customer_id": c.customer_id_arrow().take(pa.array(ci)),
-        "churn_probability": pa.array(p, pa.float64()),
-        "predicted_at": ts,
-    })
+    tbl = pa.table(
+        {
+            "customer_id": c.customer_id_arrow().take(pa.array(ci)),
+            "churn_probability": pa.array(p, pa.float64()),
+            "predicted_at": ts,
+        }
+    )
     return tbl.take(pa.array(np.lexsort((ci, t))))
 
 

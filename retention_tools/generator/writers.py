@@ -1,4 +1,5 @@
 """Writing the raw tables as Parquet or CSV, in the columns of the raw contract."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,18 +1,20 @@
 """Shared fixtures: generated raw data sets, built project copies, a local PostgreSQL server."""
+
 from __future__ import annotations
 
-from contextlib import contextmanager
 import os
-from pathlib import Path
 import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
+from pathlib import Path
 
-from dbt_runner import PROJECT_ROOT
-import generator_data
 import numpy as np
 import pytest
+
+import generator_data
+from dbt_runner import PROJECT_ROOT
 
 GENERATOR = PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"
 # The modules left out of the quick loop (scripts/test.sh --quick, pytest -m "not slow"): they
@@ -20,11 +22,24 @@ GENERATOR = PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"
 # The quick loop keeps the hand-made fixture's DuckDB build (every dbt unit and data test) and
 # the Python unit tests.
 SLOW_MODULES = {
-    "test_alternative_inputs", "test_bad_files", "test_benchmark", "test_benchmark_clv", "test_clv_dbt",
-    "test_clv_references_engines", "test_cross_engine", "test_spark_session",
-    "test_dashboard_and_analyses", "test_dbt_build", "test_history_and_publishing",
-    "test_history_kill_and_overlap", "test_history_out_of_order", "test_integration_project", "test_lint", "test_raw_folders",
-    "test_targets", "test_tenant_isolation",
+    "test_alternative_inputs",
+    "test_bad_files",
+    "test_benchmark",
+    "test_benchmark_clv",
+    "test_clv_dbt",
+    "test_clv_references_engines",
+    "test_cross_engine",
+    "test_spark_session",
+    "test_dashboard_and_analyses",
+    "test_dbt_build",
+    "test_history_and_publishing",
+    "test_history_kill_and_overlap",
+    "test_history_out_of_order",
+    "test_integration_project",
+    "test_lint",
+    "test_raw_folders",
+    "test_targets",
+    "test_tenant_isolation",
 }
 
 
@@ -84,8 +99,9 @@ def local_server(script: str, parent: Path, variables: dict):
     proc = subprocess.run(["bash", str(path), "start"], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     try:
-        yield dict(line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n")
-                   if line.startswith("export "))
+        yield dict(
+            line.removeprefix("export ").split("=", 1) for line in proc.stdout.split("\n") if line.startswith("export ")
+        )
     finally:
         subprocess.run(["bash", str(path), "stop"], env=env, capture_output=True, text=True)
         shutil.rmtree(parent, ignore_errors=True)
@@ -108,7 +124,9 @@ def spark_server():
     target's Thrift server and Spark Connect in one JVM, its metastore in a directory of its
     own); yields its SPARK_* variables."""
     parent = Path(tempfile.mkdtemp(prefix="retention-spark-"))
-    with local_server("spark_server.sh", parent, {"SPARK_LOCAL_DIR": str(parent), "PYSPARK_PYTHON": sys.executable}) as variables:
+    with local_server(
+        "spark_server.sh", parent, {"SPARK_LOCAL_DIR": str(parent), "PYSPARK_PYTHON": sys.executable}
+    ) as variables:
         yield variables
 
 
@@ -127,4 +145,3 @@ def bad_run(tmp_path_factory):
 def run_2000(tmp_path_factory):
     """2,000 customers per organisation (seed 42)."""
     return generator_data.generate(tmp_path_factory.mktemp("run2000"), customers=2000)[0]
-

@@ -1,4 +1,5 @@
 """The tests' access to the project-copy runner (retention_tools.project_copy), and a DuckDB build's marts."""
+
 from retention_tools import DBT, PROJECT_ROOT  # noqa: F401
 from retention_tools.project_copy import DbtProject, make_project  # noqa: F401
 
@@ -8,13 +9,22 @@ RUN_COLUMNS = {"assigned_at", "analyzed_at", "written_at", "invocation_id"}
 
 def duckdb_marts(project: DbtProject) -> dict[str, list[tuple]]:
     """Every relation of schema marts of a DuckDB build, rows sorted, RUN_COLUMNS left out."""
-    tables = [r["table_name"] for r in project.query(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+    tables = [
+        r["table_name"]
+        for r in project.query(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        )
+    ]
     dumps = {}
     for table in tables:
-        columns = [r["column_name"] for r in project.query(
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            f"and table_name = '{table}' order by ordinal_position") if r["column_name"] not in RUN_COLUMNS]
+        columns = [
+            r["column_name"]
+            for r in project.query(
+                "select column_name from information_schema.columns where table_schema = 'marts' "
+                f"and table_name = '{table}' order by ordinal_position"
+            )
+            if r["column_name"] not in RUN_COLUMNS
+        ]
         quoted = ", ".join(f'"{c}"' for c in columns)
         dumps[table] = [tuple(r.values()) for r in project.query(f"select {quoted} from marts.{table} order by all")]
     return dumps

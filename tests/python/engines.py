@@ -1,12 +1,13 @@
 """What the cross-engine tests share: a throwaway local PostgreSQL server (scripts/pg_local.sh)
-per test module (the `postgres` fixture of conftest.py), building one data set on every engine, reading marts through dbt itself
-(run-operation dump_relations_json) and comparing them with DuckDB's row by row: keys and
-text equal, numbers within 0.01, JSON equal as parsed values. Run timestamps (assigned_at,
+per test module (the `postgres` fixture of conftest.py), building one data set on every engine,
+reading marts through dbt itself (run-operation dump_relations_json) and comparing them with
+DuckDB's row by row: keys and text equal, numbers within 0.01, JSON equal as parsed values. Run timestamps (assigned_at,
 analyzed_at, written_at, invocation_id) differ by nature and are left out. The prediction
 marts and model churn come from a dbt Python model on DuckDB and from the fit step
 (scripts/fit_predictions.py, run before each build there) on PostgreSQL and Spark: the
 prediction marts are compared with numbers to a relative 1e-6, with the default vars (model
 churn on)."""
+
 from __future__ import annotations
 
 import json
@@ -27,21 +28,38 @@ MARTS_DIR = PROJECT_ROOT / "models" / "marts"
 # a relative 1e-6
 PREDICTION_MARTS = sorted(p.stem for p in (MARTS_DIR / "predictions" / "clv").glob("*.sql"))
 HISTORY_TABLES = ["history_runs", "segment_history", "segment_migration", "behavior_signal_history"]
-MARTS = sorted(
-    p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts
-) + ["segment_definitions"] + HISTORY_TABLES
+MARTS = (
+    sorted(p.stem for p in MARTS_DIR.rglob("*.sql") if "history" not in p.parts)
+    + ["segment_definitions"]
+    + HISTORY_TABLES
+)
 # The targets compared: Spark as a server (scripts/spark_server.sh, fixture spark_server), one
 # JVM for every dbt invocation of a module instead of one each (the `spark` target's session).
 ENGINES = ["duckdb", "postgres", "spark_thrift"]
-ENGINE_OF = {"duckdb": "duckdb", "dev": "duckdb", "postgres": "postgres", "postgres_dev": "postgres",
-             "spark": "spark", "spark_thrift": "spark"}  # profiles.yml's targets
+ENGINE_OF = {
+    "duckdb": "duckdb",
+    "dev": "duckdb",
+    "postgres": "postgres",
+    "postgres_dev": "postgres",
+    "spark": "spark",
+    "spark_thrift": "spark",
+}  # profiles.yml's targets
 
-def dump_marts(project, target: str, schema: str = "marts", relations: list[str] = MARTS,
-               vars: dict | None = None) -> dict[str, list[dict]]:
+
+def dump_marts(
+    project, target: str, schema: str = "marts", relations: list[str] = MARTS, vars: dict | None = None
+) -> dict[str, list[dict]]:
     """Every compared mart of ``target``, rows of text values, read through dbt itself (with the
     vars of the build before it, dbt parses the project again only when they differ)."""
-    proc = project.run("run-operation", "dump_relations_json", "--target", target,
-                       "--args", json.dumps({"relations": relations, "schema": schema}), vars=vars)
+    proc = project.run(
+        "run-operation",
+        "dump_relations_json",
+        "--target",
+        target,
+        "--args",
+        json.dumps({"relations": relations, "schema": schema}),
+        vars=vars,
+    )
     dumps = {}
     for line in proc.stdout.splitlines():
         if "RELATION_JSON " in line:
@@ -57,9 +75,20 @@ def fit(project, target: str, vars: dict) -> list[str]:
     if ENGINE_OF[target] not in FIT_ENGINES:
         return []
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "fit_predictions.py"), "--target", target,
-         "--vars", json.dumps(vars), "--project-dir", str(project.root)],
-        cwd=project.root, env=project.env(), capture_output=True, text=True,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "fit_predictions.py"),
+            "--target",
+            target,
+            "--vars",
+            json.dumps(vars),
+            "--project-dir",
+            str(project.root),
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0 and "customer rows scored" in proc.stdout, proc.stdout + proc.stderr
     return AFTER_FIT
@@ -67,16 +96,35 @@ def fit(project, target: str, vars: dict) -> list[str]:
 
 def load_raw(project, raw: Path, target: str) -> None:
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", ENGINE_OF[target],
-         *(["--dbt-target", target] if ENGINE_OF[target] == "spark" else []),
-         "--raw-dir", str(raw), "--project-dir", str(project.root)],
-        cwd=project.root, env=project.env(), capture_output=True, text=True,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "load_raw.py"),
+            "--target",
+            ENGINE_OF[target],
+            *(["--dbt-target", target] if ENGINE_OF[target] == "spark" else []),
+            "--raw-dir",
+            str(raw),
+            "--project-dir",
+            str(project.root),
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def build_all(tmp: Path, raw: Path, upload: Path, database: str, pg_env: dict, spark_env: dict,
-              runs: tuple[tuple[str, str], ...], as_of_date: str):
+def build_all(
+    tmp: Path,
+    raw: Path,
+    upload: Path,
+    database: str,
+    pg_env: dict,
+    spark_env: dict,
+    runs: tuple[tuple[str, str], ...],
+    as_of_date: str,
+):
     """Build the data set on every engine (Spark: the server of ``spark_env``); return the
     project with ``dumps[target]``. On each engine first ``runs`` (run_history), then the
     build at ``as_of_date`` with every dbt unit and data test."""
@@ -108,9 +156,22 @@ def run_history(project, target: str, runs: tuple[tuple[str, str], ...]) -> None
 def scheduled_run(project, target: str, as_of_date: str) -> None:
     """The build as a scheduled run does it (fit step first where the engine needs it)."""
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"), "--target", target, "--no-publish",
-         "--as-of-date", as_of_date, "--quiet", "--project-dir", str(project.root)],
-        cwd=project.root, env=project.env(), capture_output=True, text=True,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
+            "--target",
+            target,
+            "--no-publish",
+            "--as-of-date",
+            as_of_date,
+            "--quiet",
+            "--project-dir",
+            str(project.root),
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     assert ("fit step in " in proc.stdout) == (ENGINE_OF[target] in FIT_ENGINES), proc.stdout
@@ -119,8 +180,19 @@ def scheduled_run(project, target: str, as_of_date: str) -> None:
 def build_history(project, target: str, vars: dict) -> None:
     """A build of the history models and what feeds them (no tests): it commits the date."""
     after_fit = fit(project, target, vars)
-    proc = project.run("build", "--target", target, "--select", "+tag:history",
-                       "--resource-type", "model", "--resource-type", "seed", *after_fit, vars=vars)
+    proc = project.run(
+        "build",
+        "--target",
+        target,
+        "--select",
+        "+tag:history",
+        "--resource-type",
+        "model",
+        "--resource-type",
+        "seed",
+        *after_fit,
+        vars=vars,
+    )
     assert f"History written for as_of_date {vars['as_of_date']}" in proc.stdout, proc.stdout[-3000:]
 
 
@@ -180,8 +252,9 @@ def create_database(pg_env: dict, database: str) -> None:
     admin.close()
 
 
-def assert_dumps_equal(expected: dict[str, list[dict]], actual: dict[str, list[dict]], label: str,
-                       may_be_empty: frozenset = frozenset()) -> None:
+def assert_dumps_equal(
+    expected: dict[str, list[dict]], actual: dict[str, list[dict]], label: str, may_be_empty: frozenset = frozenset()
+) -> None:
     """Every relation of ``expected`` (DuckDB's) equals ``actual``'s, row for row (``label``
     names the other side in the message); the prediction marts' numbers to a relative 1e-6."""
     differences = []

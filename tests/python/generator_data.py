@@ -1,10 +1,11 @@
 """What the generator tests share: running the generator on small sizes and reading what it
 wrote (test_generator*.py)."""
+
 from __future__ import annotations
 
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -22,33 +23,68 @@ ORG_IDS = {
 TYPES = {industry: set(types) for industry, types in transaction_types().items()}  # the project's var
 VALUE_TYPES = value_transaction_types()  # the project's var: which events are value events
 END = pd.Timestamp("2026-10-31")
-SEGMENTS = ["Champions", "Loyal Customers", "Potential Loyalists", "New Customers", "Promising", "Need Attention",
-            "About to Sleep", "At Risk", "Cannot Lose Them", "Hibernating", "Lost"]
+SEGMENTS = [
+    "Champions",
+    "Loyal Customers",
+    "Potential Loyalists",
+    "New Customers",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Cannot Lose Them",
+    "Hibernating",
+    "Lost",
+]
 
 # every rejection kind of rules section 10 (and of the upload, section 5) that --bad must add
 REQUIRED_REJECTIONS = {
-    ("organizations", "missing_organization_id"), ("organizations", "unknown_org_type"),
+    ("organizations", "missing_organization_id"),
+    ("organizations", "unknown_org_type"),
     ("organizations", "duplicate_organization_id"),
-    ("customers", "missing_customer_id"), ("customers", "missing_organization_id"),
-    ("customers", "unknown_organization"), ("customers", "rejected_organization"),
-    ("customers", "duplicate_customer_id"), ("customers", "duplicate_external_id"),
-    ("transactions", "missing_transaction_id"), ("transactions", "missing_customer_id"),
-    ("transactions", "unknown_customer"), ("transactions", "missing_occurred_at"),
-    ("transactions", "invalid_occurred_at"), ("transactions", "future_occurred_at"),
-    ("transactions", "unknown_transaction_type"), ("transactions", "negative_amount"),
-    ("transactions", "negative_quantity"), ("transactions", "duplicate_transaction_id"),
-    ("churn_predictions", "unknown_customer"), ("churn_predictions", "missing_predicted_at"),
-    ("churn_predictions", "missing_churn_probability"), ("churn_predictions", "invalid_churn_probability"),
-    ("churn_upload", "customer_not_found"), ("churn_upload", "invalid_churn_score"),
-    ("churn_upload", "churn_score_out_of_range"), ("churn_upload", "missing_churn_score"),
+    ("customers", "missing_customer_id"),
+    ("customers", "missing_organization_id"),
+    ("customers", "unknown_organization"),
+    ("customers", "rejected_organization"),
+    ("customers", "duplicate_customer_id"),
+    ("customers", "duplicate_external_id"),
+    ("transactions", "missing_transaction_id"),
+    ("transactions", "missing_customer_id"),
+    ("transactions", "unknown_customer"),
+    ("transactions", "missing_occurred_at"),
+    ("transactions", "invalid_occurred_at"),
+    ("transactions", "future_occurred_at"),
+    ("transactions", "unknown_transaction_type"),
+    ("transactions", "negative_amount"),
+    ("transactions", "negative_quantity"),
+    ("transactions", "duplicate_transaction_id"),
+    ("churn_predictions", "unknown_customer"),
+    ("churn_predictions", "missing_predicted_at"),
+    ("churn_predictions", "missing_churn_probability"),
+    ("churn_predictions", "invalid_churn_probability"),
+    ("churn_upload", "customer_not_found"),
+    ("churn_upload", "invalid_churn_score"),
+    ("churn_upload", "churn_score_out_of_range"),
+    ("churn_upload", "missing_churn_score"),
     ("churn_upload", "conflicting_churn_scores"),
 }
 
 
 def generate(out: Path, *args: str, customers: int = 300, seed: int = 42) -> tuple[Path, Path]:
     upload = out / "upload.csv"
-    cmd = [sys.executable, str(SCRIPT), "--customers", str(customers), "--seed", str(seed),
-           "--out", str(out), "--upload", str(upload), *args]
+    cmd = [
+        sys.executable,
+        str(SCRIPT),
+        "--customers",
+        str(customers),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--upload",
+        str(upload),
+        *args,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "summary" in proc.stdout

@@ -33,13 +33,14 @@ Mid-rank score: score(x) = 100 * (count(y < x) + 0.5 * (count(y = x) - 1)) / (n 
 For recency "less" means "worse" = more days or NULL.
 Categories: High > 70, Medium 30..70 (inclusive), Low < 30.
 """
+
 from __future__ import annotations
 
 import fcntl
 import json
 import os
-from pathlib import Path
 import shutil
+from pathlib import Path
 
 from dbt_runner import DbtProject, make_project
 
@@ -89,8 +90,12 @@ def built_project(tmp_path_factory) -> DbtProject:
             shutil.rmtree(tmp, ignore_errors=True)
             raw = copy_raw(tmp / "raw")
             proj = make_project(tmp, raw, upload_csv=FIXTURE / "upload.csv")
-            proc = proj.build(vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL}, check=False, unit_tests=True)
+            proc = proj.build(
+                vars={"as_of_date": AS_OF, "churn_upload_organization_id": TEL}, check=False, unit_tests=True
+            )
             done.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout[-6000:]}))
-    proj = DbtProject(root=tmp / "project", raw_dir=(tmp / "raw").resolve(), db_path=(tmp / "retention.duckdb").resolve())
+    proj = DbtProject(
+        root=tmp / "project", raw_dir=(tmp / "raw").resolve(), db_path=(tmp / "retention.duckdb").resolve()
+    )
     proj.build_result = json.loads(done.read_text())
     return proj

@@ -3,6 +3,7 @@ DuckDB file read-only, read the current-run marts one by one (pausing in between
 can happen while the connection is open), then its history (views over Parquet files), and
 print one JSON line per pass: the as_of_dates seen, whether the history's rows per date are
 those its run log counts, or the error. Usage: python publish_reader.py PUBLISHED STOP_FILE"""
+
 import json
 import sys
 import time

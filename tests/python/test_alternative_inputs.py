@@ -1,5 +1,6 @@
 """The other input shapes of rules section 2: upstream RFM features (var rfm_source =
 'provided') and an upload CSV that names the organisation per row."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,7 +15,9 @@ ECO_CUST_012 = "e1000000-0000-4000-8000-000000000002"
 ECO_CUST_014 = "e1000000-0000-4000-8000-000000000003"
 TEL_CUST_001 = "a1000000-0000-4000-8000-000000000001"
 
-FEATURES = f"""customer_id,recency_days,frequency,monetary,engagement,recency_score,frequency_score,monetary_score,engagement_score,calculated_at
+FEATURES = f"""\
+customer_id,recency_days,frequency,monetary,engagement,\
+recency_score,frequency_score,monetary_score,engagement_score,calculated_at
 {ECO_CUST_001},5,10,500,20,90,80,75.555,60,2026-05-01 00:00:00
 {ECO_CUST_001},4,11,510.5,21,95,85,71.004,65,2026-05-31 00:00:00
 {ECO_CUST_012},400,0,0,1,10,10,10,10,2026-05-31 00:00:00
@@ -50,9 +53,17 @@ def test_provided_features_use_the_latest_row_as_given(built):
     # Latest calculated_at (2026-05-31) wins; scores are rounded to 2 decimals.
     assert (row["recency_days"], row["frequency"], row["monetary"], row["engagement"]) == (4, 11, 510.5, 21)
     assert (row["recency_score"], row["frequency_score"], row["monetary_score"], row["engagement_score"]) == (
-        95.0, 85.0, 71.0, 65.0)
+        95.0,
+        85.0,
+        71.0,
+        65.0,
+    )
     assert (row["r_category"], row["f_category"], row["m_category"], row["e_category"]) == (
-        "High", "High", "High", "Medium")
+        "High",
+        "High",
+        "High",
+        "Medium",
+    )
     # churn 0.2 from the upload (0.2 and 0.20 count once): Low -> Champions.
     assert (row["churn_score"], row["churn_score_source"], row["churn_risk_level"]) == (0.2, "upload", "Low")
     assert row["segment"] == "Champions"
@@ -66,14 +77,19 @@ def test_customers_missing_from_provided_features_score_zero(built):
     missing = segment_row(built, ECO_CUST_014)
     assert missing["recency_days"] is None
     assert (missing["frequency"], missing["monetary"], missing["engagement"]) == (0, 0, 0)
-    assert (missing["recency_score"], missing["frequency_score"], missing["monetary_score"],
-            missing["engagement_score"]) == (0.0, 0.0, 0.0, 0.0)
+    assert (
+        missing["recency_score"],
+        missing["frequency_score"],
+        missing["monetary_score"],
+        missing["engagement_score"],
+    ) == (0.0, 0.0, 0.0, 0.0)
     assert missing["r_category"] == missing["f_category"] == "Low"
 
 
 def test_provided_features_of_unknown_customers_are_rejected(built):
     rejects = built.query(
-        "select record_id, reason_code from marts.data_quality_rejects where source_table = 'customer_features'")
+        "select record_id, reason_code from marts.data_quality_rejects where source_table = 'customer_features'"
+    )
     assert sorted(rejects, key=lambda r: r["record_id"]) == [
         {"record_id": ECO_CUST_012, "reason_code": "invalid_feature_score"},
         {"record_id": "ghost-customer", "reason_code": "unknown_customer"},
@@ -84,11 +100,13 @@ def test_upload_with_organization_column_scores_each_organization(built):
     assert segment_row(built, TEL_CUST_001)["churn_score"] == 0.9
     assert segment_row(built, TEL_CUST_001)["churn_risk_level"] == "Critical"
     errors = built.query("select organization_id, customer_ref, message from marts.segmentation_errors")
-    assert errors == [{
-        "organization_id": "nope-org",
-        "customer_ref": "CUST_001",
-        "message": "Customer CUST_001 not found in organization",
-    }]
+    assert errors == [
+        {
+            "organization_id": "nope-org",
+            "customer_ref": "CUST_001",
+            "message": "Customer CUST_001 not found in organization",
+        }
+    ]
     summary = {r["organization_id"]: r for r in built.query("select * from marts.segmentation_run_summary")}
     assert summary[ECO]["upload_rows"] == 2 and summary[ECO]["error_count"] == 0
     assert summary[TEL]["upload_rows"] == 1

@@ -4,6 +4,7 @@ columns); every line the reader cannot take is rejected whole as `unreadable_lin
 file, its line number as an editor shows it, its text and what to fix; numbers that are not
 finite are rejected; nothing is dropped (raw records = read rows + unreadable lines). Input
 too broken to use stops the build with one message (the data-quality gate)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,20 +29,20 @@ EXTRA_LINES = [
     ("X-LONG", f"X-LONG,{T1},2026-05-01 10:00:00,call,,1,,,extra,extra2\n"),
     ("X-SHORT", f"X-SHORT,{T1},2026-05-01 10:00:00\n"),
     ("X-BADQUOTE", f'X-BADQUOTE,{T1},2026-05-01 10:00:00,call,,1,"x"y,\n'),
-    ("X-BLANK-TYPE", f"X-BLANK-TYPE,{T1},2026-05-01 10:00:00,  ,,1,,\n"),   # blank type -> unknown
-    ("X-NAN", f"X-NAN,{T1},2026-05-02 10:00:00,topup,NaN,,,\n"),             # not finite -> rejected
+    ("X-BLANK-TYPE", f"X-BLANK-TYPE,{T1},2026-05-01 10:00:00,  ,,1,,\n"),  # blank type -> unknown
+    ("X-NAN", f"X-NAN,{T1},2026-05-02 10:00:00,topup,NaN,,,\n"),  # not finite -> rejected
     ("X-INF", f"X-INF,{T1},2026-05-02 11:00:00,topup,inf,,,\n"),
     ("X-HUGE", f"X-HUGE,{T1},2026-05-02 12:00:00,topup,99999999999999999,,,\n"),
     ("X-BIG", f"X-BIG,{T1},2026-05-02 13:00:00,call,,1,{BIG},\n"),
-    ("X-TZ", f"X-TZ,{T1},2026-05-31T23:30:00-05:00,call,,1,,\n"),              # = 2026-06-01 04:30 UTC
+    ("X-TZ", f"X-TZ,{T1},2026-05-31T23:30:00-05:00,call,,1,,\n"),  # = 2026-06-01 04:30 UTC
     ("X-QUOTE", f'X-QUOTE,{T1},2026-05-03 10:00:00,purchase,5,1,"Café ""Noël"" \\ mix",\n'),  # not telecom
     ("X-UTF8", f"X-UTF8,{T1},2026-05-01 10:00:00,c\udcffall,,1,,\n"),
-    ("X-CUT", f"X-CUT,{T1},2026-05-02 14:00:00,topup,17"),                    # cut off: no more fields, no newline
+    ("X-CUT", f"X-CUT,{T1},2026-05-02 14:00:00,topup,17"),  # cut off: no more fields, no newline
 ]
 UNREADABLE = {
     "X-LONG": "it has 10 fields where the header has 8: put a value that holds a comma in double quotes",
     "X-SHORT": "it has 3 fields where the header has 8 (cut off, or a delimiter missing): complete the line",
-    "X-BADQUOTE": 'a quoted value is not closed, or text follows its closing quote',
+    "X-BADQUOTE": "a quoted value is not closed, or text follows its closing quote",
     "X-BIG": "longer than the reader's limit of 2,000,000 bytes",
     "X-UTF8": "it is not valid UTF-8 text: save the file as UTF-8",
     "X-CUT": "it has 5 fields where the header has 8 (cut off, or a delimiter missing)",
@@ -73,7 +74,8 @@ def built(tmp_path_factory):
 
 def transaction(project, transaction_id: str) -> dict:
     rows = project.query(
-        f"select * from intermediate.int_transactions_validated where transaction_id = '{transaction_id}'")
+        f"select * from intermediate.int_transactions_validated where transaction_id = '{transaction_id}'"
+    )
     assert len(rows) == 1, transaction_id
     return rows[0]
 
@@ -81,22 +83,33 @@ def transaction(project, transaction_id: str) -> dict:
 def test_unreadable_lines_are_rejected_whole_with_file_line_text_and_fix(built):
     content = (built.raw_dir / "transactions.csv").read_bytes()
     # the line number an editor shows: X-NEWLINE's quoted newline counts as a line
-    editor_line = {line.split(b",", 1)[0].decode(): number
-                   for number, line in enumerate(content.split(b"\n"), start=1) if line.startswith(b"X-")}
-    rejects = {json.loads(r["raw_record"])["csv_line"][:12].split(",")[0]: r for r in built.query(
-        "select source_table, record_id, reason, raw_record from marts.data_quality_rejects "
-        "where reason_code = 'unreadable_line'")}
+    editor_line = {
+        line.split(b",", 1)[0].decode(): number
+        for number, line in enumerate(content.split(b"\n"), start=1)
+        if line.startswith(b"X-")
+    }
+    rejects = {
+        json.loads(r["raw_record"])["csv_line"][:12].split(",")[0]: r
+        for r in built.query(
+            "select source_table, record_id, reason, raw_record from marts.data_quality_rejects "
+            "where reason_code = 'unreadable_line'"
+        )
+    }
     assert sorted(rejects) == sorted(UNREADABLE)
     for transaction_id, fix in UNREADABLE.items():
         row, raw = rejects[transaction_id], json.loads(rejects[transaction_id]["raw_record"])
         assert row["source_table"] == "transactions" and row["record_id"] is None
         assert raw["file"] == "transactions.csv" and raw["line"] == editor_line[transaction_id], transaction_id
-        assert row["reason"].startswith(f"line {editor_line[transaction_id]} of transactions.csv could not be read, "
-                                        "so none of its values are used: "), row["reason"]
+        assert row["reason"].startswith(
+            f"line {editor_line[transaction_id]} of transactions.csv could not be read, "
+            "so none of its values are used: "
+        ), row["reason"]
         assert fix in row["reason"], (transaction_id, row["reason"])
         # none of its values is used
-        assert built.query(f"select count(*) as n from raw.transactions where transaction_id = '{transaction_id}'"
-                           )[0]["n"] == 0
+        assert (
+            built.query(f"select count(*) as n from raw.transactions where transaction_id = '{transaction_id}'")[0]["n"]
+            == 0
+        )
     assert json.loads(rejects["X-SHORT"]["raw_record"])["csv_line"] == f"X-SHORT,{T1},2026-05-01 10:00:00"
     assert json.loads(rejects["X-CUT"]["raw_record"])["csv_line"] == f"X-CUT,{T1},2026-05-02 14:00:00,topup,17"
     big = json.loads(rejects["X-BIG"]["raw_record"])["csv_line"]
@@ -126,14 +139,16 @@ def test_rfc_4180_is_read_as_written(built):
     row = transaction(built, "X-NEWLINE")
     assert row["reject_reason_code"] is None and row["category"] == 'two\nlines, one "value"'
     organizations = built.query(
-        "select organization_id, name, org_type from raw.organizations order by _raw_row_number")
+        "select organization_id, name, org_type from raw.organizations order by _raw_row_number"
+    )
     expected = [line.split(",", 2) for line in (FIXTURE / "organizations.csv").read_text().splitlines()[1:]]
     assert [[o["organization_id"], o["name"], o["org_type"]] for o in organizations] == [
-        [i, n, t.strip('"') or None] for i, n, t in expected]  # an empty field is missing
+        [i, n, t.strip('"') or None] for i, n, t in expected
+    ]  # an empty field is missing
     # only the retail organisation is rejected, as from the plain file (an unknown org_type)
-    assert built.query("select record_id, reason_code from marts.data_quality_rejects "
-                       "where source_table = 'organizations'") == [
-        {"record_id": "bad00000-0000-4000-8000-00000000000c", "reason_code": "unknown_org_type"}]
+    assert built.query(
+        "select record_id, reason_code from marts.data_quality_rejects where source_table = 'organizations'"
+    ) == [{"record_id": "bad00000-0000-4000-8000-00000000000c", "reason_code": "unknown_org_type"}]
 
 
 def test_non_finite_amounts_are_rejected_and_huge_ones_do_not_break_sums(built):
@@ -154,13 +169,16 @@ def test_offsets_convert_to_utc(built):
 
 def test_empty_file_is_an_empty_table(built):
     assert built.query("select count(*) as n from raw.churn_predictions")[0]["n"] == 0
-    assert built.query(
-        "select count(*) as n from marts.customer_segments where churn_score_source = 'churn_prediction'")[0]["n"] == 0
+    assert (
+        built.query("select count(*) as n from marts.customer_segments where churn_score_source = 'churn_prediction'")[
+            0
+        ]["n"]
+        == 0
+    )
 
 
 def test_json_text_survives_quotes_backslashes_and_accents(built):
-    row = built.query(
-        "select reason_code, raw_record from marts.data_quality_rejects where record_id = 'X-QUOTE'")[0]
+    row = built.query("select reason_code, raw_record from marts.data_quality_rejects where record_id = 'X-QUOTE'")[0]
     assert row["reason_code"] == "unknown_transaction_type"
     assert json.loads(row["raw_record"])["category"] == 'Café "Noël" \\ mix'
 
@@ -176,14 +194,18 @@ def test_no_transactions_stops_the_build_unless_the_gate_is_relaxed(tmp_path):
     project = make_project(tmp_path, raw, upload_csv="customer_id,churn_score\n")
     proc = project.build(vars={"as_of_date": "2026-06-01"}, check=False)
     assert proc.returncode != 0
-    assert ("Data-quality gate: the input is too broken to build on. transactions has no rows: it is required"
-            in proc.stdout), proc.stdout[-3000:]
+    assert (
+        "Data-quality gate: the input is too broken to build on. transactions has no rows: it is required"
+        in proc.stdout
+    ), proc.stdout[-3000:]
     assert "History not written" in proc.stdout
 
     project.build(vars={"as_of_date": "2026-06-01", "data_quality_gate": False})
     segments = project.query("select count(*) as n, max(frequency) as f from marts.customer_segments")[0]
     assert segments["n"] > 0 and segments["f"] == 0
-    runs = project.query("select sum(analyzed) as analysed, sum(error_count) as errors from marts.behavior_run_summary")[0]
+    runs = project.query(
+        "select sum(analyzed) as analysed, sum(error_count) as errors from marts.behavior_run_summary"
+    )[0]
     assert runs["analysed"] == 0 and runs["errors"] == segments["n"]
     # no customer with a value event: no model to fit, nothing to backtest
     assert project.query("select count(*) as n from marts.clv_model_params")[0]["n"] == 0
@@ -200,7 +222,9 @@ def test_broken_input_stops_the_build_and_a_scheduled_run_publishes_nothing(tmp_
     published and no history is written."""
     import subprocess
     import sys
+
     from dbt_runner import PROJECT_ROOT
+
     raw, events = tmp_path / "raw", len((FIXTURE / "transactions.csv").read_text().splitlines()) - 1
     if case != "nowhere":
         shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
@@ -214,19 +238,31 @@ def test_broken_input_stops_the_build_and_a_scheduled_run_publishes_nothing(tmp_
         (raw / "transactions.csv").write_text((FIXTURE / "transactions.csv").read_text().replace(",", ";"))
     project = make_project(tmp_path, raw, upload_csv=FIXTURE / "upload.csv")
     published = tmp_path / "published.duckdb"
-    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
-                           "--project-dir", str(project.root), "--as-of-date", "2026-06-01", "--quiet"],
-                          cwd=project.root, env={**project.env(), "RETENTION_PUBLISHED_PATH": str(published)},
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "scheduled_run.py"),
+            "--project-dir",
+            str(project.root),
+            "--as-of-date",
+            "2026-06-01",
+            "--quiet",
+        ],
+        cwd=project.root,
+        env={**project.env(), "RETENTION_PUBLISHED_PATH": str(published)},
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and "nothing was published" in proc.stderr
     expected = {
         "nowhere": "organizations has no rows: it is required",
-        "all_rejected": f"transactions: {events} of {events} rows rejected (100.0%), more than var max_reject_share (0.5); "
-                        "most common reason: invalid_occurred_at",
+        "all_rejected": f"transactions: {events} of {events} rows rejected (100.0%), more than var "
+        "max_reject_share (0.5); "
+        "most common reason: invalid_occurred_at",
         "header_only": "customers has no rows: it is required",
         "semicolons": "transactions.csv has none of the expected columns (transaction_id, customer_id, occurred_at, "
-                      "transaction_type, amount, quantity, category, discount_amount); its header reads: "
-                      "transaction_id;customer_id;occurred_at;",
+        "transaction_type, amount, quantity, category, discount_amount); its header reads: "
+        "transaction_id;customer_id;occurred_at;",
     }[case]
     if case != "semicolons":
         assert "Data-quality gate: the input is too broken to build on." in proc.stderr, proc.stderr[-3000:]
@@ -241,10 +277,22 @@ def test_load_raw_names_a_file_without_any_expected_column(tmp_path):
     such a file with the same message, before connecting to the target."""
     import subprocess
     import sys
+
     from dbt_runner import PROJECT_ROOT
+
     (tmp_path / "transactions.csv").write_text("transaction_id;customer_id\nT1;C1\n")
-    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", "postgres",
-                           "--raw-dir", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "load_raw.py"),
+            "--target",
+            "postgres",
+            "--raw-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode != 0
     assert "transactions.csv has none of the expected columns" in proc.stderr, proc.stderr
 
@@ -259,8 +307,14 @@ def test_an_empty_upload_file_means_no_upload_rows(tmp_path):
     proc = project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL})
     assert "synthetic_churn_predictions: the file is empty, so the table has no rows" in proc.stdout
     assert project.query("select count(*) as n from seeds.synthetic_churn_predictions")[0]["n"] == 0
-    sources = {r["churn_score_source"] for r in project.query(
-        "select distinct churn_score_source from marts.customer_segments")}
+    sources = {
+        r["churn_score_source"]
+        for r in project.query("select distinct churn_score_source from marts.customer_segments")
+    }
     assert "upload" not in sources and "churn_prediction" in sources  # the fixture upload gives "upload"
-    assert project.query(
-        "select count(*) as n from marts.data_quality_rejects where source_table = 'churn_upload'")[0]["n"] == 0
+    assert (
+        project.query("select count(*) as n from marts.data_quality_rejects where source_table = 'churn_upload'")[0][
+            "n"
+        ]
+        == 0
+    )

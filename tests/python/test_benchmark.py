@@ -1,4 +1,5 @@
 """scripts/benchmark.py runs end to end on a tiny size and writes every field (not a speed test)."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ import sys
 from datetime import timedelta
 
 import duckdb
-from dbt_runner import PROJECT_ROOT
 
+from dbt_runner import PROJECT_ROOT
 from retention_tools.benchmark import HISTORY_NODES
 from retention_tools.publish import default_published
 
@@ -16,9 +17,18 @@ from retention_tools.publish import default_published
 def test_benchmark_writes_every_field(tmp_path):
     output = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "benchmark.py"), "--customers", "60",
-         "--output", str(output), "--workdir", str(tmp_path / "work")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "benchmark.py"),
+            "--customers",
+            "60",
+            "--output",
+            str(output),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(output.read_text())
@@ -38,9 +48,21 @@ def test_benchmark_writes_every_field(tmp_path):
     # --history-runs K times the scheduled run of the first build's date after K earlier runs.
     again = tmp_path / "again.json"
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "benchmark.py"), "--customers", "60",
-         "--output", str(again), "--workdir", str(tmp_path / "work"), "--reuse-data", "--history-runs", "1,4"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "benchmark.py"),
+            "--customers",
+            "60",
+            "--output",
+            str(again),
+            "--workdir",
+            str(tmp_path / "work"),
+            "--reuse-data",
+            "--history-runs",
+            "1,4",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     second = json.loads(again.read_text())
@@ -51,8 +73,16 @@ def test_benchmark_writes_every_field(tmp_path):
     assert (one["runs_kept"], four["runs_kept"]) == (1, 4)
     assert four["history_rows"] == 4 * one["history_rows"] > 0
     for row in (one, four):
-        assert set(row) == {"runs_kept", "history_rows", "prepare_seconds", "run_seconds", *HISTORY_NODES,
-                            "history_tests", "publish_seconds", "history_files_written"}
+        assert set(row) == {
+            "runs_kept",
+            "history_rows",
+            "prepare_seconds",
+            "run_seconds",
+            *HISTORY_NODES,
+            "history_tests",
+            "publish_seconds",
+            "history_files_written",
+        }
         for key in ("prepare_seconds", "run_seconds", *HISTORY_NODES, "history_tests", "publish_seconds"):
             assert isinstance(row[key], float) and row[key] > 0, key
         # the timed run publishes its own date only: one file per history table
@@ -83,12 +113,15 @@ def check_history_after_four_runs(con):
         """select count(*) filter (where as_of_date > ? and previous_segment is distinct from segment),
                   count(*) filter (where segment_changed_on is not null),
                   count(*) filter (where as_of_date = ? and previous_segment is not null)
-           from marts.segment_history""", [days[0], days[0]]).fetchone()
+           from marts.segment_history""",
+        [days[0], days[0]],
+    ).fetchone()
     assert (moved, changed, first_kept) == (0, 0, 0)
     segments = con.execute("select count(*) from marts.segment_definitions").fetchone()[0]
     pairs = con.execute(
         """select to_as_of_date, from_as_of_date, count(*), sum(customer_count),
                   sum(customer_count) filter (where from_segment <> to_segment)
-           from marts.segment_migration group by all order by to_as_of_date""").fetchall()
+           from marts.segment_migration group by all order by to_as_of_date"""
+    ).fetchall()
     customers = con.execute("select count(*) from marts.segment_history where as_of_date = ?", [as_of]).fetchone()[0]
     assert pairs == [(day, day - timedelta(days=1), 3 * segments * segments, customers, 0) for day in days[1:]]

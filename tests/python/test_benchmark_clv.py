@@ -1,4 +1,5 @@
 """scripts/benchmark_clv.py runs end to end on a small size and writes its fields (not a speed test)."""
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,18 @@ from dbt_runner import PROJECT_ROOT
 def test_benchmark_clv_fits_both_settings_and_reports(tmp_path):
     output = tmp_path / "clv.json"
     proc = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "benchmark_clv.py"), "--customers", "10000",
-         "--output", str(output), "--workdir", str(tmp_path / "work")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "benchmark_clv.py"),
+            "--customers",
+            "10000",
+            "--output",
+            str(output),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(output.read_text())
@@ -32,6 +42,11 @@ def test_benchmark_clv_fits_both_settings_and_reports(tmp_path):
     assert fits["sbg"]["sbg_alpha"] == pytest.approx(0.704, rel=0.3)
     assert fits["sbg"]["sbg_beta"] == pytest.approx(1.182, rel=0.3)
     assert {b["source"] for b in result["backtest"]} == {"model", "recency"}
-    for key in ("mbgnbd_fit_seconds", "mbgnbd_variants_fit_seconds", "gamma_gamma_fit_seconds", "score_organizations_seconds",
-                "prediction_stage_seconds"):
+    for key in (
+        "mbgnbd_fit_seconds",
+        "mbgnbd_variants_fit_seconds",
+        "gamma_gamma_fit_seconds",
+        "score_organizations_seconds",
+        "prediction_stage_seconds",
+    ):
         assert result[key] >= 0, key

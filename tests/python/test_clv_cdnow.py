@@ -5,6 +5,7 @@ models: per-customer summary -> retention_clv.score_organizations.
 Published: Fader, Hardie & Lee (2005), Batislam, Denizel & Filiztekin (2007) and the
 `lifetimes` documentation (see fixtures/cdnow/README.md).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 
 import retention_clv as clv
 from retention_clv import bgnbd
@@ -23,14 +23,17 @@ OBSERVATION_END = AS_OF_DATE - pd.Timedelta(days=1)
 
 PUBLISHED = {"r": 0.243, "alpha": 30.90, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "v": 15.44}
 # MBG/NBD on the same data (alpha = 6.183 weeks); Gamma-Gamma does not depend on the count model
-PUBLISHED_MBGNBD = {"r": 0.525, "alpha": 43.28, "a": 0.891, "b": 1.614, "p": 6.25, "q": 3.74,
-                    "v": 15.44}
+PUBLISHED_MBGNBD = {"r": 0.525, "alpha": 43.28, "a": 0.891, "b": 1.614, "p": 6.25, "q": 3.74, "v": 15.44}
 
 
 def load_transactions() -> pd.DataFrame:
-    raw = pd.read_csv(FIXTURE / "CDNOW_sample.txt", sep=r"\s+", header=None,
-                      names=["master_id", "customer_id", "date", "cds", "amount"],
-                      dtype={"master_id": str, "customer_id": str, "date": str})
+    raw = pd.read_csv(
+        FIXTURE / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "amount"],
+        dtype={"master_id": str, "customer_id": str, "date": str},
+    )
     raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
     raw["organization_id"] = "cdnow"
     return raw
@@ -67,8 +70,7 @@ def test_fixture_is_the_cdnow_sample(transactions):
 
 def test_summary_matches_the_published_calibration_summary(summary):
     published = pd.read_csv(FIXTURE / "cdnow_customers_summary_with_transactions.csv")
-    ours = summary.assign(ID=summary["customer_id"].astype(int)).merge(published, on="ID",
-                                                                         suffixes=("", "_pub"))
+    ours = summary.assign(ID=summary["customer_id"].astype(int)).merge(published, on="ID", suffixes=("", "_pub"))
     assert len(ours) == 2357 == len(summary)
     assert (ours["x"] == ours["x_pub"]).all()
     # published in weeks, rounded to 2 decimals
@@ -91,7 +93,9 @@ def test_published_parameters_within_one_percent(scored, scored_mbgnbd, model):
     # four parameters are identified on CDNOW and worth their AIC: the full model is published
     assert row["variant"] == "full" and np.isnan(row["dropout_probability"])
     assert row["aic"] == pytest.approx(8 - 2 * row["log_likelihood"], rel=1e-12)
-    choice = bgnbd.fit_variants(*_arrays(scored[0] if model == "bgnbd" else scored_mbgnbd[0]), modified=model == "mbgnbd")
+    choice = bgnbd.fit_variants(
+        *_arrays(scored[0] if model == "bgnbd" else scored_mbgnbd[0]), modified=model == "mbgnbd"
+    )
     assert [f.variant for f in choice.fits] == ["full", "homogeneous_dropout", "no_dropout"]
     assert all(f.converged for f in choice.fits) and choice.chosen.variant == "full"
     assert all(f.aic > row["aic"] + 10 for f in choice.fits[1:]), [f.aic for f in choice.fits]
@@ -118,8 +122,9 @@ def test_log_likelihoods(scored, scored_mbgnbd, summary):
     # MBG/NBD: the sum of the per-customer terms at the fitted parameters; a hair better than
     # BG/NBD here (-9582.1 in weeks)
     m_row = scored_mbgnbd[1].iloc[0]
-    direct = bgnbd.loglik(summary["x"], summary["t_x"], summary["T"], m_row["r"], m_row["alpha"],
-                          m_row["a"], m_row["b"], modified=True).sum()
+    direct = bgnbd.loglik(
+        summary["x"], summary["t_x"], summary["T"], m_row["r"], m_row["alpha"], m_row["a"], m_row["b"], modified=True
+    ).sum()
     assert m_row["log_likelihood"] == pytest.approx(direct, rel=1e-12)
     assert m_row["log_likelihood"] + summary["x"].sum() * np.log(7) == pytest.approx(-9582.1, abs=0.1)
     assert m_row["gamma_gamma_log_likelihood"] == row["gamma_gamma_log_likelihood"]
@@ -177,19 +182,25 @@ def test_output_columns_and_consistency(scored, scored_mbgnbd, model):
     assert np.allclose(customers["clv_365d"], e365 * customers["expected_avg_value"], rtol=1e-12)
     value = clv.expected_avg_value(x, customers["m"], row["p"], row["q"], row["v"])
     assert np.allclose(customers["expected_avg_value"], value, rtol=1e-12)
-    assert np.allclose(customers["churn_probability"],
-                       bgnbd.churn_probability(90, x, t_x, T, *bg, modified=modified), rtol=1e-12)
+    assert np.allclose(
+        customers["churn_probability"], bgnbd.churn_probability(90, x, t_x, T, *bg, modified=modified), rtol=1e-12
+    )
     # other horizons
-    c2, _ = clv.score_organizations(customers[["organization_id", "customer_id", "x", "t_x", "T", "m"]],
-                                    noncontractual_model=model, churn_horizon_days=30,
-                                    purchases_horizon_days=60, clv_horizon_days=730)
+    c2, _ = clv.score_organizations(
+        customers[["organization_id", "customer_id", "x", "t_x", "T", "m"]],
+        noncontractual_model=model,
+        churn_horizon_days=30,
+        purchases_horizon_days=60,
+        clv_horizon_days=730,
+    )
     for col, t in (("expected_purchases_horizon", 30), ("expected_purchases_90d", 60)):
-        assert np.allclose(c2[col], clv.expected_purchases(t, x, t_x, T, *bg, modified=modified),
-                           rtol=1e-12)
-    assert np.allclose(c2["churn_probability"],
-                       bgnbd.churn_probability(30, x, t_x, T, *bg, modified=modified), rtol=1e-12)
-    assert np.allclose(c2["clv_365d"], clv.expected_purchases(730, x, t_x, T, *bg, modified=modified)
-                       * value, rtol=1e-12)
+        assert np.allclose(c2[col], clv.expected_purchases(t, x, t_x, T, *bg, modified=modified), rtol=1e-12)
+    assert np.allclose(
+        c2["churn_probability"], bgnbd.churn_probability(30, x, t_x, T, *bg, modified=modified), rtol=1e-12
+    )
+    assert np.allclose(
+        c2["clv_365d"], clv.expected_purchases(730, x, t_x, T, *bg, modified=modified) * value, rtol=1e-12
+    )
 
 
 def test_fit_functions_directly(summary):

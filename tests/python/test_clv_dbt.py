@@ -7,6 +7,7 @@
 - Fader & Hardie's (2007) "high end" and "regular" cohorts, written as monthly telecom bills,
   reproduce the published shifted-beta-geometric fits.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,20 +36,27 @@ def _write_org(raw: Path, orgs: list[dict], customers: pd.DataFrame, transaction
 
 def cdnow_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The CDNOW sample as the customers and transactions of one ecommerce organisation."""
-    cdnow = pd.read_csv(FIXTURE / "CDNOW_sample.txt", sep=r"\s+", header=None,
-                        names=["master_id", "customer_id", "date", "cds", "amount"], dtype=str)
+    cdnow = pd.read_csv(
+        FIXTURE / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "cds", "amount"],
+        dtype=str,
+    )
     customers = pd.DataFrame({"customer_id": sorted(cdnow["master_id"].unique())})
     customers["organization_id"] = ORG
     customers["external_id"] = "CDNOW_" + customers["customer_id"]
-    transactions = pd.DataFrame({
-        "transaction_id": [f"T{i:05d}" for i in range(len(cdnow))],
-        "customer_id": cdnow["master_id"],
-        "occurred_at": pd.to_datetime(cdnow["date"], format="%Y%m%d").dt.strftime("%Y-%m-%d 12:00:00"),
-        "transaction_type": "purchase",
-        "amount": cdnow["amount"],
-        "quantity": cdnow["cds"],
-        "category": "music",
-    })
+    transactions = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(len(cdnow))],
+            "customer_id": cdnow["master_id"],
+            "occurred_at": pd.to_datetime(cdnow["date"], format="%Y%m%d").dt.strftime("%Y-%m-%d 12:00:00"),
+            "transaction_type": "purchase",
+            "amount": cdnow["amount"],
+            "quantity": cdnow["cds"],
+            "category": "music",
+        }
+    )
     return customers, transactions
 
 
@@ -56,8 +64,12 @@ def cdnow_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cdnow")
     customers, transactions = cdnow_frames()
-    _write_org(tmp / "raw", [{"organization_id": ORG, "name": "CDNOW sample", "org_type": "ecommerce"}],
-               customers, transactions)
+    _write_org(
+        tmp / "raw",
+        [{"organization_id": ORG, "name": "CDNOW sample", "org_type": "ecommerce"}],
+        customers,
+        transactions,
+    )
     project = make_project(tmp, tmp / "raw", upload_csv="customer_id,churn_score\n")
     # Calibration period up to and including 1997-09-30: as_of_date is the day after.
     project.build(vars=CALIBRATION)
@@ -83,12 +95,14 @@ def test_cdnow_mbgnbd_and_gamma_gamma_match_the_published_fit(built):
 
 
 def test_cdnow_customers_are_scored_and_churn_falls_back_to_model_churn(built):
-    clv = built.query("select count(*) as n, count(p_alive) as scored, count(clv_365d) as valued, "
-                      "min(p_alive) as lo, max(p_alive) as hi, count(periods_paid) as contractual, "
-                      "min(churn_probability) as churn_lo, max(churn_probability) as churn_hi "
-                      "from marts.customer_lifetime_value")[0]
+    clv = built.query(
+        "select count(*) as n, count(p_alive) as scored, count(clv_365d) as valued, "
+        "min(p_alive) as lo, max(p_alive) as hi, count(periods_paid) as contractual, "
+        "min(churn_probability) as churn_lo, max(churn_probability) as churn_hi "
+        "from marts.customer_lifetime_value"
+    )[0]
     assert clv["n"] == clv["scored"] == clv["valued"] == 2357
-    assert 0 < clv["lo"] and clv["hi"] < 1          # MBG/NBD: a one-time buyer may be gone too
+    assert 0 < clv["lo"] and clv["hi"] < 1  # MBG/NBD: a one-time buyer may be gone too
     assert clv["contractual"] == 0
     assert 0 < clv["churn_lo"] < clv["churn_hi"] < 1
     churn = built.query("""
@@ -102,7 +116,9 @@ def test_cdnow_customers_are_scored_and_churn_falls_back_to_model_churn(built):
 
 def test_cdnow_bgnbd_on_request(built):
     try:
-        built.run("run", "--select", "int_customers_clv_scored+", vars={**CALIBRATION, "clv_noncontractual_model": "bgnbd"})
+        built.run(
+            "run", "--select", "int_customers_clv_scored+", vars={**CALIBRATION, "clv_noncontractual_model": "bgnbd"}
+        )
         row = _params(built, "bgnbd")
         assert row["converged"] and row["customers_fitted"] == 2357
         for name, published in {**PUBLISHED["bgnbd"], **GAMMA_GAMMA}.items():
@@ -148,7 +164,9 @@ def test_cdnow_39_week_holdout_backtest(built):
         # (measured: model 0.760, recency 0.771; the old 1 - p_alive under BG/NBD gave 0.32)
         assert model["auc"] > 0.7 and model["auc"] >= recency["auc"] - 0.02, backtest
         assert model["top_decile_lift"] > 1 and 0 < model["brier"] < 0.25
-        bins = built.query("select sum(customers) as n, count(*) as bins from marts.churn_calibration where source = 'model'")[0]
+        bins = built.query(
+            "select sum(customers) as n, count(*) as bins from marts.churn_calibration where source = 'model'"
+        )[0]
         assert bins == {"n": 2357, "bins": 10}
     finally:
         built.run("run", "--select", "int_as_of_date_resolved+", vars=CALIBRATION)
@@ -168,15 +186,23 @@ def cohort_frames(start: pd.Timestamp) -> tuple[list[dict], pd.DataFrame, pd.Dat
     for i, (name, (survivors, _, _)) in enumerate(COHORTS.items()):
         org = f"5b900000-0000-4000-8000-00000000000{i}"
         orgs.append({"organization_id": org, "name": name, "org_type": "telecom"})
-        paid = [k for k, (before, after) in enumerate(zip(survivors, survivors[1:]), start=1)
-                for _ in range(before - after)] + [8] * survivors[-1]
+        paid = [
+            k for k, (before, after) in enumerate(zip(survivors, survivors[1:]), start=1) for _ in range(before - after)
+        ] + [8] * survivors[-1]
         for c, bills in enumerate(paid):
             cid = f"{name}-{c:04d}"
             customers.append({"customer_id": cid, "organization_id": org, "external_id": cid})
             for j in range(bills):
-                transactions.append({"transaction_id": f"{cid}-{j}", "customer_id": cid,
-                                     "occurred_at": (start + pd.Timedelta(days=30 * j)).strftime("%Y-%m-%d 09:00:00"),
-                                     "transaction_type": "bill_payment", "amount": 40.0, "quantity": 0})
+                transactions.append(
+                    {
+                        "transaction_id": f"{cid}-{j}",
+                        "customer_id": cid,
+                        "occurred_at": (start + pd.Timedelta(days=30 * j)).strftime("%Y-%m-%d 09:00:00"),
+                        "transaction_type": "bill_payment",
+                        "amount": 40.0,
+                        "quantity": 0,
+                    }
+                )
     return orgs, pd.DataFrame(customers), pd.DataFrame(transactions)
 
 
@@ -210,7 +236,8 @@ def test_fader_hardie_cohorts_reproduce_the_published_sbg_fit(cohorts, cohort):
     assert row["r"] is None and row["p"] is None
     scored = cohorts.query(f"""
         select count(*) filter (where lapsed) as lapsed, count(*) filter (where not lapsed) as active,
-               min(p_alive) filter (where lapsed) as lapsed_alive, max(churn_probability) filter (where not lapsed) as active_churn,
+               min(p_alive) filter (where lapsed) as lapsed_alive,
+               max(churn_probability) filter (where not lapsed) as active_churn,
                min(churn_probability) filter (where lapsed) as lapsed_churn, max(periods_paid) as max_paid
         from marts.customer_lifetime_value c join marts.organizations o using (organization_id)
         where o.organization_name = '{cohort}'""")[0]

@@ -1,21 +1,39 @@
 """CLV edge cases: one-purchase customers, organisations with no repeat purchases, one-customer
 organisations, zero amounts, too few repeat customers, unidentifiable fits, degenerate
 contractual histories, both settings in one organisation, tenant isolation, row order."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-
 import retention_clv as clv
 
-PREDICTIONS = ["p_alive", "churn_probability", "expected_purchases_90d", "expected_avg_value",
-               "clv_365d", "expected_purchases_horizon"]
-PARAMETERS = ["r", "alpha", "a", "b", "sbg_alpha", "sbg_beta", "log_likelihood", "p", "q", "v",
-              "gamma_gamma_log_likelihood", "dropout_probability", "aic"]
+PREDICTIONS = [
+    "p_alive",
+    "churn_probability",
+    "expected_purchases_90d",
+    "expected_avg_value",
+    "clv_365d",
+    "expected_purchases_horizon",
+]
+PARAMETERS = [
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "sbg_alpha",
+    "sbg_beta",
+    "log_likelihood",
+    "p",
+    "q",
+    "v",
+    "gamma_gamma_log_likelihood",
+    "dropout_probability",
+    "aic",
+]
 MODELS = ["mbgnbd", "bgnbd"]
 
 
@@ -53,13 +71,25 @@ def _assert_not_fitted(customers, row):
 
 
 def test_summarize_one_purchase_customers_and_zero_amounts():
-    events = pd.DataFrame({
-        "customer_id": ["a", "b", "b", "b", "c", "c", "c", "d", "d"],
-        "date": pd.to_datetime(["2024-01-05 00:00", "2024-01-01 09:30", "2024-01-01 18:00", "2024-01-11 00:00",
-                                "2024-01-02 00:00", "2024-01-03 00:00", "2024-01-09 00:00", "2024-01-02 00:00",
-                                "2024-02-01 00:00"]),
-        "amount": [10.0, 5.0, 7.0, 0.0, 3.0, None, 4.0, 1.0, 99.0],
-    })
+    events = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "b", "b", "c", "c", "c", "d", "d"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-05 00:00",
+                    "2024-01-01 09:30",
+                    "2024-01-01 18:00",
+                    "2024-01-11 00:00",
+                    "2024-01-02 00:00",
+                    "2024-01-03 00:00",
+                    "2024-01-09 00:00",
+                    "2024-01-02 00:00",
+                    "2024-02-01 00:00",
+                ]
+            ),
+            "amount": [10.0, 5.0, 7.0, 0.0, 3.0, None, 4.0, 1.0, 99.0],
+        }
+    )
     s = clv.summarize_purchases(events, "2024-01-31").set_index("customer_id")  # d's second day is after
     assert s.loc["a", ["x", "t_x", "T"]].tolist() == [0, 0, 26]
     assert np.isnan(s.loc["a", "m"])
@@ -74,14 +104,28 @@ def test_summarize_one_purchase_customers_and_zero_amounts():
 
 @pytest.mark.parametrize("setting", ["noncontractual", "contractual"])
 def test_one_customer_organization_gets_a_reason(setting):
-    summary = pd.DataFrame({"organization_id": ["solo"], "customer_id": ["c1"], "setting": [setting],
-                            "x": [3], "t_x": [40], "T": [90], "m": [12.5], "periods_paid": [4],
-                            "lapsed": [False], "contract_amount_total": [80.0]})
+    summary = pd.DataFrame(
+        {
+            "organization_id": ["solo"],
+            "customer_id": ["c1"],
+            "setting": [setting],
+            "x": [3],
+            "t_x": [40],
+            "T": [90],
+            "m": [12.5],
+            "periods_paid": [4],
+            "lapsed": [False],
+            "contract_amount_total": [80.0],
+        }
+    )
     customers, row = _score(summary, min_customers=50)
     assert row["organization_id"] == "solo" and row["customers_fitted"] == 1
     assert row["model"] == ("sbg" if setting == "contractual" else "mbgnbd")
-    assert "too few customers" in row["reason"] and f"1 {setting.replace('non', 'non-')} customers" \
-        in row["reason"] and "clv_min_customers" in row["reason"]
+    assert (
+        "too few customers" in row["reason"]
+        and f"1 {setting.replace('non', 'non-')} customers" in row["reason"]
+        and "clv_min_customers" in row["reason"]
+    )
     _assert_not_fitted(customers, row)
     assert customers.loc[0, ["x", "t_x", "T", "m"]].tolist() == [3, 40, 90, 12.5]
     if setting == "contractual":
@@ -92,8 +136,7 @@ def test_one_customer_organization_gets_a_reason(setting):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_all_customers_with_one_purchase(model):
-    summary = pd.DataFrame({"customer_id": range(200), "x": 0, "t_x": 0,
-                            "T": np.arange(200) % 150, "m": np.nan})
+    summary = pd.DataFrame({"customer_id": range(200), "x": 0, "t_x": 0, "T": np.arange(200) % 150, "m": np.nan})
     fit = clv.fit_bgnbd(summary["x"], summary["t_x"], summary["T"], modified=model == "mbgnbd")
     assert not fit.converged and "no repeat purchases" in fit.message
     gg = clv.fit_gamma_gamma(summary["x"], summary["m"])
@@ -175,10 +218,10 @@ def test_no_sign_of_drop_out_publishes_the_no_dropout_variant(model):
     # 0): their maxima are at a limit, and the NBD (no_dropout) is published
     rng = np.random.default_rng(0)
     T = rng.integers(50, 300, 500)
-    summary = pd.DataFrame({"customer_id": range(500), "x": rng.integers(1, 10, 500), "t_x": T,
-                            "T": T, "m": rng.gamma(5.0, 5.0, 500)})
-    choice = clv.bgnbd.fit_variants(summary["x"], summary["t_x"], summary["T"],
-                                    modified=model == "mbgnbd")
+    summary = pd.DataFrame(
+        {"customer_id": range(500), "x": rng.integers(1, 10, 500), "t_x": T, "T": T, "m": rng.gamma(5.0, 5.0, 500)}
+    )
+    choice = clv.bgnbd.fit_variants(summary["x"], summary["t_x"], summary["T"], modified=model == "mbgnbd")
     for variant in ("full", "homogeneous_dropout"):
         fit = choice.fit(variant)
         assert not fit.converged and "do not identify" in fit.message, fit
@@ -192,14 +235,12 @@ def test_no_sign_of_drop_out_publishes_the_no_dropout_variant(model):
     r, al = row["r"], row["alpha"]
     expected = ((al + summary["T"]) / (al + summary["T"] + 90)) ** (r + summary["x"])
     assert np.allclose(customers["churn_probability"], expected, rtol=1e-12)
-    assert np.allclose(customers["expected_purchases_90d"],
-                       (r + summary["x"]) * 90 / (al + summary["T"]), rtol=1e-12)
+    assert np.allclose(customers["expected_purchases_90d"], (r + summary["x"]) * 90 / (al + summary["T"]), rtol=1e-12)
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_identical_histories_are_not_identifiable(model):
-    summary = pd.DataFrame({"customer_id": range(80), "x": 3, "t_x": 40, "T": 90,
-                            "m": np.linspace(5, 50, 80)})
+    summary = pd.DataFrame({"customer_id": range(80), "x": 3, "t_x": 40, "T": 90, "m": np.linspace(5, 50, 80)})
     customers, row = _score(summary, noncontractual_model=model)
     assert "same purchase history (x = 3, t_x = 40, T = 90)" in row["reason"]
     assert "not identifiable" in row["reason"] and row["customers_fitted"] == 80
@@ -246,12 +287,20 @@ def test_invalid_input_raises():
 # ----------------------------------------------------------------------------------------------
 def _contract_summary(periods_paid, lapsed, org="org"):
     n = len(periods_paid)
-    return pd.DataFrame({"organization_id": org, "customer_id": [f"c{i}" for i in range(n)],
-                         "setting": "contractual", "x": np.asarray(periods_paid) - 1,
-                         "t_x": 30 * (np.asarray(periods_paid) - 1),
-                         "T": 30 * np.asarray(periods_paid) + 40, "m": np.nan,
-                         "periods_paid": periods_paid, "lapsed": lapsed,
-                         "contract_amount_total": 25.0 * np.asarray(periods_paid)})
+    return pd.DataFrame(
+        {
+            "organization_id": org,
+            "customer_id": [f"c{i}" for i in range(n)],
+            "setting": "contractual",
+            "x": np.asarray(periods_paid) - 1,
+            "t_x": 30 * (np.asarray(periods_paid) - 1),
+            "T": 30 * np.asarray(periods_paid) + 40,
+            "m": np.nan,
+            "periods_paid": periods_paid,
+            "lapsed": lapsed,
+            "contract_amount_total": 25.0 * np.asarray(periods_paid),
+        }
+    )
 
 
 def test_contractual_nobody_lapsed():
@@ -278,8 +327,7 @@ def _assert_geometric(customers, row, theta):
     active = ~customers["lapsed"].astype(bool)
     # churn within the 3 periods of 90 days: 1 - (1 - theta)^3; paid periods (1 - theta) + ... + (1 - theta)^3
     assert np.allclose(customers.loc[active, "churn_probability"], 1 - (1 - theta) ** 3)
-    assert np.allclose(customers.loc[active, "expected_purchases_90d"],
-                       sum((1 - theta) ** j for j in (1, 2, 3)))
+    assert np.allclose(customers.loc[active, "expected_purchases_90d"], sum((1 - theta) ** j for j in (1, 2, 3)))
     assert (customers["variant"] == "geometric").all()
 
 
@@ -345,8 +393,7 @@ def test_contractual_rows_without_periods_are_kept_unscored():
 
 
 def test_min_customers_counts_per_setting():
-    both = pd.concat([_org(400, seed=3, org="o"), _contracts(30, seed=3, org="o")],
-                     ignore_index=True)
+    both = pd.concat([_org(400, seed=3, org="o"), _contracts(30, seed=3, org="o")], ignore_index=True)
     both["setting"] = both["setting"].fillna("noncontractual")
     customers, params = clv.score_organizations(both, min_customers=50)
     assert list(params["model"]) == ["mbgnbd", "sbg"]
@@ -380,7 +427,12 @@ def test_organizations_are_fitted_independently_and_round_trip_through_duckdb(mo
     a = s[s["organization_id"] == "org-a"].reset_index(drop=True)
     alone_c, alone_p = clv.score_organizations(a, noncontractual_model=model)
     assert [tuple(r) for r in params[["organization_id", "model"]].to_numpy()] == [
-        ("org-a", model), ("org-a", "sbg"), ("org-b", model), ("org-b", "sbg"), ("org-tiny", model)]
+        ("org-a", model),
+        ("org-a", "sbg"),
+        ("org-b", model),
+        ("org-b", "sbg"),
+        ("org-tiny", model),
+    ]
     pa = params[params["organization_id"] == "org-a"].reset_index(drop=True)
     pd.testing.assert_frame_equal(pa, alone_p)
     got = customers[customers["organization_id"] == "org-a"].reset_index(drop=True)
@@ -394,8 +446,9 @@ def test_organizations_are_fitted_independently_and_round_trip_through_duckdb(mo
     assert "too few customers" in pi.loc[("org-tiny", model), "reason"]
     # sbg rows: no BG/NBD or spend parameters; count-model rows: no sBG parameters
     sbg_rows = params["model"] == "sbg"
-    assert params.loc[sbg_rows, ["r", "alpha", "a", "b", "p", "q", "v",
-                                 "gamma_gamma_log_likelihood"]].isna().all().all()
+    assert (
+        params.loc[sbg_rows, ["r", "alpha", "a", "b", "p", "q", "v", "gamma_gamma_log_likelihood"]].isna().all().all()
+    )
     assert params.loc[~sbg_rows, ["sbg_alpha", "sbg_beta"]].isna().all().all()
     assert list(customers.columns) == clv.CUSTOMER_COLUMNS
     assert list(params.columns) == clv.PARAMS_COLUMNS
@@ -409,22 +462,28 @@ def test_organizations_are_fitted_independently_and_round_trip_through_duckdb(mo
     types = dict(con.execute("select column_name, column_type from (describe clv)").fetchall())
     assert types["periods_paid"] == "BIGINT" and types["lapsed"] == "BOOLEAN"
     assert types["x"] == "BIGINT" and types["churn_probability"] == "DOUBLE"
-    assert con.execute(
-        "select count(*) from params where reason is null and converged"
-    ).fetchone()[0] == 4
+    assert con.execute("select count(*) from params where reason is null and converged").fetchone()[0] == 4
     assert con.execute("select count(*) from params where r is null").fetchone()[0] == 3
     # NULL, not NaN, where a value does not exist
-    assert con.execute(
-        "select count(*) from clv where organization_id = 'org-tiny' and p_alive is null"
-    ).fetchone()[0] == 3
-    assert con.execute("select count(*) from clv where x = 0 and m is null").fetchone()[0] == \
-        int((customers["x"] == 0).sum())
-    assert con.execute(
-        "select count(*) from clv where model <> 'sbg' and (periods_paid is not null or lapsed is not null)"
-    ).fetchone()[0] == 0
-    assert con.execute(
-        "select count(*) from clv where isnan(p_alive) or isnan(m) or isnan(churn_probability)"
-    ).fetchone()[0] == 0
+    assert (
+        con.execute("select count(*) from clv where organization_id = 'org-tiny' and p_alive is null").fetchone()[0]
+        == 3
+    )
+    assert con.execute("select count(*) from clv where x = 0 and m is null").fetchone()[0] == int(
+        (customers["x"] == 0).sum()
+    )
+    assert (
+        con.execute(
+            "select count(*) from clv where model <> 'sbg' and (periods_paid is not null or lapsed is not null)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute("select count(*) from clv where isnan(p_alive) or isnan(m) or isnan(churn_probability)").fetchone()[
+            0
+        ]
+        == 0
+    )
     con.close()
 
 
@@ -441,8 +500,20 @@ def test_row_order_does_not_change_results():
 
 
 def test_empty_input():
-    empty = pd.DataFrame(columns=["organization_id", "customer_id", "setting", "x", "t_x", "T", "m",
-                                  "periods_paid", "lapsed", "contract_amount_total"])
+    empty = pd.DataFrame(
+        columns=[
+            "organization_id",
+            "customer_id",
+            "setting",
+            "x",
+            "t_x",
+            "T",
+            "m",
+            "periods_paid",
+            "lapsed",
+            "contract_amount_total",
+        ]
+    )
     customers, params = clv.score_organizations(empty)
     assert customers.empty and params.empty
     assert list(customers.columns) == clv.CUSTOMER_COLUMNS
@@ -451,9 +522,15 @@ def test_empty_input():
     con.register("clv", customers)
     con.register("params", params)
     types = dict(con.execute("select column_name, column_type from (describe params)").fetchall())
-    assert types == {"organization_id": "VARCHAR", "model": "VARCHAR", "customers_fitted": "BIGINT",
-                     **{c: "DOUBLE" for c in PARAMETERS}, "converged": "BOOLEAN", "reason": "VARCHAR",
-                     "variant": "VARCHAR"}
+    assert types == {
+        "organization_id": "VARCHAR",
+        "model": "VARCHAR",
+        "customers_fitted": "BIGINT",
+        **{c: "DOUBLE" for c in PARAMETERS},
+        "converged": "BOOLEAN",
+        "reason": "VARCHAR",
+        "variant": "VARCHAR",
+    }
     types = dict(con.execute("select column_name, column_type from (describe clv)").fetchall())
     assert types["model"] == types["variant"] == "VARCHAR" and types["lapsed"] == "BOOLEAN"
     assert types["periods_paid"] == "BIGINT" and types["p_alive"] == "DOUBLE"

@@ -1,6 +1,7 @@
 """retention_clv.frames: the one helper that turns a warehouse relation into pandas (a DuckDB
 relation and a local Spark DataFrame, as a warehouse that runs Python models hands it over),
 and the per-reference scoring every engine runs."""
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,13 @@ def test_duckdb_relation(summary):
 def test_spark_dataframe(summary):
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark import sql as pyspark  # requirements-spark.txt: installed by the test command
-    spark = (pyspark.SparkSession.builder.master("local[1]").appName("frames")
-             .config("spark.ui.enabled", "false").getOrCreate())
+
+    spark = (
+        pyspark.SparkSession.builder.master("local[1]")
+        .appName("frames")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
     try:
         frame = spark.createDataFrame(summary.astype(object).where(summary.notna(), None))
         got = to_pandas(frame, SUMMARY_COLUMNS, "calibration")
@@ -92,8 +98,12 @@ def test_scoring_in_parts_by_organization_and_setting_equals_scoring_the_whole()
         parts.append(pd.concat([s, contracts], ignore_index=True))
     whole = pd.concat(parts, ignore_index=True)[SUMMARY_COLUMNS].sample(frac=1, random_state=0)
     at_once = score_reference(whole.reset_index(drop=True), "as_of")
-    by_group = pd.concat([score_reference(group.reset_index(drop=True), "as_of")
-                          for _, group in whole.groupby(["organization_id", "setting"])])
+    by_group = pd.concat(
+        [
+            score_reference(group.reset_index(drop=True), "as_of")
+            for _, group in whole.groupby(["organization_id", "setting"])
+        ]
+    )
     assert set(at_once["model"]) == {"mbgnbd", "sbg"} and at_once["converged"].all()
     key = ["customer_id"]
     a, b = (f.sort_values(key).reset_index(drop=True) for f in (at_once, by_group))

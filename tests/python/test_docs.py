@@ -1,5 +1,6 @@
 """The docs document every risk signal of the catalog and every var of dbt_project.yml, and
 every relative link in the README and docs/ points at a file (and heading) that exists."""
+
 from __future__ import annotations
 
 import csv
@@ -53,10 +54,18 @@ def test_relative_links_resolve(page):
 def test_nothing_points_outside_the_repository():
     """The repository explains its rules itself: no reference to a contract document it lacks."""
     for path in PROJECT_ROOT.rglob("*"):
-        if any(part in {".git", ".venv", "target", "dbt_packages", "logs", "data", "__pycache__"}
-               for part in path.relative_to(PROJECT_ROOT).parts) or not path.is_file():
+        if (
+            any(
+                part in {".git", ".venv", "target", "dbt_packages", "logs", "data", "__pycache__"}
+                for part in path.relative_to(PROJECT_ROOT).parts
+            )
+            or not path.is_file()
+        ):
             continue
-        if path.suffix not in {".md", ".sql", ".py", ".yml", ".sh", ".toml", ".txt", ".cfg"} and path.name != ".sqlfluff":
+        if (
+            path.suffix not in {".md", ".sql", ".py", ".yml", ".sh", ".toml", ".txt", ".cfg"}
+            and path.name != ".sqlfluff"
+        ):
             continue
         text = path.read_text(errors="replace")
         # the word, in any case, assembled so that this file does not contain it
@@ -67,8 +76,9 @@ def test_nothing_points_outside_the_repository():
 def test_the_marts_page_is_written_from_the_yaml():
     """docs/marts.md is what `python -m retention_tools.marts_doc` writes from the marts' YAML,
     and lists every mart model."""
-    assert (PROJECT_ROOT / "docs" / "marts.md").read_text() == marts_doc.render(), \
+    assert (PROJECT_ROOT / "docs" / "marts.md").read_text() == marts_doc.render(), (
         "docs/marts.md is stale: run python -m retention_tools.marts_doc"
+    )
     page = marts_doc.render()
     for sql in (PROJECT_ROOT / "models" / "marts").rglob("*.sql"):
         assert f"### {sql.stem}\n" in page, sql.stem

@@ -1,11 +1,16 @@
 """The generator's interface (files, columns, formats, determinism, options) and content
 (event types per industry, churn predictions, the upload's churn bands, scores that fit the
 behaviour, every segment in the default mix), run as a subprocess on small sizes."""
+
 from __future__ import annotations
 
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 
 from generator_data import (
     COLUMNS,
@@ -21,19 +26,16 @@ from generator_data import (
     read_upload,
     with_org_type,
 )
-import numpy as np
-import pandas as pd
-import pyarrow.parquet as pq
 
 # ------------------------------------------------------------------------------------------
 # interface
 # ------------------------------------------------------------------------------------------
 
+
 def test_help():
     proc = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
-    for option in ("--customers", "--seed", "--out", "--upload", "--bad", "--format", "--end-date",
-                   "--history-days"):
+    for option in ("--customers", "--seed", "--out", "--upload", "--bad", "--format", "--end-date", "--history-days"):
         assert option in proc.stdout
 
 
@@ -90,7 +92,7 @@ def test_csv_format_matches_parquet(tmp_path, default_run):
     out, upload = generate(tmp_path / "csv", "--format", "csv")
     (out / "transactions.parquet").write_bytes(b"stale")  # a stale file of the other format ...
     out, upload = generate(out, "--format", "csv")
-    assert not (out / "transactions.parquet").exists()   # ... is removed
+    assert not (out / "transactions.parquet").exists()  # ... is removed
     for table in TABLES:
         path = out / f"{table}.csv"
         assert path.exists()
@@ -117,6 +119,7 @@ def test_end_date_and_history_options(tmp_path):
 # ------------------------------------------------------------------------------------------
 # content
 # ------------------------------------------------------------------------------------------
+
 
 def test_events_follow_the_industry_semantics(default_run):
     cust, tx = with_org_type(default_run[0])
@@ -183,8 +186,12 @@ def test_upload_bands(tmp_path):
     assert set(up.customer_id) == set(telecom.external_id)
     assert up.churn_score.str.fullmatch(r"[01]\.\d{4}").all()
     score = up.churn_score.astype(float)
-    shares = [(score < 0.3).mean(), ((score >= 0.3) & (score < 0.5)).mean(),
-              ((score >= 0.5) & (score < 0.7)).mean(), (score >= 0.7).mean()]
+    shares = [
+        (score < 0.3).mean(),
+        ((score >= 0.3) & (score < 0.5)).mean(),
+        ((score >= 0.5) & (score < 0.7)).mean(),
+        (score >= 0.7).mean(),
+    ]
     for got, want in zip(shares, (0.45, 0.30, 0.18, 0.07)):
         assert abs(got - want) <= 0.005, shares
 
@@ -194,8 +201,9 @@ def test_scores_fit_behavior(default_run):
     out, upload = default_run
     cust, tx = with_org_type(out)
     up = read_upload(upload).assign(score=lambda d: d.churn_score.astype(float))
-    telecom = cust[cust.org_type == "telecom"].merge(up, left_on="external_id", right_on="customer_id",
-                                                     suffixes=("", "_up"))
+    telecom = cust[cust.org_type == "telecom"].merge(
+        up, left_on="external_id", right_on="customer_id", suffixes=("", "_up")
+    )
     value = tx[[t in VALUE_TYPES[o] for t, o in zip(tx.transaction_type, tx.org_type)]]
     last = value.groupby("customer_id").occurred_at.max()
     recent = value[value.occurred_at > END - pd.Timedelta(days=90)].groupby("customer_id").size()
@@ -204,7 +212,10 @@ def test_scores_fit_behavior(default_run):
     gone = telecom[telecom.days > 60]
     active = telecom[(telecom.days < 15) & (telecom.recent >= telecom.recent.quantile(0.7))]
     assert len(gone) > 20 and len(active) > 20
-    assert active.score.mean() < 0.3 and gone.score.mean() > active.score.mean() + 0.15, (active.score.mean(), gone.score.mean())
+    assert active.score.mean() < 0.3 and gone.score.mean() > active.score.mean() + 0.15, (
+        active.score.mean(),
+        gone.score.mean(),
+    )
     # the Critical band is made of customers who stopped, the Low band of current ones
     assert telecom[telecom.score >= 0.7].days.median() > 60 > telecom[telecom.score < 0.3].days.median()
     # some customers have no value event in the last 365 days, some signed up < 30 days ago

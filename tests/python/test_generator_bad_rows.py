@@ -1,19 +1,22 @@
 """--bad: every row in bad_rows_manifest.json really is rejected (or really is valid) under the
 rules of rules sections 5 and 10, using a small independent implementation of those rules."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from generator_data import ORG_IDS, REQUIRED_REJECTIONS, TABLES, TYPES, generate, read, read_upload
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from generator_data import ORG_IDS, REQUIRED_REJECTIONS, TABLES, TYPES, generate, read, read_upload
+
 # ------------------------------------------------------------------------------------------
 # --bad: an independent implementation of the rejection rules of rules sections 5 and 10
 # ------------------------------------------------------------------------------------------
+
 
 def _clean(s: pd.Series) -> pd.Series:
     return s.astype("string").str.strip()
@@ -32,17 +35,37 @@ def reject_reasons(out: Path, upload: Path) -> dict[str, pd.DataFrame]:
     orgs["type"] = org_type.where(org_type != "", "telecom")
     orgs["reason"] = np.select(
         [_empty(orgs.id), ~orgs.type.isin(TYPES), orgs.id.duplicated(keep=False)],
-        ["missing_organization_id", "unknown_org_type", "duplicate_organization_id"], None)
+        ["missing_organization_id", "unknown_org_type", "duplicate_organization_id"],
+        None,
+    )
     valid_orgs = orgs[orgs.reason.isna()].set_index("id").type
     known_orgs = set(orgs.id.dropna())
 
     cust = read(out, "customers")
-    cust["id"], cust["org"], cust["ext"] = _clean(cust.customer_id), _clean(cust.organization_id), _clean(cust.external_id)
+    cust["id"], cust["org"], cust["ext"] = (
+        _clean(cust.customer_id),
+        _clean(cust.organization_id),
+        _clean(cust.external_id),
+    )
     cust["reason"] = np.select(
-        [_empty(cust.id), _empty(cust.org), ~cust.org.isin(known_orgs), ~cust.org.isin(valid_orgs.index),
-         cust.id.duplicated(keep=False), cust.ext.notna() & cust.duplicated(["org", "ext"], keep=False)],
-        ["missing_customer_id", "missing_organization_id", "unknown_organization", "rejected_organization",
-         "duplicate_customer_id", "duplicate_external_id"], None)
+        [
+            _empty(cust.id),
+            _empty(cust.org),
+            ~cust.org.isin(known_orgs),
+            ~cust.org.isin(valid_orgs.index),
+            cust.id.duplicated(keep=False),
+            cust.ext.notna() & cust.duplicated(["org", "ext"], keep=False),
+        ],
+        [
+            "missing_customer_id",
+            "missing_organization_id",
+            "unknown_organization",
+            "rejected_organization",
+            "duplicate_customer_id",
+            "duplicate_external_id",
+        ],
+        None,
+    )
     valid_cust = cust[cust.reason.isna()].set_index("id")
     cust_type = valid_cust.org.map(valid_orgs)
 
@@ -53,11 +76,30 @@ def reject_reasons(out: Path, upload: Path) -> dict[str, pd.DataFrame]:
     industry = tx.cid.map(cust_type)
     type_ok = pd.Series([t in TYPES.get(i, ()) for t, i in zip(tx.type, industry)], index=tx.index)
     tx["reason"] = np.select(
-        [_empty(tx.id), _empty(tx.cid), ~tx.cid.isin(valid_cust.index), _empty(tx.occurred_at.astype("string")),
-         tx.ts.isna(), tx.ts > now + timedelta(days=1), ~type_ok, tx.amount < 0, tx.quantity < 0],
-        ["missing_transaction_id", "missing_customer_id", "unknown_customer", "missing_occurred_at",
-         "invalid_occurred_at", "future_occurred_at", "unknown_transaction_type", "negative_amount",
-         "negative_quantity"], None)
+        [
+            _empty(tx.id),
+            _empty(tx.cid),
+            ~tx.cid.isin(valid_cust.index),
+            _empty(tx.occurred_at.astype("string")),
+            tx.ts.isna(),
+            tx.ts > now + timedelta(days=1),
+            ~type_ok,
+            tx.amount < 0,
+            tx.quantity < 0,
+        ],
+        [
+            "missing_transaction_id",
+            "missing_customer_id",
+            "unknown_customer",
+            "missing_occurred_at",
+            "invalid_occurred_at",
+            "future_occurred_at",
+            "unknown_transaction_type",
+            "negative_amount",
+            "negative_quantity",
+        ],
+        None,
+    )
     ok = tx[tx.reason.isna()].assign(pos=lambda d: np.arange(len(d))).sort_values(["ts", "pos"], kind="stable")
     later_copies = ok.index[ok.duplicated("id", keep="first")]
     tx.loc[later_copies, "reason"] = "duplicate_transaction_id"
@@ -68,7 +110,8 @@ def reject_reasons(out: Path, upload: Path) -> dict[str, pd.DataFrame]:
     pred["reason"] = np.select(
         [~pred.cid.isin(valid_cust.index), pred.predicted_at.isna(), p.isna(), (p < 0) | (p > 1)],
         ["unknown_customer", "missing_predicted_at", "missing_churn_probability", "invalid_churn_probability"],
-        None)
+        None,
+    )
 
     up = read_upload(upload)
     telecom = valid_cust[valid_cust.org == ORG_IDS["telecom"]]
@@ -77,14 +120,15 @@ def reject_reasons(out: Path, upload: Path) -> dict[str, pd.DataFrame]:
     score = pd.to_numeric(up.churn_score.str.strip(), errors="coerce")
     up["reason"] = np.select(
         [~found, up.churn_score.str.strip() == "", score.isna(), (score < 0) | (score > 1)],
-        ["customer_not_found", "missing_churn_score", "invalid_churn_score", "churn_score_out_of_range"], None)
+        ["customer_not_found", "missing_churn_score", "invalid_churn_score", "churn_score_out_of_range"],
+        None,
+    )
     key = ref.map(dict(zip(telecom.index, telecom.ext))).fillna(ref)
     passed = up.reason.isna()
     n_scores = score[passed].groupby(key[passed]).nunique()
     conflicting = passed & key.isin(n_scores[n_scores > 1].index)
     up.loc[conflicting, "reason"] = "conflicting_churn_scores"
-    return {"organizations": orgs, "customers": cust, "transactions": tx, "churn_predictions": pred,
-            "churn_upload": up}
+    return {"organizations": orgs, "customers": cust, "transactions": tx, "churn_predictions": pred, "churn_upload": up}
 
 
 def test_without_bad_every_row_is_valid(default_run):
@@ -102,14 +146,20 @@ def test_bad_rows_are_bad_as_claimed(bad_run):
 
     reasons = reject_reasons(out, upload)
     id_column = {"organizations": "id", "customers": "id", "transactions": "id", "churn_predictions": "cid"}
-    key_column = {"organizations": "organization_id", "customers": "customer_id", "transactions": "transaction_id",
-                  "churn_predictions": "customer_id"}
+    key_column = {
+        "organizations": "organization_id",
+        "customers": "customer_id",
+        "transactions": "transaction_id",
+        "churn_predictions": "customer_id",
+    }
     expected_rejects = {t: 0 for t in reasons}
     for e in manifest:
         table, df = e["table"], reasons[e["table"]]
         if table == "churn_upload":
-            rows = df[(df.customer_id == e["key"]["customer_id"])
-                      & (df.churn_score == e["key"].get("churn_score", df.churn_score))]
+            rows = df[
+                (df.customer_id == e["key"]["customer_id"])
+                & (df.churn_score == e["key"].get("churn_score", df.churn_score))
+            ]
         else:
             key = e["key"].get(key_column[table])
             rows = df[df[id_column[table]].isna()] if key is None else df[df[id_column[table]] == key.strip()]

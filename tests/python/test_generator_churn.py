@@ -2,15 +2,16 @@
 customer's stop) and through the project's churn models (MBG/NBD for the non-contractual
 customers, sBG for telecom contracts), which must converge on the demo data and, in a 90-day
 backtest, rank customers about as well as recency does."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from generator_data import END, VALUE_TYPES, with_org_type
 import numpy as np
 import pandas as pd
 import pytest
 
+from generator_data import END, VALUE_TYPES, with_org_type
 from retention_tools.generator import personas
 from retention_tools.generator.events import events_for_chunk
 from retention_tools.generator.sampling import child_rng
@@ -18,6 +19,7 @@ from retention_tools.generator.sampling import child_rng
 # ------------------------------------------------------------------------------------------
 # churn: customers who stop, stop paying, in a way the project's churn models can see
 # ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("org_index", [0, 1, 2])
 def test_no_value_event_after_the_stop(org_index):
@@ -27,8 +29,9 @@ def test_no_value_event_after_the_stop(org_index):
     H, n = 540, 1500
     oid, _, org_type = personas.ORGANIZATIONS[org_index]
     c = personas.make_customers(org_index, oid, org_type, n, 42, H)
-    tcode, ci, secs, *_ = events_for_chunk(c, 0, n, child_rng(42, org_index, 10), float(H),
-                                            child_rng(42, org_index, 10, 1))
+    tcode, ci, secs, *_ = events_for_chunk(
+        c, 0, n, child_rng(42, org_index, 10), float(H), child_rng(42, org_index, 10, 1)
+    )
     names = np.array(personas.INDUSTRY_TYPES[org_type])
     is_value = np.isin(names[tcode], list(VALUE_TYPES[org_type]))
     t = secs / 86400.0
@@ -94,8 +97,12 @@ def test_churn_models_converge(run_2000):
     from retention_clv import fit_gamma_gamma
 
     settings = _churn_settings(_value_events(run_2000), END + pd.Timedelta(days=1))
-    assert set(settings) == {("banking", "noncontractual"), ("ecommerce", "noncontractual"),
-                             ("telecom", "prepaid"), ("telecom", "postpaid")}
+    assert set(settings) == {
+        ("banking", "noncontractual"),
+        ("ecommerce", "noncontractual"),
+        ("telecom", "prepaid"),
+        ("telecom", "postpaid"),
+    }
     for key, s in settings.items():
         assert len(s) > 500, key
         fit = _fit(key, s)

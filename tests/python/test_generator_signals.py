@@ -1,26 +1,46 @@
 """The personas and behaviour traits make every risk signal of rules section 7 fire for
 0.5-60% of each organisation's analysed customers, checked with a small independent
 implementation of the signals (itself checked on hand-made events)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from generator_data import ORG_IDS, with_org_type
 import numpy as np
 import pandas as pd
 import pytest
+
+from generator_data import ORG_IDS, with_org_type
 
 # ------------------------------------------------------------------------------------------
 # behaviour: an independent implementation of the risk signals of rules section 7
 # ------------------------------------------------------------------------------------------
 
 RISK_SIGNALS = {
-    "banking": ["login_frequency_decline", "transaction_volume_drop", "feature_abandonment",
-                "balance_checking_without_action", "single_product_usage", "support_contact_spike"],
-    "telecom": ["data_usage_decline", "communication_pattern_change", "plan_underutilization",
-                "billing_complaints", "frequent_roaming", "payment_delays"],
-    "ecommerce": ["high_cart_abandonment", "category_shift", "discount_dependency", "basket_size_decline",
-                  "low_browse_to_buy", "high_return_rate"],
+    "banking": [
+        "login_frequency_decline",
+        "transaction_volume_drop",
+        "feature_abandonment",
+        "balance_checking_without_action",
+        "single_product_usage",
+        "support_contact_spike",
+    ],
+    "telecom": [
+        "data_usage_decline",
+        "communication_pattern_change",
+        "plan_underutilization",
+        "billing_complaints",
+        "frequent_roaming",
+        "payment_delays",
+    ],
+    "ecommerce": [
+        "high_cart_abandonment",
+        "category_shift",
+        "discount_dependency",
+        "basket_size_decline",
+        "low_browse_to_buy",
+        "high_return_rate",
+    ],
 }
 
 
@@ -32,8 +52,11 @@ def _risk_signals(out: Path) -> pd.DataFrame:
     as_of = tx.occurred_at.max().normalize() + pd.Timedelta(days=1)
     tx = tx[tx.occurred_at < as_of]
     c = cust[cust.customer_id.isin(tx.customer_id)].set_index("customer_id")
-    tx["window"] = np.select([tx.occurred_at >= as_of - pd.Timedelta(days=30),
-                              tx.occurred_at >= as_of - pd.Timedelta(days=60)], ["last", "prev"], "")
+    tx["window"] = np.select(
+        [tx.occurred_at >= as_of - pd.Timedelta(days=30), tx.occurred_at >= as_of - pd.Timedelta(days=60)],
+        ["last", "prev"],
+        "",
+    )
     w = tx[tx.window != ""]
 
     def events(ttype, window=None):
@@ -70,7 +93,8 @@ def _risk_signals(out: Path) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         share_change = (calls_last / comm_last - calls_prev / comm_prev).abs()
     s["communication_pattern_change"] = (comm_prev >= 10) & (
-        (comm_last <= 0.5 * comm_prev) | ((share_change >= 0.3) & (comm_last >= 10)))
+        (comm_last <= 0.5 * comm_prev) | ((share_change >= 0.3) & (comm_last >= 10))
+    )
     plan = c.plan_allowance_mb.astype(float)
     s["plan_underutilization"] = (plan > 0) & (100 * mb_last / plan < 30)
     support = events("support_contact", "last")
@@ -89,17 +113,19 @@ def _risk_signals(out: Path) -> pd.DataFrame:
         n = n.reindex(columns=["last", "prev"], fill_value=0).astype(np.int64)
         totals = n.groupby(level="customer_id").sum()
         big_n = totals.reindex(n.index.get_level_values("customer_id"))
-        distance = (n["last"].to_numpy() * big_n["prev"].to_numpy() - n["prev"].to_numpy() * big_n["last"].to_numpy())
+        distance = n["last"].to_numpy() * big_n["prev"].to_numpy() - n["prev"].to_numpy() * big_n["last"].to_numpy()
         distance = pd.Series(np.abs(distance), index=n.index).groupby(level="customer_id").sum()
         shifted = distance >= totals["last"] * totals["prev"]
         s["category_shift"] = (buys_prev >= 2) & (buys_last >= 2) & shifted.reindex(c.index, fill_value=False)
-        discounted = per_customer(events("purchase").assign(d=lambda d: d.discount_amount > 0)
-                                  .groupby("customer_id").d.sum())
+        discounted = per_customer(
+            events("purchase").assign(d=lambda d: d.discount_amount > 0).groupby("customer_id").d.sum()
+        )
         s["discount_dependency"] = (buys >= 4) & (discounted / buys >= 0.8)
         value_last = per_customer(events("purchase", "last").groupby("customer_id").amount.sum())
         value_prev = per_customer(events("purchase", "prev").groupby("customer_id").amount.sum())
-        s["basket_size_decline"] = (buys_prev >= 2) & (buys_last >= 1) & (
-            value_last / buys_last <= 0.7 * (value_prev / buys_prev))
+        s["basket_size_decline"] = (
+            (buys_prev >= 2) & (buys_last >= 1) & (value_last / buys_last <= 0.7 * (value_prev / buys_prev))
+        )
         views = count("view", "last")
         s["low_browse_to_buy"] = (views >= 20) & (buys_last / views < 0.02)
         returns = count("return")
@@ -120,18 +146,31 @@ def test_risk_signal_rules_on_hand_made_events(tmp_path):
     def at(days_ago):
         return day - pd.Timedelta(days=days_ago)
 
-    orgs = pd.DataFrame({"organization_id": list(ORG_IDS.values()), "name": list(ORG_IDS),
-                         "org_type": list(ORG_IDS)})
-    cust = pd.DataFrame({"customer_id": ["b1", "b2", "t1", "t2", "e1", "e2", "e3"],
-                         "organization_id": [ORG_IDS["banking"]] * 2 + [ORG_IDS["telecom"]] * 2 + [org] * 3,
-                         "external_id": ["X1", "X2", "X1", "X2", "X1", "X2", "X3"],
-                         "signup_date": pd.NaT, "plan_allowance_mb": [None, None, 1000.0, 1000.0, None, None, None]})
+    orgs = pd.DataFrame({"organization_id": list(ORG_IDS.values()), "name": list(ORG_IDS), "org_type": list(ORG_IDS)})
+    cust = pd.DataFrame(
+        {
+            "customer_id": ["b1", "b2", "t1", "t2", "e1", "e2", "e3"],
+            "organization_id": [ORG_IDS["banking"]] * 2 + [ORG_IDS["telecom"]] * 2 + [org] * 3,
+            "external_id": ["X1", "X2", "X1", "X2", "X1", "X2", "X3"],
+            "signup_date": pd.NaT,
+            "plan_allowance_mb": [None, None, 1000.0, 1000.0, None, None, None],
+        }
+    )
     rows = []
 
     def ev(cid, ttype, days_ago, amount=None, quantity=None, category=None, discount=None):
-        rows.append({"transaction_id": f"T{len(rows)}", "customer_id": cid, "occurred_at": at(days_ago),
-                     "transaction_type": ttype, "amount": amount, "quantity": quantity, "category": category,
-                     "discount_amount": discount})
+        rows.append(
+            {
+                "transaction_id": f"T{len(rows)}",
+                "customer_id": cid,
+                "occurred_at": at(days_ago),
+                "transaction_type": ttype,
+                "amount": amount,
+                "quantity": quantity,
+                "category": category,
+                "discount_amount": discount,
+            }
+        )
 
     # b1: logins 4 -> 2 (exactly half: fires), transactions 3 -> 2 (no), one product (fires)
     for d in (31, 32, 33, 34):
@@ -197,14 +236,18 @@ def test_risk_signal_rules_on_hand_made_events(tmp_path):
     assert got == {
         "b1": ["login_frequency_decline", "single_product_usage"],
         "b2": ["balance_checking_without_action"],
-        "t1": ["billing_complaints", "communication_pattern_change", "data_usage_decline", "payment_delays",
-               "plan_underutilization"],
+        "t1": [
+            "billing_complaints",
+            "communication_pattern_change",
+            "data_usage_decline",
+            "payment_delays",
+            "plan_underutilization",
+        ],
         "t2": ["frequent_roaming"],
         "e1": ["basket_size_decline", "category_shift", "discount_dependency", "high_cart_abandonment"],
         "e2": ["high_return_rate"],
         "e3": ["low_browse_to_buy"],
     }, got
-
 
 
 @pytest.fixture(scope="module")

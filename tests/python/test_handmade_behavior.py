@@ -1,19 +1,22 @@
 """Hand-worked end-to-end test of the behaviour analysis (rules sections 7 and 8) on the
 hand-made fixture (handmade.py describes it). Every expected value below was worked out BY HAND
 from the rules (docs/rules.md), never copied from the project's output."""
+
 from __future__ import annotations
 
-from collections import Counter
 import json
+from collections import Counter
 from pathlib import Path
 
-from handmade import AS_OF, BNK, ECB, ECO, ORG_TYPE, TEL, TLB, TOL, built_project
 import pytest
+
+from handmade import AS_OF, BNK, ECB, ECO, ORG_TYPE, TEL, TLB, TOL, built_project
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     return built_project(tmp_path_factory)
+
 
 # =====================================================================================
 # BEHAVIOUR ANALYSIS (rules sections 7 and 8), worked out by hand.
@@ -193,33 +196,98 @@ def project(tmp_path_factory):
 # =====================================================================================
 
 INC, STA, DEC, UNK = "increasing", "stable", "declining", "unknown"
-BEH_COLS = ("activity_last_30", "activity_prev_30", "value_last_30", "value_prev_30",
-            "active_days_last_30", "active_days_prev_30",
-            "activity_trend", "value_trend", "engagement_trend", "behavior_score", "risk_signals")
+BEH_COLS = (
+    "activity_last_30",
+    "activity_prev_30",
+    "value_last_30",
+    "value_prev_30",
+    "active_days_last_30",
+    "active_days_prev_30",
+    "activity_trend",
+    "value_trend",
+    "engagement_trend",
+    "behavior_score",
+    "risk_signals",
+)
 
 BEHAVIOR = {
-    (BNK, "CUST_001"): (12, 10, 240, 300, 12, 10, INC, DEC, INC, 60.00,
-                        ["balance_checking_without_action", "feature_abandonment", "login_frequency_decline",
-                         "single_product_usage", "support_contact_spike", "transaction_volume_drop"]),
+    (BNK, "CUST_001"): (
+        12,
+        10,
+        240,
+        300,
+        12,
+        10,
+        INC,
+        DEC,
+        INC,
+        60.00,
+        [
+            "balance_checking_without_action",
+            "feature_abandonment",
+            "login_frequency_decline",
+            "single_product_usage",
+            "support_contact_spike",
+            "transaction_volume_drop",
+        ],
+    ),
     (BNK, "CUST_102"): (12, 15, 120, 100, 12, 15, DEC, INC, DEC, 58.00, []),
     (BNK, "CUST_103"): (0, 0, 0, 0, 0, 0, UNK, UNK, UNK, 35.00, []),
-    (BNK, "CUST_105"): (6, 6, 50, 100, 4, 5, STA, DEC, DEC, 35.50,
-                        ["single_product_usage", "support_contact_spike", "transaction_volume_drop"]),
+    (BNK, "CUST_105"): (
+        6,
+        6,
+        50,
+        100,
+        4,
+        5,
+        STA,
+        DEC,
+        DEC,
+        35.50,
+        ["single_product_usage", "support_contact_spike", "transaction_volume_drop"],
+    ),
     (BNK, "CUST_106"): (2, 0, 30, 0, 2, 0, INC, INC, INC, 74.00, ["single_product_usage"]),
     (BNK, "CUST_107"): (2, 0, 30, 0, 1, 0, INC, INC, INC, 72.00, ["single_product_usage"]),
     (BNK, "CUST_108"): (0, 1, 0, 0, 0, 1, DEC, UNK, DEC, 15.00, []),
     (BNK, "CUST_109"): (0, 1, 0, 0, 0, 1, DEC, UNK, DEC, 15.00, []),
     (BNK, "CUST_110"): (1, 1, 0, 0, 1, 1, STA, UNK, STA, 37.00, []),
     (BNK, "CUST_111"): (1, 1, 0, 0, 1, 1, STA, UNK, STA, 37.00, []),
-    (TLB, "CUST_201"): (14, 13, 60, 50, 6, 5, STA, INC, INC, 51.54,
-                        ["billing_complaints", "communication_pattern_change", "data_usage_decline",
-                         "frequent_roaming", "payment_delays", "plan_underutilization"]),
+    (TLB, "CUST_201"): (
+        14,
+        13,
+        60,
+        50,
+        6,
+        5,
+        STA,
+        INC,
+        INC,
+        51.54,
+        [
+            "billing_complaints",
+            "communication_pattern_change",
+            "data_usage_decline",
+            "frequent_roaming",
+            "payment_delays",
+            "plan_underutilization",
+        ],
+    ),
     (TLB, "CUST_202"): (13, 13, 40, 40, 5, 4, STA, STA, INC, 45.00, []),
     (TLB, "CUST_203"): (0, 3, 0, 20, 0, 2, DEC, DEC, DEC, 0.00, ["data_usage_decline"]),
     (TLB, "CUST_204"): (1, 0, 0, 0, 1, 0, INC, UNK, INC, 57.00, ["plan_underutilization"]),
-    (ECB, "CUST_301"): (18, 3, 45, 100, 5, 2, INC, DEC, INC, 56.75,
-                        ["basket_size_decline", "category_shift", "discount_dependency",
-                         "high_cart_abandonment", "high_return_rate"]),
+    (ECB, "CUST_301"): (
+        18,
+        3,
+        45,
+        100,
+        5,
+        2,
+        INC,
+        DEC,
+        INC,
+        56.75,
+        ["basket_size_decline", "category_shift", "discount_dependency", "high_cart_abandonment", "high_return_rate"],
+    ),
     (ECB, "CUST_302"): (22, 4, 0, 90, 1, 4, INC, DEC, DEC, 42.00, ["high_return_rate", "low_browse_to_buy"]),
     (ECB, "CUST_303"): (54, 50, 70, 200, 3, 2, STA, DEC, INC, 32.85, ["basket_size_decline"]),
     (TEL, "CUST_001"): (3, 1, 40, 40, 2, 1, INC, STA, INC, 59.00, ["plan_underutilization"]),
@@ -256,13 +324,15 @@ def _uuid(org, ext):
 def behavior(project):
     rows = project.query(
         "select b.*, c.external_id from marts.behavior_analysis b "
-        "join marts.customer_segments c on b.customer_id = c.customer_id")
+        "join marts.customer_segments c on b.customer_id = c.customer_id"
+    )
     return {(r["organization_id"], r["external_id"]): r for r in rows}
 
 
 @pytest.fixture(scope="module")
 def catalog():
     import csv
+
     with open(Path(__file__).resolve().parents[2] / "seeds" / "risk_signal_catalog.csv", newline="") as f:
         return {(r["org_type"], r["risk_signal"]): r["recommendation"] for r in csv.DictReader(f)}
 
@@ -291,8 +361,10 @@ def test_behavior_row(behavior, catalog, key):
         check(col, row[col] is not None and abs(float(row[col]) - exp[col]) < 1e-6)
     for col in ("activity_trend", "value_trend", "engagement_trend"):
         check(col, row[col] == exp[col])
-    check("behavior_score", row["behavior_score"] is not None
-          and abs(float(row["behavior_score"]) - exp["behavior_score"]) <= TOL)
+    check(
+        "behavior_score",
+        row["behavior_score"] is not None and abs(float(row["behavior_score"]) - exp["behavior_score"]) <= TOL,
+    )
     signals = json.loads(row["risk_signals"])
     check("risk_signals", signals == exp["risk_signals"], signals)
     check("risk_signal_count", row["risk_signal_count"] == len(exp["risk_signals"]))
@@ -312,7 +384,8 @@ def test_behavior_row(behavior, catalog, key):
 def test_behavior_risk_signals(project, catalog):
     rows = project.query(
         "select r.*, c.external_id from marts.behavior_risk_signals r "
-        "join marts.customer_segments c on r.customer_id = c.customer_id")
+        "join marts.customer_segments c on r.customer_id = c.customer_id"
+    )
     got = Counter((r["organization_id"], r["external_id"], r["risk_signal"]) for r in rows)
     want = Counter((o, e, s) for (o, e), exp in BEHAVIOR.items() for s in exp["risk_signals"])
     assert got == want
@@ -361,12 +434,30 @@ def test_behavior_risk_signals(project, catalog):
 # ---------------------------------------------------------------------------------------
 
 SIGNALS = {
-    "banking": ["balance_checking_without_action", "feature_abandonment", "login_frequency_decline",
-                "single_product_usage", "support_contact_spike", "transaction_volume_drop"],
-    "telecom": ["billing_complaints", "communication_pattern_change", "data_usage_decline",
-                "frequent_roaming", "payment_delays", "plan_underutilization"],
-    "ecommerce": ["basket_size_decline", "category_shift", "discount_dependency",
-                  "high_cart_abandonment", "high_return_rate", "low_browse_to_buy"],
+    "banking": [
+        "balance_checking_without_action",
+        "feature_abandonment",
+        "login_frequency_decline",
+        "single_product_usage",
+        "support_contact_spike",
+        "transaction_volume_drop",
+    ],
+    "telecom": [
+        "billing_complaints",
+        "communication_pattern_change",
+        "data_usage_decline",
+        "frequent_roaming",
+        "payment_delays",
+        "plan_underutilization",
+    ],
+    "ecommerce": [
+        "basket_size_decline",
+        "category_shift",
+        "discount_dependency",
+        "high_cart_abandonment",
+        "high_return_rate",
+        "low_browse_to_buy",
+    ],
 }
 
 # org -> signal -> (affected, percentage, urgency, priority_rank); signals not listed: (0, 0.0, low, None)
@@ -449,9 +540,12 @@ def test_behavior_insights(project, org):
     assert r["total_customers"] == total
     assert abs(float(r["avg_behavior_score"]) - avg) <= TOL
     assert json.loads(r["customers_by_trend"]) == by_trend
-    assert (r["customers_increasing"], r["customers_stable"], r["customers_declining"],
-            r["customers_unknown"]) == (by_trend["increasing"], by_trend["stable"],
-                                        by_trend["declining"], by_trend["unknown"])
+    assert (r["customers_increasing"], r["customers_stable"], r["customers_declining"], r["customers_unknown"]) == (
+        by_trend["increasing"],
+        by_trend["stable"],
+        by_trend["declining"],
+        by_trend["unknown"],
+    )
     assert str(r["as_of_date"])[:10] == AS_OF
     # top_risk_signals: signal -> affected count (a signal with 0 may be absent or 0)
     top = json.loads(r["top_risk_signals"])
@@ -461,7 +555,7 @@ def test_behavior_insights(project, org):
     actions = json.loads(r["priority_actions"])
     want = sorted(SIGNAL_SUMMARY[org].items(), key=lambda kv: kv[1][3])
     assert [a["risk_signal"] for a in actions] == [s for s, _ in want]
-    for a, (sig, (aff, pct, urg, _rank)) in zip(actions, want):
+    for a, (_signal, (aff, pct, urg, _rank)) in zip(actions, want):
         assert set(a) == {"risk_signal", "affected_customers", "urgency", "percentage"}, a
         assert (a["affected_customers"], a["urgency"]) == (aff, urg), a
         assert abs(float(a["percentage"]) - pct) < 1e-6, a
@@ -480,4 +574,3 @@ def test_behavior_orgs(project):
     for mart in ("behavior_insights", "behavior_run_summary"):
         orgs = [r["organization_id"] for r in project.query(f"select organization_id from marts.{mart}")]
         assert sorted(orgs) == sorted([TEL, ECO, BNK, TLB, ECB]), mart
-

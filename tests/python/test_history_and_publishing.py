@@ -6,8 +6,10 @@ querying the published file in a loop, a backfill of 2026-09-02 (again), 2026-10
 2026-11-01; then 2026-10-02 once more; 2026-11-01 with a 30-day history window; last a
 full refresh at 2026-11-01.
 """
+
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -21,23 +23,29 @@ import pytest
 
 from conftest import generate
 from dbt_runner import PROJECT_ROOT, make_project
-
 from retention_tools.backfill import as_of_dates, parse_every
 from retention_tools.publish import default_published
 
 D1, D2, D3 = "2026-09-02", "2026-10-02", "2026-11-01"
 SCRIPTS = PROJECT_ROOT / "scripts"
 HISTORY = {
-    "segment_history": "organization_id, customer_id, as_of_date, segment, segment_score, churn_score, churn_risk_level, rfm_score, "
-                       "previous_segment, previous_as_of_date, segment_changed_on",
-    "history_runs": "organization_id, previous_as_of_date, as_of_date, segmented_customers",  # as_of_date third, as above
+    "segment_history": "organization_id, customer_id, as_of_date, segment, segment_score, churn_score, "
+    "churn_risk_level, rfm_score, "
+    "previous_segment, previous_as_of_date, segment_changed_on",
+    "history_runs": "organization_id, previous_as_of_date, as_of_date, "
+    "segmented_customers",  # as_of_date third, as above
     "behavior_signal_history": "organization_id, customer_id, as_of_date, behavior_score, activity_trend, risk_signals",
 }
 
 
 def _script(project, name: str, *args: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, str(SCRIPTS / name), "--project-dir", str(project.root), *args],
-                          cwd=project.root, env=project.env(), capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), "--project-dir", str(project.root), *args],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     return proc
 
@@ -48,8 +56,10 @@ def _query(path: Path, sql: str) -> list[tuple]:
 
 
 def _history(project) -> dict[str, list[tuple]]:
-    return {table: _query(project.db_path, f"select {columns} from marts.{table} order by all")
-            for table, columns in HISTORY.items()}
+    return {
+        table: _query(project.db_path, f"select {columns} from marts.{table} order by all")
+        for table, columns in HISTORY.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +75,12 @@ def runs(tmp_path_factory):
 
     stop, reads = tmp / "stop-reader", tmp / "reads.jsonl"
     with open(reads, "w") as out:
-        reader = subprocess.Popen([sys.executable, str(Path(__file__).with_name("publish_reader.py")), str(published), str(stop)],
-                                  stdout=out, stderr=subprocess.PIPE, text=True)
+        reader = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("publish_reader.py")), str(published), str(stop)],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             state["backfill"] = _script(project, "backfill.py", "--start", D1, "--end", D3, "--every", "30d")
             # Stop the reader only once it has read the last publication (however slow the
@@ -80,12 +94,18 @@ def runs(tmp_path_factory):
     state["reads"] = [json.loads(line) for line in reads.read_text().splitlines()]
     state["reader_stderr"] = err
     state["history_after_backfill"] = _history(project)
-    state["migration"] = _query(project.db_path, """
+    state["migration"] = _query(
+        project.db_path,
+        """
         select organization_id, from_as_of_date, to_as_of_date, from_segment, to_segment, customer_count, percentage
-        from marts.segment_migration""")
-    state["segments_at_d3"] = _query(project.db_path, """
+        from marts.segment_migration""",
+    )
+    state["segments_at_d3"] = _query(
+        project.db_path,
+        """
         select organization_id, customer_id, segment, previous_segment, previous_as_of_date, segment_changed_on
-        from marts.customer_segments""")
+        from marts.customer_segments""",
+    )
 
     _script(project, "scheduled_run.py", "--as-of-date", D2, "--quiet")
     state["history_after_rerun"] = _history(project)
@@ -93,12 +113,18 @@ def runs(tmp_path_factory):
 
     _script(project, "scheduled_run.py", "--as-of-date", D3, "--history-keep-days", "30", "--quiet")
     state["history_after_prune"] = _history(project)
-    state["migration_after_prune"] = _query(project.db_path, "select distinct cast(to_as_of_date as varchar) from marts.segment_migration order by 1")
-    state["published_history_after_prune"] = _query(published, "select distinct cast(as_of_date as varchar) from marts.segment_history order by 1")
+    state["migration_after_prune"] = _query(
+        project.db_path, "select distinct cast(to_as_of_date as varchar) from marts.segment_migration order by 1"
+    )
+    state["published_history_after_prune"] = _query(
+        published, "select distinct cast(as_of_date as varchar) from marts.segment_history order by 1"
+    )
 
     _script(project, "scheduled_run.py", "--as-of-date", D3, "--full-refresh", "--quiet")
     state["history_after_full_refresh"] = _history(project)
-    state["migration_after_full_refresh"] = _query(project.db_path, "select count(*) from marts.segment_migration")[0][0]
+    state["migration_after_full_refresh"] = _query(project.db_path, "select count(*) from marts.segment_migration")[0][
+        0
+    ]
     return state
 
 
@@ -136,7 +162,7 @@ def test_migration_rows_sum_to_customers_present_in_both_runs(runs):
     for org, customer, day, segment, *_ in history:
         at.setdefault((org, str(day)), {})[customer] = segment
     cells = Counter()
-    for org, start, end, from_segment, to_segment, count, percentage in runs["migration"]:
+    for org, start, end, from_segment, _to_segment, count, _percentage in runs["migration"]:
         cells[(org, str(start), str(end), from_segment)] += count
     orgs = {r[0] for r in history}
     assert len(runs["migration"]) == len(orgs) * 2 * 121  # two consecutive pairs, 11 x 11 cells
@@ -186,8 +212,10 @@ def test_full_refresh_keeps_only_the_current_run(runs):
         assert {str(r[2]) for r in rows} == {D3}, table
         before = [r for r in runs["history_after_backfill"][table] if str(r[2]) == D3]
         cut = carried.get(table, slice(0, 0))
-        def own(row):
-            return row[:cut.start] + row[cut.stop:] if table in carried else row
+
+        def own(row, cut=cut, table=table):
+            return row[: cut.start] + row[cut.stop :] if table in carried else row
+
         assert [own(r) for r in rows] == [own(r) for r in before], table
         assert all(v is None for r in rows for v in r[cut]), table
     assert runs["migration_after_full_refresh"] == 0
@@ -212,17 +240,27 @@ def test_reader_never_fails_and_always_sees_one_run(runs):
 
 def test_backfill_dates():
     assert as_of_dates(date(2026, 1, 1), date(2026, 3, 2), parse_every("30d")) == [
-        date(2026, 1, 1), date(2026, 1, 31), date(2026, 3, 2)]
+        date(2026, 1, 1),
+        date(2026, 1, 31),
+        date(2026, 3, 2),
+    ]
     assert as_of_dates(date(2026, 1, 1), date(2026, 3, 1), parse_every("30d")) == [date(2026, 1, 1), date(2026, 1, 31)]
     assert as_of_dates(date(2026, 1, 31), date(2026, 5, 1), parse_every("1m")) == [
-        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
     assert as_of_dates(date(2026, 1, 1), date(2026, 1, 20), parse_every("1w")) == [
-        date(2026, 1, 1), date(2026, 1, 8), date(2026, 1, 15)]
+        date(2026, 1, 1),
+        date(2026, 1, 8),
+        date(2026, 1, 15),
+    ]
     assert as_of_dates(date(2026, 1, 1), date(2026, 1, 1), parse_every("30d")) == [date(2026, 1, 1)]
     with pytest.raises(ValueError):
         as_of_dates(date(2026, 2, 1), date(2026, 1, 1), parse_every("30d"))
     for bad in ("0d", "30", "month", "-1d"):
-        with pytest.raises(Exception):
+        with pytest.raises(argparse.ArgumentTypeError):
             parse_every(bad)
 
 
@@ -233,11 +271,25 @@ def test_failed_build_publishes_nothing_and_keeps_no_history(runs):
     before = _query(published, "select * from marts.published_run")
     history = _history(project)
     failing = project.root / "tests" / "fails_for_one_date.sql"
-    failing.write_text("select * from {{ ref('segment_history_staged') }} where as_of_date = cast('2026-12-01' as date)\n")
+    failing.write_text(
+        "select * from {{ ref('segment_history_staged') }} where as_of_date = cast('2026-12-01' as date)\n"
+    )
     try:
-        proc = subprocess.run([sys.executable, str(SCRIPTS / "scheduled_run.py"), "--project-dir", str(project.root),
-                               "--as-of-date", "2026-12-01", "--quiet"],
-                              cwd=project.root, env=project.env(), capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(SCRIPTS / "scheduled_run.py"),
+                "--project-dir",
+                str(project.root),
+                "--as-of-date",
+                "2026-12-01",
+                "--quiet",
+            ],
+            cwd=project.root,
+            env=project.env(),
+            capture_output=True,
+            text=True,
+        )
     finally:
         failing.unlink()
     assert proc.returncode == 1 and "nothing was published" in proc.stderr

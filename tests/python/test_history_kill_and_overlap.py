@@ -13,6 +13,7 @@ Deterministic on a busy machine: a run is stopped at a stage by a test-only bloc
 model in the project copy, or a patched `publish`), which writes a file when it is reached and
 then waits; the test kills only once that file exists, so no step depends on timing.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,7 +52,7 @@ def model(dbt, session):
 '''
 # Runs scheduled_run.main with publish() stopped at a stage: before it starts ("publish"), or
 # when it is about to rename the new file over the published one ("rename").
-WRAPPER = '''
+WRAPPER = """
 import os, sys, time
 from pathlib import Path
 import retention_tools.publish as publishing
@@ -75,7 +76,7 @@ def held_replace(source, destination):
 scheduled_run.publish = held_publish
 publishing.os.replace = held_replace
 sys.exit(scheduled_run.main(sys.argv[4:]))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -100,15 +101,24 @@ def _env(project, signals: Path | None = None) -> dict:
 def _start(project, args: list, signals: Path | None = None, script: list | None = None) -> subprocess.Popen:
     """Start a process in a session of its own, so that killing it kills dbt too."""
     cmd = [sys.executable, *(script or []), *[str(a) for a in args], "--project-dir", str(project.root)]
-    return subprocess.Popen(cmd, cwd=project.root, env=_env(project, signals), start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd,
+        cwd=project.root,
+        env=_env(project, signals),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         if proc.poll() is not None:
-            raise AssertionError(f"the run ended before its stage: {proc.stdout.read()[-4000:]}{proc.stderr.read()[-4000:]}")
+            raise AssertionError(
+                f"the run ended before its stage: {proc.stdout.read()[-4000:]}{proc.stderr.read()[-4000:]}"
+            )
         assert time.monotonic() < deadline, "the stage was never reached"
         time.sleep(0.1)
 
@@ -130,9 +140,15 @@ def _kill(proc: subprocess.Popen, project) -> None:
 
 def _history_dates(project) -> dict[str, set[str]]:
     with duckdb.connect(str(project.db_path), read_only=True) as con:
-        return {table: {str(d) for (d,) in con.execute(f"select distinct {column} from marts.{table}").fetchall()}
-                for table, column in (("history_runs", "as_of_date"), ("segment_history", "as_of_date"),
-                                      ("behavior_signal_history", "as_of_date"), ("segment_migration", "to_as_of_date"))}
+        return {
+            table: {str(d) for (d,) in con.execute(f"select distinct {column} from marts.{table}").fetchall()}
+            for table, column in (
+                ("history_runs", "as_of_date"),
+                ("segment_history", "as_of_date"),
+                ("behavior_signal_history", "as_of_date"),
+                ("segment_migration", "to_as_of_date"),
+            )
+        }
 
 
 def _published(project) -> tuple[str, set[str]]:
@@ -150,8 +166,7 @@ def _held_run(project, tmp: Path, stage: str, as_of_date: str) -> tuple[subproce
     if stage == "build":
         proc = _start(project, [SCRIPTS / "scheduled_run.py", *args], signals)
     else:
-        proc = _start(project, [stage, signals / "reached", signals / "release", *args],
-                      script=["-c", WRAPPER])
+        proc = _start(project, [stage, signals / "reached", signals / "release", *args], script=["-c", WRAPPER])
     _wait_for(signals / "reached", proc)
     return proc, signals
 
@@ -183,9 +198,23 @@ def test_two_runs_at_once_one_runs_the_other_changes_nothing(project, tmp_path):
         assert second.wait(timeout=120) == 75, second.stderr.read()
         assert len(second.stderr.read().strip().splitlines()) == 1
         # dbt itself, bypassing the script's lock: the database is held, it fails and writes nothing
-        direct = subprocess.run([DBT, "build", "--project-dir", str(project.root), "--profiles-dir", str(project.root),
-                                 "--vars", '{"as_of_date": "2026-08-01"}'],
-                                cwd=tmp_path, env=_env(project), capture_output=True, text=True, timeout=600)
+        direct = subprocess.run(
+            [
+                DBT,
+                "build",
+                "--project-dir",
+                str(project.root),
+                "--profiles-dir",
+                str(project.root),
+                "--vars",
+                '{"as_of_date": "2026-08-01"}',
+            ],
+            cwd=tmp_path,
+            env=_env(project),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert direct.returncode != 0
     finally:
         (signals / "release").touch()

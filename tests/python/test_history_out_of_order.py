@@ -6,6 +6,7 @@ the later run's carried values and migration; against the three dates built in o
 database of their own. DuckDB alone runs this longer sequence: it runs the same SQL and the
 same kinds of commit (deletes of the dates a run replaces, then inserts) as the backfill of
 test_cross_engine.py, whose history is compared on every engine with DuckDB's."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,8 +29,10 @@ def histories(tmp_path_factory):
     raw, upload = two_part_raw(tmp)
     return {
         "out_of_order": history(make_project(tmp / "out_of_order", raw, upload_csv=upload), OUT_OF_ORDER),
-        "in_order": history(make_project(tmp / "in_order", raw, upload_csv=upload),
-                            tuple((as_of_date, "history") for as_of_date in HISTORY_IN_ORDER)),
+        "in_order": history(
+            make_project(tmp / "in_order", raw, upload_csv=upload),
+            tuple((as_of_date, "history") for as_of_date in HISTORY_IN_ORDER),
+        ),
     }
 
 

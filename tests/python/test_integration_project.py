@@ -4,6 +4,7 @@ names, one with other column names behind a mapping view). Built on DuckDB and o
 PostgreSQL, its marts equal the standalone project's build of the same hand-made files on
 the same engine. On one PostgreSQL, a developer's target (postgres_dev) writes its own
 schemas and leaves the production target's marts as they were."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,8 +25,11 @@ def _host(tmp: Path, extra_env: dict | None = None) -> DbtProject:
     """A copy of integration_tests beside a copy of the fixture it seeds from, installing this
     checkout as the package (its packages.yml says `local: ../`)."""
     root = tmp / "host" / "integration_tests"
-    shutil.copytree(PROJECT_ROOT / "integration_tests", root,
-                    ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb*", "package-lock.yml"))
+    shutil.copytree(
+        PROJECT_ROOT / "integration_tests",
+        root,
+        ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb*", "package-lock.yml"),
+    )
     shutil.copytree(FIXTURE, tmp / "host" / "tests" / "python" / "fixtures" / "handmade")
     (root / "packages.yml").write_text(f"packages:\n  - local: {PROJECT_ROOT}\n")
     host = DbtProject(root=root, raw_dir=tmp / "no_raw_files", db_path=tmp / "host.duckdb", extra_env=extra_env or {})
@@ -60,7 +64,9 @@ def test_the_host_project_builds_the_standalone_marts_on_duckdb(tmp_path, standa
     for table in expected:
         assert got[table] == expected[table], table
     # the upload came from the host's table, and the demo's seed upload was not built
-    assert host.query("select count(*) as n from marts.customer_segments where churn_score_source = 'upload'")[0]["n"] > 0
+    assert (
+        host.query("select count(*) as n from marts.customer_segments where churn_score_source = 'upload'")[0]["n"] > 0
+    )
     assert not host.query("select * from information_schema.tables where table_name = 'synthetic_churn_predictions'")
     assert sum(len(rows) for rows in expected.values()) > 300
 
@@ -92,10 +98,15 @@ def test_integration_project_names_only_vars_of_the_package():
     """The host configures the package with namespaced vars only: every var it sets is one
     the package reads."""
     import yaml
+
     host_vars = yaml.safe_load((PROJECT_ROOT / "integration_tests" / "dbt_project.yml").read_text())["vars"]
     assert list(host_vars) == ["retention_analytics"]
-    package_text = "\n".join(p.read_text() for folder in ("models", "macros")
-                             for p in (PROJECT_ROOT / folder).rglob("*") if p.suffix in (".sql", ".yml"))
+    package_text = "\n".join(
+        p.read_text()
+        for folder in ("models", "macros")
+        for p in (PROJECT_ROOT / folder).rglob("*")
+        if p.suffix in (".sql", ".yml")
+    )
     package_text += (PROJECT_ROOT / "dbt_project.yml").read_text()
     for name in host_vars["retention_analytics"]:
         assert f"'{name}'" in package_text or f"{name}:" in package_text, name

@@ -1,6 +1,7 @@
 """The layout the README describes holds: data flows staging -> intermediate -> marts, each
 folder reads only the folders it may (the README's "Layout" section), read from dbt's own
 manifest."""
+
 from __future__ import annotations
 
 import json
@@ -16,24 +17,42 @@ ALLOWED = {
     "staging": {"source", "seed"},
     "intermediate/validation": {"staging"},
     "intermediate/events": {"intermediate/validation"},
-    "intermediate/segmentation": {"intermediate/validation", "intermediate/events", "intermediate/predictions/clv", "seed"},
+    "intermediate/segmentation": {
+        "intermediate/validation",
+        "intermediate/events",
+        "intermediate/predictions/clv",
+        "seed",
+    },
     "intermediate/behavior": {"intermediate/validation", "intermediate/events"},
     "intermediate/predictions": {"intermediate/validation", "intermediate/events", "intermediate/predictions/clv"},
     "intermediate/predictions/clv": {"intermediate/predictions"},
 }
 # marts read intermediate models, seeds and their own area; these read a little more
 MARTS_EXTRA = {
-    "marts/segmentation": {"marts/history"},            # the previous segment
-    "marts/history": {"staging", "marts/behavior"},     # the committed history; behavior_analysis
-    "marts/quality": {"staging"},                       # the unreadable lines
+    "marts/segmentation": {"marts/history"},  # the previous segment
+    "marts/history": {"staging", "marts/behavior"},  # the committed history; behavior_analysis
+    "marts/quality": {"staging"},  # the unreadable lines
 }
 
 
 @pytest.fixture(scope="module")
 def edges(tmp_path_factory) -> set[tuple[str, str, str]]:
     target = tmp_path_factory.mktemp("layout_target")
-    proc = subprocess.run([DBT, "parse", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
-                           "--target-path", str(target)], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            DBT,
+            "parse",
+            "--project-dir",
+            str(PROJECT_ROOT),
+            "--profiles-dir",
+            str(PROJECT_ROOT),
+            "--target-path",
+            str(target),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = {**manifest["nodes"], **manifest["sources"]}
@@ -44,9 +63,12 @@ def edges(tmp_path_factory) -> set[tuple[str, str, str]]:
             return node["resource_type"]
         return "/".join(node["original_file_path"].split("/")[1:-1])
 
-    return {(folder(uid), folder(parent), node["name"])
-            for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"
-            for parent in node["depends_on"]["nodes"]}
+    return {
+        (folder(uid), folder(parent), node["name"])
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+        for parent in node["depends_on"]["nodes"]
+    }
 
 
 def test_every_folder_reads_only_what_it_may(edges):
@@ -57,8 +79,12 @@ def test_every_folder_reads_only_what_it_may(edges):
             continue
         if child.startswith("marts"):
             area = "/".join(child.split("/")[:2])
-            allowed = parent.startswith(INTERMEDIATE) or parent == "seed" or parent.startswith(area) \
+            allowed = (
+                parent.startswith(INTERMEDIATE)
+                or parent == "seed"
+                or parent.startswith(area)
                 or parent in MARTS_EXTRA.get(area, set())
+            )
         else:
             allowed = parent in ALLOWED[child]
         if not allowed:

@@ -2,6 +2,7 @@
 depth) instead of one file: read as one table, it builds the same marts as the same rows in
 one file, and `_raw_row_number` is the row's position in the files read in name order (so
 the duplicate rule's raw order is the same too)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,10 @@ def _split(raw: Path, fmt: str) -> int:
     (one day each, so name order is the file's order); CSV files alternate the column order
     and some carry an extra column; one more file is empty and one only a header."""
     with duckdb.connect() as con:
-        con.execute(f"create table t as select *, row_number() over () as n from read_csv('{raw / 'transactions.csv'}', "
-                    "all_varchar = true, header = true)")
+        con.execute(
+            f"create table t as select *, row_number() over () as n from read_csv('{raw / 'transactions.csv'}', "
+            "all_varchar = true, header = true)"
+        )
         rows = con.execute("select count(*) from t").fetchone()[0]
         columns = [c for c in con.execute("describe t").fetchall() if c[0] != "n"]
         names = [c[0] for c in columns]
@@ -68,8 +71,10 @@ def test_a_folder_of_files_builds_the_same_marts_as_one_file(tmp_path, one_file,
     rows = _split(raw, fmt)
     assert len(list((raw / "transactions").glob(f"date=*/*.{fmt}"))) >= FILES
     folder = _build(tmp_path, raw)
-    raw_columns = "transaction_id, customer_id, occurred_at, transaction_type, amount, quantity, category, " \
-                  "discount_amount, _raw_row_number"
+    raw_columns = (
+        "transaction_id, customer_id, occurred_at, transaction_type, amount, quantity, category, "
+        "discount_amount, _raw_row_number"
+    )
     single = one_file.query(f"select {raw_columns} from raw.transactions order by _raw_row_number")
     assert len(single) == rows and [r["_raw_row_number"] for r in single] == list(range(1, rows + 1))
     assert folder.query(f"select {raw_columns} from raw.transactions order by _raw_row_number") == single
@@ -91,5 +96,6 @@ def test_a_file_and_a_folder_for_one_table_stop_the_build(tmp_path):
     project = make_project(tmp_path, raw, upload_csv=FIXTURE / "upload.csv")
     proc = project.build(vars=VARS, check=False)
     assert proc.returncode != 0
-    assert "raw table transactions is both a file" in proc.stdout and "keep one of them" in proc.stdout, \
-        proc.stdout[-2000:]
+    assert "raw table transactions is both a file" in proc.stdout and "keep one of them" in proc.stdout, proc.stdout[
+        -2000:
+    ]

@@ -1,12 +1,13 @@
 """Releases (docs/development.md, Releases): one version in dbt_project.yml, pyproject.toml and
 the newest numbered heading of CHANGELOG.md, and every deprecated alias naming a release
 that is still to come as the one that removes it."""
+
 from __future__ import annotations
 
 import re
-import tomllib
 
 import pytest
+import tomllib
 import yaml
 
 import retention_clv
@@ -24,8 +25,9 @@ def _current() -> str:
 def test_one_version_everywhere():
     dbt_version = _current()
     python_version = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"]
-    headings = re.findall(r"^## (\d+\.\d+\.\d+) — \d{4}-\d{2}-\d{2}$", (PROJECT_ROOT / "CHANGELOG.md").read_text(),
-                          flags=re.M)
+    headings = re.findall(
+        r"^## (\d+\.\d+\.\d+) — \d{4}-\d{2}-\d{2}$", (PROJECT_ROOT / "CHANGELOG.md").read_text(), flags=re.M
+    )
     assert dbt_version == python_version == headings[0]
     assert headings == sorted(headings, key=_version, reverse=True)  # newest first
 

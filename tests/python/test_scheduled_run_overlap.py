@@ -1,6 +1,7 @@
 """One scheduled run at a time: a run started while another holds the project or the working
 database exits at once with exit code 75 and one line, and changes nothing (no build, no
 history, no publication). Deterministic: the test itself holds the lock, no timing involved."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,6 @@ import sys
 import pytest
 
 from dbt_runner import PROJECT_ROOT, make_project
-
 from retention_tools.scheduled_run import EXIT_BUSY, exclusive_run
 
 SCRIPTS = PROJECT_ROOT / "scripts"
@@ -25,14 +25,19 @@ def project(tmp_path):
 
 def _run(project, script: str, *args: str) -> subprocess.CompletedProcess:
     env = {**project.env(), "RETENTION_PUBLISHED_PATH": str(project.db_path.parent / "published.duckdb")}
-    return subprocess.run([sys.executable, str(SCRIPTS / script), "--project-dir", str(project.root), *args],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / script), "--project-dir", str(project.root), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _untouched(project) -> None:
-    assert not project.db_path.exists()                                   # no build opened the database
-    assert not (project.db_path.parent / "published.duckdb").exists()     # nothing was published
-    assert not (project.root / "target" / "run_results.json").exists()    # dbt never ran
+    assert not project.db_path.exists()  # no build opened the database
+    assert not (project.db_path.parent / "published.duckdb").exists()  # nothing was published
+    assert not (project.root / "target" / "run_results.json").exists()  # dbt never ran
 
 
 @pytest.mark.parametrize("held", ["project", "database"])
@@ -59,7 +64,7 @@ def test_a_backfill_stops_at_once_when_another_run_holds_the_database(project):
 def test_the_lock_is_released_when_a_run_ends(project):
     with exclusive_run(project.root, project.db_path):
         pass
-    with exclusive_run(project.root, project.db_path):   # taken again at once: nothing left behind
+    with exclusive_run(project.root, project.db_path):  # taken again at once: nothing left behind
         pass
     assert os.path.exists(project.root / "target" / "scheduled_run.lock")
 
@@ -67,13 +72,19 @@ def test_the_lock_is_released_when_a_run_ends(project):
 def test_a_killed_run_leaves_no_lock_behind(project):
     """The lock belongs to the process: `kill -9` of a run frees it (no stale lock file to clean)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; "
-         "from retention_tools.scheduled_run import exclusive_run\n"
-         "with exclusive_run(Path(sys.argv[1]), Path(sys.argv[2])):\n"
-         "    print('locked', flush=True); time.sleep(600)",
-         str(project.root), str(project.db_path)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from retention_tools.scheduled_run import exclusive_run\n"
+            "with exclusive_run(Path(sys.argv[1]), Path(sys.argv[2])):\n"
+            "    print('locked', flush=True); time.sleep(600)",
+            str(project.root),
+            str(project.db_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert _run(project, "scheduled_run.py").returncode == EXIT_BUSY

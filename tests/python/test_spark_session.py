@@ -5,6 +5,7 @@ session's own is how the raw tables are loaded (load_raw.py, dbt's session) and 
 step reaches Spark (dbt's session in the step's process instead of Spark Connect). Both run
 here on the hand-made fixture, and the prediction marts built from them equal those DuckDB
 builds from the same copy of the project (numbers to a relative 1e-6)."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,9 @@ def marts(tmp_path_factory):
         if target == "spark":
             load_raw(project, project.raw_dir, target)
             after_fit = fit(project, target, VARS)  # leaves out what the fit step built
-        project.run("run", "--target", target, "--select", *(f"+{mart}" for mart in PREDICTION_MARTS), *after_fit,
-                    vars=VARS)
+        project.run(
+            "run", "--target", target, "--select", *(f"+{mart}" for mart in PREDICTION_MARTS), *after_fit, vars=VARS
+        )
         dumps[target] = dump_marts(project, target, relations=PREDICTION_MARTS, vars=VARS)
     return dumps
 

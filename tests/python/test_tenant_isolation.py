@@ -1,5 +1,6 @@
 """Organisations never influence each other: changing one organisation's raw rows leaves every
 other organisation's marts unchanged, and Parquet and CSV inputs give the same marts."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,7 +23,8 @@ VOLATILE = {"assigned_at"}
 
 def mart_rows(project, mart: str, organization_id: str) -> list[tuple]:
     rows = project.query(
-        f"select * from marts.{mart} where organization_id = '{organization_id}' order by {MART_KEYS[mart]}")
+        f"select * from marts.{mart} where organization_id = '{organization_id}' order by {MART_KEYS[mart]}"
+    )
     return [tuple(v for k, v in sorted(r.items()) if k not in VOLATILE) for r in rows]
 
 
@@ -34,8 +36,10 @@ def raw_dir(tmp_path_factory):
 def test_changing_one_organization_leaves_the_others_unchanged(tmp_path, raw_dir):
     base = make_project(tmp_path / "base", raw_dir, upload_csv=raw_dir / "upload.csv")
     base.build(vars=AS_OF)
-    orgs = {r["org_type"]: r["organization_id"] for r in base.query(
-        "select organization_id, org_type from marts.customer_segments group by all")}
+    orgs = {
+        r["org_type"]: r["organization_id"]
+        for r in base.query("select organization_id, org_type from marts.customer_segments group by all")
+    }
     banking = orgs["banking"]
 
     # Change the banking organisation only: drop half its transactions, double the amounts of
@@ -85,4 +89,6 @@ def test_csv_input_gives_the_same_marts_as_parquet(tmp_path, raw_dir):
     csv.build(vars=AS_OF)
     for org in parquet.query("select organization_id from marts.segmentation_run_summary"):
         for mart in MART_KEYS:
-            assert mart_rows(parquet, mart, org["organization_id"]) == mart_rows(csv, mart, org["organization_id"]), mart
+            assert mart_rows(parquet, mart, org["organization_id"]) == mart_rows(csv, mart, org["organization_id"]), (
+                mart
+            )

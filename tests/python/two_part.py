@@ -2,6 +2,7 @@
 hand-made fixture (raw CSVs with bad rows, plus lines no reader can take) and a generated data
 set with bad rows of every kind, each raw table a folder of the two parts' CSV files; the upload
 is the generated one, for its telecom organisation."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,8 +30,9 @@ HANDMADE_TRANSACTIONS = "transactions/1_handmade.csv"
 def two_part_raw(tmp) -> tuple:
     """The raw folder (each table a folder: the generated part's file, then the hand-made
     one's, read in that order) and the generated upload."""
-    generated = generate(tmp / "generated", "--customers", "200", "--seed", "7", "--bad", "--format", "csv",
-                         "--end-date", "2026-05-19")
+    generated = generate(
+        tmp / "generated", "--customers", "200", "--seed", "7", "--bad", "--format", "csv", "--end-date", "2026-05-19"
+    )
     raw = tmp / "raw"
     for name in TABLES:
         (raw / name).mkdir(parents=True)

@@ -11,6 +11,7 @@ DataFrame API only through ``retention_clv.frames.to_pandas``. Each organisation
 reference is fitted on its own; the fit's parameters and reason are repeated on its
 customers' rows so that customer_lifetime_value and clv_model_params read the same fit.
 """
+
 from retention_clv.frames import SUMMARY_COLUMNS, score_references, scoring_options, to_pandas
 
 
@@ -23,5 +24,4 @@ def model(dbt, session):
     summary = dbt.ref("int_customers_purchases_summarized")
     # Only the columns the maths reads, one reference at a time. The warehouse returns rows in
     # no particular order; the fits do not depend on it (they sort what they compress).
-    return score_references(lambda reference: to_pandas(summary, SUMMARY_COLUMNS, reference),
-                            **options)
+    return score_references(lambda reference: to_pandas(summary, SUMMARY_COLUMNS, reference), **options)
