@@ -29,6 +29,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from retention_tools import PROJECT_ROOT
 from retention_tools.dbt_target import open_marts
 from retention_tools.marts_queries import (
     as_of_date,
@@ -559,9 +560,15 @@ def main(argv: list[str] | None = None) -> int:
         help="DuckDB file built by dbt (default: the target's, else $DBT_DUCKDB_PATH or data/retention.duckdb)",
     )
     parser.add_argument("--target", help="the dbt target that built it (default: the standalone duckdb target)")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the dbt project whose profiles.yml names the target (default: this checkout)",
+    )
     parser.add_argument("--output", type=Path, default=Path("target/retention_dashboard.html"))
     args = parser.parse_args(argv)
-    with open_marts(args.target, args.database) as con:
+    with open_marts(args.target, args.database, args.project_dir) as con:
         page, charts = build_html(con)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(page)

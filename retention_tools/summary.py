@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import duckdb
 
+from retention_tools import PROJECT_ROOT
 from retention_tools.dbt_target import open_marts
 from retention_tools.marts_queries import (
     as_of_date,
@@ -284,10 +286,16 @@ def main(argv: list[str] | None = None) -> int:
         help="the dbt target that built it (default: the standalone duckdb target, "
         "schema marts; another target's marts are <its schema>_marts; PostgreSQL and Spark targets are read there)",
     )
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the dbt project whose profiles.yml names the target (default: this checkout)",
+    )
     parser.add_argument("--errors", type=int, default=5, help="upload errors to list per organisation")
     parser.add_argument("--actions", type=int, default=3, help="priority actions to list per organisation")
     args = parser.parse_args(argv)
-    with open_marts(args.target, args.db) as con:
+    with open_marts(args.target, args.db, args.project_dir) as con:
         print(format_summary(con, args.errors, args.actions))
     return 0
 

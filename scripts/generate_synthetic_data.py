@@ -8,6 +8,8 @@ The command only; the code is the package retention_tools.generator (its docstri
 the personas, the events and what --bad adds), installed with the project's requirements.
 """
 
+import _checkout  # noqa: F401  (this checkout's code and project first)
+
 from retention_tools.generator.cli import main
 
 raise SystemExit(main())

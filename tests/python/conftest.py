@@ -40,6 +40,7 @@ SLOW_MODULES = {
     "test_raw_folders",
     "test_targets",
     "test_tenant_isolation",
+    "test_two_checkouts",
 }
 
 
