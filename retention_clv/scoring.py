@@ -126,11 +126,29 @@ def _lapsed(summary: pd.DataFrame) -> np.ndarray:
     return pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _contractual(summary: pd.DataFrame) -> np.ndarray:
+    """Whether each customer is contractual (none is when the setting column is absent)."""
+    if "setting" not in summary.columns:
+        return np.zeros(len(summary), dtype=bool)
+    setting = summary["setting"].to_numpy(dtype=object)
+    bad = ~np.isin(setting, SETTINGS)
+    if bad.any():
+        raise ValueError(f"setting must be 'contractual' or 'noncontractual', got {setting[bad][0]!r}")
+    return setting == "contractual"
+
+
 class _Frame:
-    """The per-customer arrays of the whole input, and the predictions being filled in."""
+    """The per-customer arrays of the whole input (organisation, setting, summary), and the
+    predictions being filled in."""
 
     def __init__(self, summary: pd.DataFrame):
         self.n = len(summary)
+        self.contractual = _contractual(summary)
+        self.organization_id = (
+            summary["organization_id"].to_numpy(dtype=object)
+            if "organization_id" in summary.columns
+            else np.full(self.n, None, dtype=object)
+        )
         self.x = _numeric(summary, "x")
         self.t_x = _numeric(summary, "t_x")
         self.T = _numeric(summary, "T")
@@ -329,59 +347,55 @@ def score_organizations(
     if not (contract_period_days > 0):
         raise ValueError("contract_period_days must be positive")
     modified = noncontractual_model == "mbgnbd"
-    n_rows = len(summary)
-    if "setting" in summary.columns:
-        setting = summary["setting"].to_numpy(dtype=object)
-        bad = ~np.isin(setting, SETTINGS)
-        if bad.any():
-            raise ValueError(f"setting must be 'contractual' or 'noncontractual', got {setting[bad][0]!r}")
-        contractual = setting == "contractual"
-    else:
-        contractual = np.zeros(n_rows, dtype=bool)
-    orgs = (
-        summary["organization_id"].to_numpy(dtype=object)
-        if "organization_id" in summary.columns
-        else np.full(n_rows, None, dtype=object)
-    )
-
     F = _Frame(summary)
+    horizons = dict(
+        purchases_horizon_days=purchases_horizon_days,
+        clv_horizon_days=clv_horizon_days,
+        churn_horizon_days=churn_horizon_days,
+    )
     rows = []
-    if n_rows:
-        codes, uniques = pd.factorize(pd.Series(orgs), sort=True, use_na_sentinel=False)
-        key = codes.astype(np.int64) * 2 + contractual
-        order = np.argsort(key, kind="stable")
-        bounds = np.flatnonzero(np.diff(key[order])) + 1
-        for idx in np.split(order, bounds):
-            org = uniques[codes[idx[0]]]
-            org = None if isinstance(org, float) and math.isnan(org) else org
-            horizons = dict(
-                purchases_horizon_days=purchases_horizon_days,
-                clv_horizon_days=clv_horizon_days,
-                churn_horizon_days=churn_horizon_days,
+    for org, idx in _groups(F):
+        if F.contractual[idx[0]]:
+            row = _score_contractual(
+                F, idx, org, min_customers=min_customers, contract_period_days=contract_period_days, **horizons
             )
-            if contractual[idx[0]]:
-                rows.append(
-                    _score_contractual(
-                        F, idx, org, min_customers=min_customers, contract_period_days=contract_period_days, **horizons
-                    )
-                )
-            else:
-                rows.append(
-                    _score_noncontractual(
-                        F,
-                        idx,
-                        org,
-                        modified=modified,
-                        min_customers=min_customers,
-                        min_repeat_customers=min_repeat_customers,
-                        **horizons,
-                    )
-                )
+        else:
+            row = _score_noncontractual(
+                F,
+                idx,
+                org,
+                modified=modified,
+                min_customers=min_customers,
+                min_repeat_customers=min_repeat_customers,
+                **horizons,
+            )
+        rows.append(row)
+    return _customer_frame(summary, F, noncontractual_model), _params_frame(rows)
 
+
+def _groups(F: _Frame):
+    """Each organisation and setting in turn, as (organization_id, its row indices): organisations
+    sorted (a missing one as None), non-contractual before contractual."""
+    if not F.n:
+        return
+    codes, uniques = pd.factorize(pd.Series(F.organization_id), sort=True, use_na_sentinel=False)
+    key = codes.astype(np.int64) * 2 + F.contractual
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    for idx in np.split(order, bounds):
+        org = uniques[codes[idx[0]]]
+        yield (None if isinstance(org, float) and math.isnan(org) else org), idx
+
+
+def _customer_frame(summary: pd.DataFrame, F: _Frame, noncontractual_model: str) -> pd.DataFrame:
+    """The customers output, one row per input row in input order: the customer's summary typed
+    for the warehouse (whole days and counts as integers, m only when x > 0, periods_paid and
+    lapsed only for contractual customers), his model and variant, and the predictions."""
+    contractual = F.contractual
     model = np.where(contractual, CONTRACTUAL_MODEL, noncontractual_model).astype(object)
     customers = pd.DataFrame(
         {
-            "organization_id": pd.Series(orgs, dtype=object),
+            "organization_id": pd.Series(F.organization_id, dtype=object),
             "customer_id": summary["customer_id"].to_numpy(),
             "model": pd.Series(model, dtype=object),
             "variant": pd.Series(F.variant, dtype=object),
@@ -394,13 +408,7 @@ def score_organizations(
             **F.pred,
         }
     )
-    customers = customers[CUSTOMER_COLUMNS]
-    if not n_rows:
-        customers = _string_if_empty(customers, ["organization_id", "customer_id", "model", "variant"])
-    params = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
-    # as given (pandas would turn a NULL organization_id among strings into NaN)
-    params["organization_id"] = pd.Series([r["organization_id"] for r in rows], dtype=object)
-    return customers, _typed_params(params)
+    return _string_if_empty(customers[CUSTOMER_COLUMNS], ["organization_id", "customer_id", "model", "variant"])
 
 
 def _string_if_empty(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -415,9 +423,11 @@ def _string_if_empty(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _typed_params(params: pd.DataFrame) -> pd.DataFrame:
-    out = params.copy()
-    out["organization_id"] = out["organization_id"].astype(object)
+def _params_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The params output from the rows of ``_param_row``, typed for the warehouse."""
+    out = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
+    # as given (pandas would turn a NULL organization_id among strings into NaN)
+    out["organization_id"] = pd.Series([r["organization_id"] for r in rows], dtype=object)
     out["model"] = out["model"].astype(object)
     out["customers_fitted"] = out["customers_fitted"].astype("int64")
     for c in FLOAT_PARAMS:

@@ -53,6 +53,53 @@ def simulate(
     n = int(n_customers)
     if variant not in ("full", "homogeneous_dropout", "no_dropout"):
         raise ValueError(f"unknown variant {variant!r}")
+    if return_daily and not discrete:
+        raise ValueError("return_daily needs discrete=True")
+    lam, nu, K = _draw_customers(
+        rng, n, r, alpha, a, b, q, v, modified=modified, variant=variant, dropout_probability=dropout_probability
+    )
+    if discrete:
+        T_day = rng.integers(0, days, n)
+        u = rng.random(n)  # time of day of the first purchase
+        T_c = T_day + 1.0 - u
+    else:
+        T_c = rng.uniform(0.0, days, n)
+    N = rng.poisson(lam * T_c)
+    x_obs = np.minimum(K, N)
+    if not discrete:
+        return _continuous_summary(rng, x_obs, N, T_c, p, nu)
+
+    owner, t_rep = _repeat_purchase_times(rng, x_obs, N, T_c)
+    day_rep = np.minimum(np.floor(u[owner] + t_rep), T_day[owner]).astype(np.int64)
+    # all purchases: first (day 0) + repeats, values Gamma(p, nu)
+    cust = np.concatenate([np.arange(n, dtype=np.int64), owner])
+    day = np.concatenate([np.zeros(n, dtype=np.int64), day_rep])
+    value = rng.gamma(p, 1.0 / nu[cust])
+    dcust, dday, amount = _daily_totals(cust, day, value, days)
+    out = _whole_day_summary(dcust, dday, amount, T_day)
+    out.attrs["n_purchases"] = int(len(cust))
+    out.attrs["n_purchase_days"] = int(len(dcust))
+    if return_daily:
+        return out, _daily_totals_frame(dcust, dday, amount, T_day, observation_end)
+    return out
+
+
+def _draw_customers(
+    rng,
+    n: int,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    q: float,
+    v: float,
+    *,
+    modified: bool,
+    variant: str,
+    dropout_probability: float,
+):
+    """Each customer's purchase rate lambda, spend rate nu and number K of repeat purchases after
+    which he drops out (drawn in this order: lambda, p_drop, nu, K)."""
     lam = rng.gamma(r, 1.0 / alpha, n)
     p_drop = rng.beta(a, b, n)  # drawn for every variant: the same seed, the same other draws
     if variant == "homogeneous_dropout":
@@ -63,33 +110,32 @@ def simulate(
         K = K - 1  # MBG/NBD: the first drop-out opportunity is the first purchase (K = 0)
     if variant == "no_dropout":
         K = np.full(n, np.iinfo(np.int64).max)
-    if discrete:
-        T_day = rng.integers(0, days, n)
-        u = rng.random(n)  # time of day of the first purchase
-        T_c = T_day + 1.0 - u
-    else:
-        T_c = rng.uniform(0.0, days, n)
-    N = rng.poisson(lam * T_c)
-    x_obs = np.minimum(K, N)
+    return lam, nu, K
+
+
+def _continuous_summary(rng, x_obs: np.ndarray, N: np.ndarray, T_c: np.ndarray, p: float, nu: np.ndarray):
+    """The continuous-time summary of customers with ``x_obs`` repeat purchases observed out of
+    ``N`` in (0, ``T_c``]: t_x the last of x_obs of N uniform order statistics, m the mean of x_obs
+    Gamma(p, nu) values."""
+    n = len(x_obs)
+    t_x = np.zeros(n)
+    pos = x_obs > 0
+    t_x[pos] = T_c[pos] * rng.beta(x_obs[pos], N[pos] - x_obs[pos] + 1)
+    m = np.full(n, np.nan)
+    m[pos] = rng.gamma(p * x_obs[pos], 1.0 / (x_obs[pos] * nu[pos]))
     ids = np.arange(n, dtype=np.int64)
+    out = pd.DataFrame({"customer_id": ids, "x": x_obs.astype(np.int64), "t_x": t_x, "T": T_c, "m": m})
+    out.attrs["n_purchases"] = int(n + x_obs.sum())
+    return out
 
-    if not discrete:
-        if return_daily:
-            raise ValueError("return_daily needs discrete=True")
-        t_x = np.zeros(n)
-        pos = x_obs > 0
-        t_x[pos] = T_c[pos] * rng.beta(x_obs[pos], N[pos] - x_obs[pos] + 1)
-        m = np.full(n, np.nan)
-        m[pos] = rng.gamma(p * x_obs[pos], 1.0 / (x_obs[pos] * nu[pos]))
-        out = pd.DataFrame({"customer_id": ids, "x": x_obs.astype(np.int64), "t_x": t_x, "T": T_c, "m": m})
-        out.attrs["n_purchases"] = int(n + x_obs.sum())
-        return out
 
-    # Purchase times: the first x_obs of N uniform order statistics on (0, T_c], through
-    # exponential spacings (C_j / (C_x + R), R ~ Gamma(N + 1 - x_obs)).
-    total = int(x_obs.sum())
-    owner = np.repeat(ids, x_obs)
-    spacing = rng.exponential(1.0, total)
+def _repeat_purchase_times(rng, x_obs: np.ndarray, N: np.ndarray, T_c: np.ndarray):
+    """The times after the first purchase of each customer's ``x_obs`` observed repeat purchases,
+    as (owner, time) flat over all customers: the first x_obs of N uniform order statistics on
+    (0, T_c], through exponential spacings (C_j / (C_x + R), R ~ Gamma(N + 1 - x_obs))."""
+    n = len(x_obs)
+    owner = np.repeat(np.arange(n, dtype=np.int64), x_obs)
+    spacing = rng.exponential(1.0, int(x_obs.sum()))
     csum = np.cumsum(spacing)
     starts = np.cumsum(x_obs) - x_obs
     offset = np.repeat(np.concatenate([[0.0], csum])[starts], x_obs)
@@ -99,16 +145,22 @@ def simulate(
     last[has] = within[starts[has] + x_obs[has] - 1]
     R = rng.gamma(N - x_obs + 1.0)
     scale = T_c / (last + R)
-    t_rep = within * scale[owner]
-    day_rep = np.minimum(np.floor(u[owner] + t_rep), T_day[owner]).astype(np.int64)
-    # all purchases: first (day 0) + repeats, values Gamma(p, nu)
-    cust = np.concatenate([ids, owner])
-    day = np.concatenate([np.zeros(n, dtype=np.int64), day_rep])
-    value = rng.gamma(p, 1.0 / nu[cust])
+    return owner, within * scale[owner]
+
+
+def _daily_totals(cust: np.ndarray, day: np.ndarray, value: np.ndarray, days: int):
+    """The purchases summed per customer and day: (customer, day, amount), sorted by customer
+    and day."""
     key = cust * (int(days) + 1) + day
     ukey, inv = np.unique(key, return_inverse=True)
     amount = np.bincount(inv.reshape(-1), weights=value)
-    dcust, dday = ukey // (days + 1), ukey % (days + 1)
+    return ukey // (days + 1), ukey % (days + 1), amount
+
+
+def _whole_day_summary(dcust: np.ndarray, dday: np.ndarray, amount: np.ndarray, T_day: np.ndarray) -> pd.DataFrame:
+    """The summary in whole days from the daily totals (day 0 the first purchase): x the repeat
+    purchase days, t_x the last purchase day, m the mean repeat day total."""
+    n = len(T_day)
     n_days = np.bincount(dcust, minlength=n)
     x = n_days - 1
     # days are sorted within each customer, so the last day is at the end of its block
@@ -117,23 +169,24 @@ def simulate(
     repeat_total = np.bincount(dcust, weights=np.where(dday > 0, amount, 0.0), minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.where(x > 0, repeat_total / np.maximum(x, 1), np.nan)
-    out = pd.DataFrame(
+    ids = np.arange(n, dtype=np.int64)
+    return pd.DataFrame(
         {"customer_id": ids, "x": x.astype(np.int64), "t_x": t_x.astype(np.int64), "T": T_day.astype(np.int64), "m": m}
     )
-    out.attrs["n_purchases"] = int(len(cust))
-    out.attrs["n_purchase_days"] = int(len(ukey))
-    if return_daily:
-        end = pd.Timestamp(observation_end).normalize()
-        first_date = end - pd.to_timedelta(T_day, unit="D")
-        daily = pd.DataFrame(
-            {
-                "customer_id": dcust,
-                "date": first_date[dcust] + pd.to_timedelta(dday, unit="D"),
-                "amount": amount,
-            }
-        )
-        return out, daily
-    return out
+
+
+def _daily_totals_frame(dcust, dday, amount, T_day, observation_end: str) -> pd.DataFrame:
+    """The per-customer-per-day totals (customer_id, date, amount), the first purchases falling
+    ``T_day`` days before ``observation_end``."""
+    end = pd.Timestamp(observation_end).normalize()
+    first_date = end - pd.to_timedelta(T_day, unit="D")
+    return pd.DataFrame(
+        {
+            "customer_id": dcust,
+            "date": first_date[dcust] + pd.to_timedelta(dday, unit="D"),
+            "amount": amount,
+        }
+    )
 
 
 def simulate_contracts(

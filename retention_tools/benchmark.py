@@ -336,7 +336,8 @@ def print_history_runs(rows: list[dict]) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, required=True, help="customers per organisation")
     parser.add_argument("--output", type=Path, required=True, help="JSON file to write")
@@ -356,94 +357,114 @@ def main(argv: list[str] | None = None) -> int:
         help="use the data already in WORKDIR/raw (from an earlier --keep run) instead of "
         "generating it again; generate_seconds is then null",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="retention-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+
+def generate_data(args: argparse.Namespace, raw_dir: Path) -> float | None:
+    """Generate the data into ``raw_dir`` (events and upload.csv) and return the seconds it took,
+    or None when --reuse-data finds data already there."""
+    if args.reuse_data and (raw_dir / "transactions.parquet").exists():
+        log(f"reusing the data in {raw_dir}")
+        return None
+    log(f"generating {args.customers:,} customers x 3 organisations ({args.history_days} days) into {raw_dir}")
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"),
+            "--customers",
+            str(args.customers),
+            "--seed",
+            str(args.seed),
+            "--history-days",
+            str(args.history_days),
+            "--out",
+            str(raw_dir),
+            "--upload",
+            str(raw_dir / "upload.csv"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return round(time.perf_counter() - start, 2)
+
+
+def count_events(raw_dir: Path) -> int:
+    """The events in the raw transactions file."""
+    with duckdb.connect() as con:
+        return con.execute(f"select count(*) from read_parquet('{raw_dir / 'transactions.parquet'}')").fetchone()[0]
+
+
+def measure_build(project) -> tuple[float, float]:
+    """Run `dbt build` (models and every test) on a fresh database in the project copy; return its
+    wall seconds and peak RSS in MB."""
+    if project.db_path.exists():
+        project.db_path.unlink()
+    log("dbt build (models and every test) on a fresh database")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _MEASURE_CHILD,
+            DBT,
+            "build",
+            "--project-dir",
+            str(project.root),
+            "--profiles-dir",
+            str(project.root),
+        ],
+        cwd=project.root,
+        env=project.env(),
+        capture_output=True,
+        text=True,
+    )
+    seconds = round(time.perf_counter() - start, 2)
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:], file=sys.stderr)
+        raise SystemExit(f"dbt build failed (exit {proc.returncode})")
+    peak_rss_mb = round(int(proc.stderr.strip().splitlines()[-1]) / 1024, 1)
+    log(f"built in {seconds} s, peak RSS {peak_rss_mb} MB")
+    return seconds, peak_rss_mb
+
+
+def machine() -> dict:
+    """The machine and versions the benchmark ran on."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def run_benchmark(args: argparse.Namespace, workdir: Path) -> dict:
+    """Every measured phase in turn (data, build, floor, then each --history-runs K); return the
+    result, its fields in the order the JSON lists them."""
     raw_dir = workdir / "raw"
     result: dict = {"customers_per_organization": args.customers, "customers": 3 * args.customers}
-    try:
-        if args.reuse_data and (raw_dir / "transactions.parquet").exists():
-            log(f"reusing the data in {raw_dir}")
-            result["generate_seconds"] = None
-        else:
-            log(f"generating {args.customers:,} customers x 3 organisations ({args.history_days} days) into {raw_dir}")
-            start = time.perf_counter()
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(PROJECT_ROOT / "scripts" / "generate_synthetic_data.py"),
-                    "--customers",
-                    str(args.customers),
-                    "--seed",
-                    str(args.seed),
-                    "--history-days",
-                    str(args.history_days),
-                    "--out",
-                    str(raw_dir),
-                    "--upload",
-                    str(raw_dir / "upload.csv"),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            result["generate_seconds"] = round(time.perf_counter() - start, 2)
-        with duckdb.connect() as con:
-            result["events"] = con.execute(
-                f"select count(*) from read_parquet('{raw_dir / 'transactions.parquet'}')"
-            ).fetchone()[0]
-        log(f"{result['events']:,} events (generated in {result['generate_seconds']} s)")
+    result["generate_seconds"] = generate_data(args, raw_dir)
+    result["events"] = count_events(raw_dir)
+    log(f"{result['events']:,} events (generated in {result['generate_seconds']} s)")
 
-        project = make_project(workdir, raw_dir, upload_csv=raw_dir / "upload.csv")
-        if project.db_path.exists():
-            project.db_path.unlink()
-        log("dbt build (models and every test) on a fresh database")
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _MEASURE_CHILD,
-                DBT,
-                "build",
-                "--project-dir",
-                str(project.root),
-                "--profiles-dir",
-                str(project.root),
-            ],
-            cwd=project.root,
-            env=project.env(),
-            capture_output=True,
-            text=True,
-        )
-        result["build_seconds"] = round(time.perf_counter() - start, 2)
-        if proc.returncode != 0:
-            print(proc.stdout[-5000:], file=sys.stderr)
-            raise SystemExit(f"dbt build failed (exit {proc.returncode})")
-        result["peak_rss_mb"] = round(int(proc.stderr.strip().splitlines()[-1]) / 1024, 1)
-        log(f"built in {result['build_seconds']} s, peak RSS {result['peak_rss_mb']} MB")
+    project = make_project(workdir, raw_dir, upload_csv=raw_dir / "upload.csv")
+    result["build_seconds"], result["peak_rss_mb"] = measure_build(project)
 
-        log("floor: one query reading every event once, grouped by customer")
-        result["floor_seconds"] = round(measure_floor(raw_dir, None), 2)
-        result["build_to_floor"] = round(result["build_seconds"] / result["floor_seconds"], 1)
-        results = project.run_results()
-        result["slowest_models"] = slowest(results, "model", 8)
-        result["slowest_tests"] = slowest(results, "test", 5)
-        result["database_mb"] = round(project.db_path.stat().st_size / 2**20, 1)
-        result["machine"] = {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "duckdb": duckdb.__version__,
-            "platform": platform.platform(),
-        }
-        as_of = latest_run(project.db_path) if args.history_runs else None
-        result["history_runs"] = [time_run_with_history(project, as_of, runs) for runs in args.history_runs]
-    finally:
-        if not args.keep and not args.workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+    log("floor: one query reading every event once, grouped by customer")
+    result["floor_seconds"] = round(measure_floor(raw_dir, None), 2)
+    result["build_to_floor"] = round(result["build_seconds"] / result["floor_seconds"], 1)
+    results = project.run_results()
+    result["slowest_models"] = slowest(results, "model", 8)
+    result["slowest_tests"] = slowest(results, "test", 5)
+    result["database_mb"] = round(project.db_path.stat().st_size / 2**20, 1)
+    result["machine"] = machine()
+    as_of = latest_run(project.db_path) if args.history_runs else None
+    result["history_runs"] = [time_run_with_history(project, as_of, runs) for runs in args.history_runs]
+    return result
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+
+def print_result(result: dict) -> None:
+    """The closing table: sizes, seconds, the slowest models and the --history-runs table."""
     print()
     print(f"{'customers':<22}{result['customers']:>14,}")
     print(f"{'events':<22}{result['events']:>14,}")
@@ -454,6 +475,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['name']:<50}{row['seconds']:>8} s")
     if result["history_runs"]:
         print_history_runs(result["history_runs"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark in WORKDIR (else a temp dir, removed after), write the JSON, print the table."""
+    args = parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="retention-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_benchmark(args, workdir)
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print_result(result)
     print(f"wrote {args.output}")
     return 0
 

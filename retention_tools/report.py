@@ -64,7 +64,12 @@ MODEL_COLORS = {"mbgnbd": "#762a83", "bgnbd": "#9970ab", "sbg": "#1b7837"}
 SOURCE_COLORS = {"model": "#762a83", "churn_prediction": "#2166ac", "recency": "#999999"}
 
 
+# One chart of the dashboard: its name (the div's data-chart) and its figure.
+Chart = tuple[str, go.Figure]
+
+
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+    """Give ``fig`` the dashboard's layout and ``title``; ``kwargs`` add to or override it."""
     settings = {
         "height": 360,
         "autosize": True,
@@ -76,53 +81,44 @@ def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
     return fig
 
 
-def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[tuple[str, go.Figure]]:
-    charts: list[tuple[str, go.Figure]] = []
-    segments = fetch(
-        con,
-        """
-        select segment, segment_order, customer_count, percentage, revenue_at_risk
-        from marts.segment_distribution where organization_id = ? order by segment_order""",
-        org_id,
-    )
-    names = [r["segment"] for r in segments]
-    charts.append(
-        (
-            "segment_distribution",
-            _layout(
-                go.Figure(
-                    go.Bar(
-                        x=names,
-                        y=[r["customer_count"] for r in segments],
-                        marker_color=SEGMENT_COLORS[: len(names)],
-                        text=[f"{r['percentage']:.1f}%" for r in segments],
-                        textposition="outside",
-                        hovertemplate="%{x}: %{y:,} customers (%{text})<extra></extra>",
-                    )
-                ),
-                "Customers by segment",
-                yaxis_title="customers",
-            ),
-        )
-    )
-    charts.append(
-        (
-            "revenue_at_risk",
-            _layout(
-                go.Figure(
-                    go.Bar(
-                        x=names,
-                        y=[r["revenue_at_risk"] for r in segments],
-                        marker_color=SEGMENT_COLORS[: len(names)],
-                        hovertemplate="%{x}: %{y:,.2f}<extra></extra>",
-                    )
-                ),
-                "Revenue at risk by segment",
-                yaxis_title="revenue at risk",
-            ),
-        )
-    )
+def _legend(y: float, yanchor: str) -> dict:
+    """A horizontal legend, right-aligned, above (yanchor bottom) or below (yanchor top) the plot."""
+    return dict(orientation="h", y=y, yanchor=yanchor, x=1, xanchor="right")
 
+
+def _segment_bar(name: str, segments: list[dict], column: str, title: str, yaxis_title: str, **bar) -> Chart:
+    """A bar of ``column`` per segment, in segment order and colours."""
+    names = [r["segment"] for r in segments]
+    fig = go.Figure(go.Bar(x=names, y=[r[column] for r in segments], marker_color=SEGMENT_COLORS[: len(names)], **bar))
+    return name, _layout(fig, title, yaxis_title=yaxis_title)
+
+
+def _segment_charts(segments: list[dict]) -> list[Chart]:
+    """Customers by segment (with their share) and revenue at risk by segment."""
+    return [
+        _segment_bar(
+            "segment_distribution",
+            segments,
+            "customer_count",
+            "Customers by segment",
+            "customers",
+            text=[f"{r['percentage']:.1f}%" for r in segments],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:,} customers (%{text})<extra></extra>",
+        ),
+        _segment_bar(
+            "revenue_at_risk",
+            segments,
+            "revenue_at_risk",
+            "Revenue at risk by segment",
+            "revenue at risk",
+            hovertemplate="%{x}: %{y:,.2f}<extra></extra>",
+        ),
+    ]
+
+
+def _segment_churn_matrix_chart(con: duckdb.DuckDBPyConnection, org_id: str, names: list[str]) -> Chart:
+    """Customers per segment (rows, in segment order) and churn-risk level (columns)."""
     matrix = fetch(
         con,
         """
@@ -131,27 +127,23 @@ def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
         org_id,
     )
     counts = {(r["segment"], r["churn_risk_level"]): r["customers"] for r in matrix}
-    charts.append(
-        (
-            "segment_churn_matrix",
-            _layout(
-                go.Figure(
-                    go.Heatmap(
-                        x=RISK_LEVELS,
-                        y=names,
-                        z=[[counts.get((s, level), 0) for level in RISK_LEVELS] for s in names],
-                        colorscale="Reds",
-                        texttemplate="%{z}",
-                        hovertemplate="%{y} / %{x}: %{z}<extra></extra>",
-                    )
-                ),
-                "Segment x churn risk (customers)",
-                yaxis=dict(autorange="reversed"),
-                height=420,
-            ),
+    fig = go.Figure(
+        go.Heatmap(
+            x=RISK_LEVELS,
+            y=names,
+            z=[[counts.get((s, level), 0) for level in RISK_LEVELS] for s in names],
+            colorscale="Reds",
+            texttemplate="%{z}",
+            hovertemplate="%{y} / %{x}: %{z}<extra></extra>",
         )
     )
+    return "segment_churn_matrix", _layout(
+        fig, "Segment x churn risk (customers)", yaxis=dict(autorange="reversed"), height=420
+    )
 
+
+def _behavior_score_chart(con: duckdb.DuckDBPyConnection, org_id: str) -> Chart:
+    """Customers per behaviour-score bucket of 10 points (90-100 holds the 100s)."""
     scores = fetch(
         con,
         """
@@ -160,25 +152,21 @@ def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
         group by all order by bucket""",
         org_id,
     )
-    charts.append(
-        (
-            "behavior_score_distribution",
-            _layout(
-                go.Figure(
-                    go.Bar(
-                        x=[f"{int(r['bucket'])}-{int(r['bucket']) + 10}" for r in scores],
-                        y=[r["customers"] for r in scores],
-                        marker_color="#4575b4",
-                        hovertemplate="score %{x}: %{y:,} customers<extra></extra>",
-                    )
-                ),
-                "Behaviour score distribution",
-                xaxis_title="behaviour score",
-                yaxis_title="customers",
-            ),
+    fig = go.Figure(
+        go.Bar(
+            x=[f"{int(r['bucket'])}-{int(r['bucket']) + 10}" for r in scores],
+            y=[r["customers"] for r in scores],
+            marker_color="#4575b4",
+            hovertemplate="score %{x}: %{y:,} customers<extra></extra>",
         )
     )
+    return "behavior_score_distribution", _layout(
+        fig, "Behaviour score distribution", xaxis_title="behaviour score", yaxis_title="customers"
+    )
 
+
+def _trend_chart(con: duckdb.DuckDBPyConnection, org_id: str) -> Chart:
+    """Customers per activity trend, every trend shown (0 when none)."""
     trends = {
         r["activity_trend"]: r["customers"]
         for r in fetch(
@@ -189,24 +177,21 @@ def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
             org_id,
         )
     }
-    charts.append(
-        (
-            "customers_by_trend",
-            _layout(
-                go.Figure(
-                    go.Bar(
-                        x=TRENDS,
-                        y=[trends.get(t, 0) for t in TRENDS],
-                        marker_color=["#1a9850", "#91bfdb", "#d73027", "#bdbdbd"],
-                        hovertemplate="%{x}: %{y:,} customers<extra></extra>",
-                    )
-                ),
-                "Customers by activity trend (last vs previous 30 days)",
-                yaxis_title="customers",
-            ),
+    fig = go.Figure(
+        go.Bar(
+            x=TRENDS,
+            y=[trends.get(t, 0) for t in TRENDS],
+            marker_color=["#1a9850", "#91bfdb", "#d73027", "#bdbdbd"],
+            hovertemplate="%{x}: %{y:,} customers<extra></extra>",
         )
     )
+    return "customers_by_trend", _layout(
+        fig, "Customers by activity trend (last vs previous 30 days)", yaxis_title="customers"
+    )
 
+
+def _risk_signal_chart(con: duckdb.DuckDBPyConnection, org_id: str) -> Chart:
+    """The share of customers showing each risk signal, a horizontal bar coloured by its urgency."""
     signals = fetch(
         con,
         """
@@ -214,237 +199,259 @@ def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
         where organization_id = ? order by percentage, risk_signal desc""",
         org_id,
     )
-    charts.append(
-        (
-            "risk_signal_prevalence",
-            _layout(
-                go.Figure(
-                    go.Bar(
-                        y=[r["risk_signal"] for r in signals],
-                        x=[r["percentage"] for r in signals],
-                        orientation="h",
-                        marker_color=[URGENCY_COLORS.get(r["urgency"], "#999999") for r in signals],
-                        text=[f"{r['urgency']} ({r['affected_customers']:,})" for r in signals],
-                        textposition="auto",
-                        hovertemplate="%{y}: %{x:.2f}% of customers, %{text}<extra></extra>",
-                    )
-                ),
-                "Risk signals: % of customers (colour = urgency)",
-                xaxis_title="% of analysed customers",
-                margin=dict(l=200, r=20, t=50, b=60),
-            ),
+    fig = go.Figure(
+        go.Bar(
+            y=[r["risk_signal"] for r in signals],
+            x=[r["percentage"] for r in signals],
+            orientation="h",
+            marker_color=[URGENCY_COLORS.get(r["urgency"], "#999999") for r in signals],
+            text=[f"{r['urgency']} ({r['affected_customers']:,})" for r in signals],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.2f}% of customers, %{text}<extra></extra>",
         )
     )
+    return "risk_signal_prevalence", _layout(
+        fig,
+        "Risk signals: % of customers (colour = urgency)",
+        xaxis_title="% of analysed customers",
+        margin=dict(l=200, r=20, t=50, b=60),
+    )
 
+
+def _segment_migration_chart(
+    con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str], names: list[str]
+) -> Chart | None:
+    """Customers from each segment (rows) of the run before to each segment (columns) of this run;
+    None when segment_migration holds no move into this run."""
     moves = migration_into_this_run(con, org_id, tables)
-    if moves:
-        cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
-        charts.append(
-            (
-                "segment_migration",
-                _layout(
-                    go.Figure(
-                        go.Heatmap(
-                            x=names,
-                            y=names,
-                            z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
-                            customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
-                            colorscale="Blues",
-                            texttemplate="%{z}",
-                            hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>",
-                        )
-                    ),
-                    f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: "
-                    "from, columns: to)",
-                    yaxis=dict(autorange="reversed"),
-                    xaxis=dict(tickangle=-35),
-                    height=520,
-                    margin=dict(l=140, r=20, t=50, b=120),
-                ),
-            )
+    if not moves:
+        return None
+    cell = {(r["from_segment"], r["to_segment"]): r for r in moves}
+    fig = go.Figure(
+        go.Heatmap(
+            x=names,
+            y=names,
+            z=[[cell[(f, t)]["customer_count"] for t in names] for f in names],
+            customdata=[[cell[(f, t)]["percentage"] for t in names] for f in names],
+            colorscale="Blues",
+            texttemplate="%{z}",
+            hovertemplate="%{y} -> %{x}: %{z:,} customers (%{customdata:.2f}% of %{y})<extra></extra>",
         )
+    )
+    return "segment_migration", _layout(
+        fig,
+        f"Segment migration {moves[0]['from_as_of_date']} -> {moves[0]['to_as_of_date']} (rows: from, columns: to)",
+        yaxis=dict(autorange="reversed"),
+        xaxis=dict(tickangle=-35),
+        height=520,
+        margin=dict(l=140, r=20, t=50, b=120),
+    )
 
-    if "customer_lifetime_value" in tables:
-        edges = CLV_EDGES
-        bucket = " ".join(f"when clv_365d < {hi} then {i}" for i, hi in enumerate(edges[1:]))
-        clv: dict[str, dict[int, int]] = {}
-        for r in fetch(
-            con,
-            f"""
+
+def _clv_chart(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> Chart | None:
+    """Customers per band of expected 365-day value (CLV_EDGES), a stacked bar per CLV model;
+    None when the CLV models did not run or valued nobody."""
+    if "customer_lifetime_value" not in tables:
+        return None
+    edges = CLV_EDGES
+    bucket = " ".join(f"when clv_365d < {hi} then {i}" for i, hi in enumerate(edges[1:]))
+    clv: dict[str, dict[int, int]] = {}
+    for r in fetch(
+        con,
+        f"""
                 select model, case {bucket} else {len(edges) - 1} end as bucket, count(*) as customers
                 from marts.customer_lifetime_value where organization_id = ? and clv_365d is not null
                 group by all""",
-            org_id,
-        ):
-            clv.setdefault(r["model"], {})[r["bucket"]] = r["customers"]
-        if clv:
-            labels = [f"{lo:,}-{hi:,}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:,}+"]
-            models = sorted(clv, key=lambda m: (list(MODEL_COLORS).index(m) if m in MODEL_COLORS else 9, m))
-            fig = go.Figure(
-                [
-                    go.Bar(
-                        x=labels,
-                        y=[clv[m].get(i, 0) for i in range(len(labels))],
-                        name=model_name(m),
-                        marker_color=MODEL_COLORS.get(m, "#999999"),
-                        hovertemplate=f"{model_name(m)}, 365-day value %{{x}}: %{{y:,}} customers<extra></extra>",
-                    )
-                    for m in models
-                ]
+        org_id,
+    ):
+        clv.setdefault(r["model"], {})[r["bucket"]] = r["customers"]
+    if not clv:
+        return None
+    labels = [f"{lo:,}-{hi:,}" for lo, hi in zip(edges, edges[1:])] + [f"{edges[-1]:,}+"]
+    models = sorted(clv, key=lambda m: (list(MODEL_COLORS).index(m) if m in MODEL_COLORS else 9, m))
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=labels,
+                y=[clv[m].get(i, 0) for i in range(len(labels))],
+                name=model_name(m),
+                marker_color=MODEL_COLORS.get(m, "#999999"),
+                hovertemplate=f"{model_name(m)}, 365-day value %{{x}}: %{{y:,}} customers<extra></extra>",
             )
-            charts.append(
-                (
-                    "clv_distribution",
-                    _layout(
-                        fig,
-                        "Expected 365-day customer value (" + ", ".join(model_name(m) for m in models) + ")",
-                        barmode="stack",
-                        xaxis_title="expected value",
-                        yaxis_title="customers",
-                        showlegend=len(models) > 1,
-                        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
-                    ),
-                )
-            )
-    return charts
+            for m in models
+        ]
+    )
+    return "clv_distribution", _layout(
+        fig,
+        "Expected 365-day customer value (" + ", ".join(model_name(m) for m in models) + ")",
+        barmode="stack",
+        xaxis_title="expected value",
+        yaxis_title="customers",
+        showlegend=len(models) > 1,
+        legend=_legend(1.02, "bottom"),
+    )
 
 
-def trust_charts(bt: dict) -> list[tuple[str, go.Figure]]:
+def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[Chart]:
+    """The organisation's charts in dashboard order: customers and revenue at risk by segment, the
+    segment x churn-risk matrix, the behaviour scores, the activity trends, the risk signals, then
+    the segment migration and the CLV distribution where their marts hold them."""
+    segments = fetch(
+        con,
+        """
+        select segment, segment_order, customer_count, percentage, revenue_at_risk
+        from marts.segment_distribution where organization_id = ? order by segment_order""",
+        org_id,
+    )
+    names = [r["segment"] for r in segments]
+    charts = [
+        *_segment_charts(segments),
+        _segment_churn_matrix_chart(con, org_id, names),
+        _behavior_score_chart(con, org_id),
+        _trend_chart(con, org_id),
+        _risk_signal_chart(con, org_id),
+        _segment_migration_chart(con, org_id, tables, names),
+        _clv_chart(con, org_id, tables),
+    ]
+    return [chart for chart in charts if chart is not None]
+
+
+def _na_or(value: float | None, spec: str) -> str:
+    """``value`` formatted with ``spec``, or "n/a" when there is none."""
+    return "n/a" if value is None else format(value, spec)
+
+
+def _auc_chart(sources: list[dict]) -> Chart | None:
+    """AUC per churn source against the coin flip's 0.5, the sources without one named in the
+    title; None when no source has an AUC."""
+    scored = [r for r in sources if r["auc"] is not None]
+    if not scored:
+        return None
+    missing = [r["source"] for r in sources if r["auc"] is None]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["source"] for r in scored],
+            y=[r["auc"] for r in scored],
+            marker_color=[SOURCE_COLORS.get(r["source"], "#999999") for r in scored],
+            text=[f"{r['auc']:.2f}" for r in scored],
+            textposition="outside",
+            customdata=[
+                [r["customers"], 100 * r["churn_rate"], _na_or(r["top_decile_lift"], ".2f"), _na_or(r["brier"], ".3f")]
+                for r in scored
+            ],
+            hovertemplate="%{x}: AUC %{y:.3f} on %{customdata[0]:,} customers (%{customdata[1]:.1f}% churned),"
+            " top-decile lift %{customdata[2]}, Brier %{customdata[3]}<extra></extra>",
+        )
+    )
+    fig.add_hline(y=0.5, line_dash="dash", line_color="#666666")
+    fig.add_annotation(
+        x=1, xref="paper", xanchor="left", y=0.5, text="coin<br>flip", showarrow=False, font=dict(color="#666666")
+    )
+    title = "AUC by churn source (0.5 = coin flip)"
+    if missing:
+        title += f"; {', '.join(missing)}: n/a"
+    return "backtest_auc", _layout(
+        fig, title, yaxis=dict(range=[0, 1.08], title="AUC"), margin=dict(l=60, r=60, t=50, b=60)
+    )
+
+
+def _calibration_chart(calibration: list[dict]) -> Chart | None:
+    """Observed churn rate against mean score per score bin, a line per probability source (the
+    known ones first, in SOURCE_COLORS order), markers sized by the bin's customers, with the
+    diagonal; None when no bin has customers."""
+    bins = [r for r in calibration if r["customers"]]
+    if not bins:
+        return None
+    sources = [s for s in SOURCE_COLORS if any(r["source"] == s for r in bins)]
+    sources += sorted({r["source"] for r in bins} - set(SOURCE_COLORS))
+    fig = go.Figure()
+    for source in sources:
+        mine = [r for r in bins if r["source"] == source]
+        largest = max(r["customers"] for r in mine)
+        fig.add_trace(
+            go.Scatter(
+                x=[r["avg_score"] for r in mine],
+                y=[r["churn_rate"] for r in mine],
+                name=source,
+                mode="lines+markers",
+                line=dict(color=SOURCE_COLORS.get(source, "#999999")),
+                marker=dict(size=[6 + 14 * (r["customers"] / largest) ** 0.5 for r in mine]),
+                customdata=[[r["bin"] / 10, (r["bin"] + 1) / 10, r["customers"]] for r in mine],
+                hovertemplate=f"{source}, scores %{{customdata[0]:.1f}}-%{{customdata[1]:.1f}}: mean score "
+                "%{x:.2f}, churned %{y:.0%} of %{customdata[2]:,}<extra></extra>",
+            )
+        )
+    fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dash", color="#666666"))
+    return "churn_calibration", _layout(
+        fig,
+        "Calibration: predicted vs observed churn",
+        xaxis=dict(range=[-0.03, 1.03], title="mean predicted churn probability"),
+        yaxis=dict(range=[-0.03, 1.05], title="share that churned"),
+        showlegend=True,
+        legend=_legend(-0.22, "top"),
+        margin=dict(l=60, r=20, t=50, b=80),
+    )
+
+
+def _purchases_chart(purchases: list[dict]) -> Chart | None:
+    """Purchase days each CLV model predicted (with its percentage error) beside those that
+    happened, the models not fitted at calibration noted above the plot; None without
+    clv_backtest rows."""
+    if not purchases:
+        return None
+    predicted = [p for p in purchases if p["predicted_purchases"] is not None]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=[model_name(p["model"]) for p in predicted],
+                y=[p["predicted_purchases"] for p in predicted],
+                name="predicted",
+                marker_color="#762a83",
+                text=["" if p["percentage_error"] is None else f"{p['percentage_error']:+.1f}%" for p in predicted],
+                textposition="outside",
+                hovertemplate="%{x}: %{y:,.0f} predicted (%{text})<extra></extra>",
+            ),
+            go.Bar(
+                x=[model_name(p["model"]) for p in purchases],
+                y=[p["actual_purchases"] for p in purchases],
+                name="actual",
+                marker_color="#5aae61",
+                customdata=[p["customers"] for p in purchases],
+                hovertemplate="%{x}: %{y:,} purchase days by %{customdata:,} customers<extra></extra>",
+            ),
+        ]
+    )
+    unfitted = [model_name(p["model"]) for p in purchases if p["predicted_purchases"] is None]
+    if unfitted:
+        fig.add_annotation(
+            x=0.5,
+            xref="paper",
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=f"predicted: n/a ({', '.join(unfitted)} not fitted at calibration)",
+        )
+    first = purchases[0]
+    return "purchases_backtest", _layout(
+        fig,
+        f"Purchases in the {first['horizon_days']} days from {first['calibration_date']}",
+        barmode="group",
+        yaxis_title="purchase days",
+        showlegend=True,
+        legend=_legend(-0.12, "top"),
+    )
+
+
+def trust_charts(bt: dict) -> list[Chart]:
     """The organisation's "Can we trust these scores?" charts from its backtest (summary.backtest):
     AUC by churn source against the coin flip, the calibration of the probability sources
     (mean score against observed churn rate per score bin, with the diagonal) and the
     purchases the CLV models predicted against those that happened. A chart with nothing to draw
     is left out (no AUC when nobody or everybody churned, no calibration without a probability
     source, no purchases without clv_backtest)."""
-    charts: list[tuple[str, go.Figure]] = []
-    sources = bt["sources"]
-    scored = [r for r in sources if r["auc"] is not None]
-    if scored:
-        missing = [r["source"] for r in sources if r["auc"] is None]
-        fig = go.Figure(
-            go.Bar(
-                x=[r["source"] for r in scored],
-                y=[r["auc"] for r in scored],
-                marker_color=[SOURCE_COLORS.get(r["source"], "#999999") for r in scored],
-                text=[f"{r['auc']:.2f}" for r in scored],
-                textposition="outside",
-                customdata=[
-                    [
-                        r["customers"],
-                        100 * r["churn_rate"],
-                        "n/a" if r["top_decile_lift"] is None else f"{r['top_decile_lift']:.2f}",
-                        "n/a" if r["brier"] is None else f"{r['brier']:.3f}",
-                    ]
-                    for r in scored
-                ],
-                hovertemplate="%{x}: AUC %{y:.3f} on %{customdata[0]:,} customers (%{customdata[1]:.1f}% churned),"
-                " top-decile lift %{customdata[2]}, Brier %{customdata[3]}<extra></extra>",
-            )
-        )
-        fig.add_hline(y=0.5, line_dash="dash", line_color="#666666")
-        fig.add_annotation(
-            x=1, xref="paper", xanchor="left", y=0.5, text="coin<br>flip", showarrow=False, font=dict(color="#666666")
-        )
-        title = "AUC by churn source (0.5 = coin flip)"
-        if missing:
-            title += f"; {', '.join(missing)}: n/a"
-        charts.append(
-            (
-                "backtest_auc",
-                _layout(fig, title, yaxis=dict(range=[0, 1.08], title="AUC"), margin=dict(l=60, r=60, t=50, b=60)),
-            )
-        )
-
-    bins = [r for r in bt["calibration"] if r["customers"]]
-    if bins:
-        fig = go.Figure()
-        for source in [s for s in SOURCE_COLORS if any(r["source"] == s for r in bins)] + sorted(
-            {r["source"] for r in bins} - set(SOURCE_COLORS)
-        ):
-            mine = [r for r in bins if r["source"] == source]
-            largest = max(r["customers"] for r in mine)
-            fig.add_trace(
-                go.Scatter(
-                    x=[r["avg_score"] for r in mine],
-                    y=[r["churn_rate"] for r in mine],
-                    name=source,
-                    mode="lines+markers",
-                    line=dict(color=SOURCE_COLORS.get(source, "#999999")),
-                    marker=dict(size=[6 + 14 * (r["customers"] / largest) ** 0.5 for r in mine]),
-                    customdata=[[r["bin"] / 10, (r["bin"] + 1) / 10, r["customers"]] for r in mine],
-                    hovertemplate=f"{source}, scores %{{customdata[0]:.1f}}-%{{customdata[1]:.1f}}: mean score "
-                    f"%{{x:.2f}},"
-                    f" churned %{{y:.0%}} of %{{customdata[2]:,}}<extra></extra>",
-                )
-            )
-        fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dash", color="#666666"))
-        charts.append(
-            (
-                "churn_calibration",
-                _layout(
-                    fig,
-                    "Calibration: predicted vs observed churn",
-                    xaxis=dict(range=[-0.03, 1.03], title="mean predicted churn probability"),
-                    yaxis=dict(range=[-0.03, 1.05], title="share that churned"),
-                    showlegend=True,
-                    legend=dict(orientation="h", y=-0.22, yanchor="top", x=1, xanchor="right"),
-                    margin=dict(l=60, r=20, t=50, b=80),
-                ),
-            )
-        )
-
-    purchases = bt["purchases"]
-    if purchases:
-        names = [model_name(p["model"]) for p in purchases]
-        predicted = [p for p in purchases if p["predicted_purchases"] is not None]
-        fig = go.Figure(
-            [
-                go.Bar(
-                    x=[model_name(p["model"]) for p in predicted],
-                    y=[p["predicted_purchases"] for p in predicted],
-                    name="predicted",
-                    marker_color="#762a83",
-                    text=["" if p["percentage_error"] is None else f"{p['percentage_error']:+.1f}%" for p in predicted],
-                    textposition="outside",
-                    hovertemplate="%{x}: %{y:,.0f} predicted (%{text})<extra></extra>",
-                ),
-                go.Bar(
-                    x=names,
-                    y=[p["actual_purchases"] for p in purchases],
-                    name="actual",
-                    marker_color="#5aae61",
-                    customdata=[p["customers"] for p in purchases],
-                    hovertemplate="%{x}: %{y:,} purchase days by %{customdata:,} customers<extra></extra>",
-                ),
-            ]
-        )
-        first = purchases[0]
-        title = f"Purchases in the {first['horizon_days']} days from {first['calibration_date']}"
-        unfitted = [model_name(p["model"]) for p in purchases if p["predicted_purchases"] is None]
-        if unfitted:
-            fig.add_annotation(
-                x=0.5,
-                xref="paper",
-                y=1,
-                yref="paper",
-                yanchor="bottom",
-                showarrow=False,
-                text=f"predicted: n/a ({', '.join(unfitted)} not fitted at calibration)",
-            )
-        charts.append(
-            (
-                "purchases_backtest",
-                _layout(
-                    fig,
-                    title,
-                    barmode="group",
-                    yaxis_title="purchase days",
-                    showlegend=True,
-                    legend=dict(orientation="h", y=-0.12, yanchor="top", x=1, xanchor="right"),
-                ),
-            )
-        )
-    return charts
+    charts = [_auc_chart(bt["sources"]), _calibration_chart(bt["calibration"]), _purchases_chart(bt["purchases"])]
+    return [chart for chart in charts if chart is not None]
 
 
 def trust_caption(bt: dict) -> str:

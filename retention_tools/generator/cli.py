@@ -75,37 +75,42 @@ def parse_args(argv=None):
     return a
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    started = time.perf_counter()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fmt = args.format
+def _remove_stale_files(out: Path, fmt: str, bad: bool) -> None:
+    """Remove the raw tables of the other format (the dbt reader would pick the wrong file
+    otherwise) and, without --bad, an earlier bad-rows manifest."""
     other = "csv" if fmt == "parquet" else "parquet"
     for name in ("organizations", "customers", "transactions", "churn_predictions"):
         stale = out / f"{name}.{other}"
-        if stale.exists():  # the dbt reader would pick the wrong file otherwise
+        if stale.exists():
             print(f"removing stale {stale}")
             stale.unlink()
     manifest_path = out / "bad_rows_manifest.json"
-    if manifest_path.exists() and not args.bad:
+    if manifest_path.exists() and not bad:
         manifest_path.unlink()
 
-    end = np.datetime64(args.end_date, "D")
-    H = args.history_days
-    day0_sec = (end - np.timedelta64(H - 1, "D")).astype("datetime64[s]")
-    print(
-        f"generating {args.customers} customers x {len(ORGANIZATIONS)} organisations, seed {args.seed}, "
-        f"{H} days up to {end} -> {out} ({fmt})",
-        flush=True,
-    )
 
-    orgs: dict[str, OrgCustomers] = {}
-    for i, (oid, _name, otype) in enumerate(ORGANIZATIONS):
-        orgs[otype] = make_customers(i, oid, otype, args.customers, args.seed, H)
+def _duplicate_sample(tbl: pa.Table, secs: np.ndarray, day0_sec: np.datetime64) -> dict:
+    """An event of the table not on the last day (its occurred_at as text), to copy as a
+    duplicate id with --bad."""
+    j = min(tbl.num_rows // 2, tbl.num_rows - 1)
+    row = tbl.slice(j, 1).to_pylist()[0]
+    row["occurred_at"] = str(secs[j].astype("timedelta64[s]") + day0_sec)
+    return row
 
-    counts: dict[str, int] = {}
-    text_ts = args.bad
+
+def _write_transactions(
+    out: Path,
+    fmt: str,
+    seed: int,
+    orgs: dict[str, OrgCustomers],
+    history_days: int,
+    day0_sec: np.datetime64,
+    bad: BadRows | None,
+) -> int:
+    """Write the transactions table, organisation by organisation in chunks of customers (with
+    --bad: occurred_at as text, and the bad rows, built here from a sample event per
+    organisation, at the end); returns its number of rows."""
+    text_ts = bad is not None
     txn_schema = TXN_SCHEMA_TEXT if text_ts else TXN_SCHEMA_TS
     tw = TableWriter(out / f"transactions.{fmt}", txn_schema, fmt)
     counter = 0
@@ -114,97 +119,134 @@ def main(argv=None) -> int:
         c = orgs[otype]
         n_chunks = (c.n + CHUNK_CUSTOMERS - 1) // CHUNK_CUSTOMERS
         for k in range(n_chunks):
-            lo, hi = k * CHUNK_CUSTOMERS, min(c.n, (k + 1) * CHUNK_CUSTOMERS)
-            ev = events_for_chunk(
-                c, lo, hi, child_rng(args.seed, i, 10 + k), float(H), child_rng(args.seed, i, 10 + k, 1)
-            )
+            start, end = k * CHUNK_CUSTOMERS, min(c.n, (k + 1) * CHUNK_CUSTOMERS)
+            rng, trait_rng = child_rng(seed, i, 10 + k), child_rng(seed, i, 10 + k, 1)
+            ev = events_for_chunk(c, start, end, rng, float(history_days), trait_rng)
             tbl = transactions_table(c, ev, counter, day0_sec, text_ts)
             counter += tbl.num_rows
             if k == 0 and tbl.num_rows:
-                # an event not on the last day, to copy as a duplicate id with --bad
-                j = min(tbl.num_rows // 2, tbl.num_rows - 1)
-                row = tbl.slice(j, 1).to_pylist()[0]
-                row["occurred_at"] = str(ev[2][j].astype("timedelta64[s]") + day0_sec)
-                samples[otype] = row
+                samples[otype] = _duplicate_sample(tbl, ev[2], day0_sec)
             tw.write(tbl)
-            print(f"  {otype}: customers {hi}/{c.n}, transactions so far {tw.rows}", flush=True)
-
-    bad = BadRows(args.seed, end) if args.bad else None
+            print(f"  {otype}: customers {end}/{c.n}, transactions so far {tw.rows}", flush=True)
     if bad:
         build_bad_rows(bad, orgs, samples)
         tw.write(rows_to_table(bad.rows["transactions"], txn_schema))
     tw.close()
-    counts["transactions"] = tw.rows
+    return tw.rows
 
+
+def _organizations_table(bad: BadRows | None) -> pa.Table:
+    """The organizations table; with --bad, org types and an id that need trimming (and
+    normalising), noted in the manifest, and the bad organisations."""
+    org_schema = pa.schema([("organization_id", pa.string()), ("name", pa.string()), ("org_type", pa.string())])
     org_rows = [{"organization_id": oid, "name": name, "org_type": otype} for oid, name, otype in ORGANIZATIONS]
-    if bad:
-        for r, typ in zip(org_rows, (" Banking ", " Telecom", "ECOMMERCE")):
-            r["org_type"] = typ
-            bad.note(
-                "organizations",
-                "org_type_needs_normalization",
-                "valid",
-                "trimmed, lower-cased",
-                {"organization_id": r["organization_id"], "org_type": typ},
-                r["organization_id"],
-            )
-        org_rows[0]["organization_id"] = f" {org_rows[0]['organization_id']}  "
+    if not bad:
+        return rows_to_table(org_rows, org_schema)
+    for r, typ in zip(org_rows, (" Banking ", " Telecom", "ECOMMERCE")):
+        r["org_type"] = typ
         bad.note(
             "organizations",
-            "padded_organization_id",
+            "org_type_needs_normalization",
             "valid",
-            "trimmed",
-            {"organization_id": ORGANIZATIONS[0][0]},
-            ORGANIZATIONS[0][0],
+            "trimmed, lower-cased",
+            {"organization_id": r["organization_id"], "org_type": typ},
+            r["organization_id"],
         )
-        org_rows += bad.rows["organizations"]
-    org_schema = pa.schema([("organization_id", pa.string()), ("name", pa.string()), ("org_type", pa.string())])
-    counts["organizations"] = write_table(out, "organizations", rows_to_table(org_rows, org_schema), fmt)
+    org_rows[0]["organization_id"] = f" {org_rows[0]['organization_id']}  "
+    bad.note(
+        "organizations",
+        "padded_organization_id",
+        "valid",
+        "trimmed",
+        {"organization_id": ORGANIZATIONS[0][0]},
+        ORGANIZATIONS[0][0],
+    )
+    return rows_to_table(org_rows + bad.rows["organizations"], org_schema)
 
-    cust_tables = [customers_table(orgs[t], end, H) for _, _, t in ORGANIZATIONS]
+
+def _write_with_bad_rows(out: Path, name: str, tables: list[pa.Table], fmt: str, bad: BadRows | None) -> int:
+    """Write a raw table made of these tables (with --bad, its bad rows appended); returns its
+    number of rows."""
     if bad:
-        cust_tables.append(rows_to_table(bad.rows["customers"], cust_tables[0].schema))
-    counts["customers"] = write_table(out, "customers", pa.concat_tables(cust_tables), fmt)
+        tables = tables + [rows_to_table(bad.rows[name], tables[0].schema)]
+    return write_table(out, name, pa.concat_tables(tables), fmt)
 
-    pred_tables = [
-        churn_predictions_table(orgs[t], args.seed, i, end, H)
-        for i, (_, _, t) in enumerate(ORGANIZATIONS)
-        if t in PREDICTION_BAND_SHARES
-    ]
-    if bad:
-        pred_tables.append(rows_to_table(bad.rows["churn_predictions"], pred_tables[0].schema))
-    counts["churn_predictions"] = write_table(out, "churn_predictions", pa.concat_tables(pred_tables), fmt)
 
+def _write_upload(path: Path, seed: int, orgs: dict[str, OrgCustomers], bad: BadRows | None) -> int:
+    """Write the telecom organisation's uploaded churn CSV (customer_id,churn_score; with --bad,
+    its bad rows too); returns its number of rows."""
     tel_index = [t for _, _, t in ORGANIZATIONS].index("telecom")
-    up = upload_rows(orgs["telecom"], args.seed, tel_index)
+    up = upload_rows(orgs["telecom"], seed, tel_index)
     if bad:
         up = apply_bad_upload(bad, up, orgs["telecom"])
-    upload = Path(args.upload)
-    upload.parent.mkdir(parents=True, exist_ok=True)
-    with open(upload, "w", newline="") as f:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
         f.write("customer_id,churn_score\n")
         f.writelines(f"{cid},{score}\n" for cid, score in up)
-    counts["upload rows"] = len(up)
+    return len(up)
 
-    if bad:
-        manifest = {
-            "seed": args.seed,
-            "customers_per_org": args.customers,
-            "end_date": str(end),
-            "occurred_at_is_text": True,
-            "rows": bad.manifest,
-        }
-        manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        counts["bad/odd rows (manifest)"] = len(bad.manifest)
 
-    secs = time.perf_counter() - started
+def _write_manifest(path: Path, args: argparse.Namespace, end: np.datetime64, bad: BadRows) -> int:
+    """Write bad_rows_manifest.json (the run's settings and every bad or odd row); returns its
+    number of rows."""
+    manifest = {
+        "seed": args.seed,
+        "customers_per_org": args.customers,
+        "end_date": str(end),
+        "occurred_at_is_text": True,
+        "rows": bad.manifest,
+    }
+    path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return len(bad.manifest)
+
+
+def _print_summary(args: argparse.Namespace, counts: dict[str, int], seconds: float, out: Path, upload: Path) -> None:
+    """Print the rows written per table, the events per customer-year and the time taken."""
     print("summary:")
     for k, v in counts.items():
         print(f"  {k:<26} {v:>12,}")
-    per_cust = counts["transactions"] / (args.customers * len(ORGANIZATIONS)) / (H / 365.0)
+    per_cust = counts["transactions"] / (args.customers * len(ORGANIZATIONS)) / (args.history_days / 365.0)
     print(f"  events per customer-year   {per_cust:>12.1f}")
-    print(f"  seconds                    {secs:>12.2f}")
-    print(f"wrote {out}/*.{fmt} and {upload}")
+    print(f"  seconds                    {seconds:>12.2f}")
+    print(f"wrote {out}/*.{args.format} and {upload}")
+
+
+def main(argv=None) -> int:
+    """Generate the raw tables, the upload CSV and (with --bad) the manifest; print a summary."""
+    args = parse_args(argv)
+    started = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    fmt = args.format
+    _remove_stale_files(out, fmt, args.bad)
+    end = np.datetime64(args.end_date, "D")
+    history_days = args.history_days
+    day0_sec = (end - np.timedelta64(history_days - 1, "D")).astype("datetime64[s]")
+    print(
+        f"generating {args.customers} customers x {len(ORGANIZATIONS)} organisations, seed {args.seed}, "
+        f"{history_days} days up to {end} -> {out} ({fmt})",
+        flush=True,
+    )
+    orgs: dict[str, OrgCustomers] = {}
+    for i, (oid, _name, otype) in enumerate(ORGANIZATIONS):
+        orgs[otype] = make_customers(i, oid, otype, args.customers, args.seed, history_days)
+    bad = BadRows(args.seed, end) if args.bad else None
+
+    counts = {"transactions": _write_transactions(out, fmt, args.seed, orgs, history_days, day0_sec, bad)}
+    counts["organizations"] = write_table(out, "organizations", _organizations_table(bad), fmt)
+    cust_tables = [customers_table(orgs[t], end, history_days) for _, _, t in ORGANIZATIONS]
+    counts["customers"] = _write_with_bad_rows(out, "customers", cust_tables, fmt, bad)
+    pred_tables = [
+        churn_predictions_table(orgs[t], args.seed, i, end, history_days)
+        for i, (_, _, t) in enumerate(ORGANIZATIONS)
+        if t in PREDICTION_BAND_SHARES
+    ]
+    counts["churn_predictions"] = _write_with_bad_rows(out, "churn_predictions", pred_tables, fmt, bad)
+    upload = Path(args.upload)
+    counts["upload rows"] = _write_upload(upload, args.seed, orgs, bad)
+    if bad:
+        counts["bad/odd rows (manifest)"] = _write_manifest(out / "bad_rows_manifest.json", args, end, bad)
+    _print_summary(args, counts, time.perf_counter() - started, out, upload)
     return 0
 
 

@@ -1,4 +1,9 @@
-"""The events of a chunk of customers (events_for_chunk) and their transactions table."""
+"""The events of a chunk of customers (events_for_chunk) and their transactions table.
+
+A _Chunk holds the chunk's customers while their events are drawn (spans, rates, the two
+random generators, each customer's stop, the events so far); one function per industry
+(_banking_events, _telecom_events, _ecommerce_events) draws them phase by phase. The order of
+the random draws is part of the output: moving one changes the generated data."""
 
 from __future__ import annotations
 
@@ -22,7 +27,6 @@ from retention_tools.generator.personas import (
     NEVER,
     PLAN_PRICE,
     PLANS_MB,
-    SHOP_CATEGORIES,
     SHOP_PRICE,
     SHOP_TOPICS,
     SWITCH_CALLS_KEPT,
@@ -51,47 +55,124 @@ def _stop_after(ci: np.ndarray, t: np.ndarray, m: int, k: np.ndarray, t1: np.nda
     return stop
 
 
-def events_for_chunk(
-    c: OrgCustomers, lo: int, hi: int, rng: np.random.Generator, H: float, brng: np.random.Generator | None = None
-):
-    """All events of customers [lo, hi) of an organisation, as numpy columns. `rng` draws the
-    events of the personas, `brng` (default: `rng`) the additions of the behaviour traits.
+# Per industry, the shares of its support topics (in the order of BANK_TOPICS, TELECOM_TOPICS
+# and SHOP_TOPICS).
+BANK_TOPIC_SHARES = [0.25, 0.08, 0.2, 0.15, 0.1, 0.22]
+TELECOM_TOPIC_SHARES = [0.35, 0.25, 0.12, 0.12, 0.06, 0.10]
+SHOP_TOPIC_SHARES = [0.35, 0.2, 0.15, 0.1, 0.2]
 
-    The value events come first: their times over [start of value events, persona stop), then
-    the customer's stop (the persona stop, or earlier where it drops out: after its
-    `dropout_days`-th value day, or, postpaid, at the end of its `contract_months`-th paid
-    month), then their amounts, only for those before the stop. No value event follows the stop.
-    The other events run over the active span up to that stop and, at the persona's `after`
-    rate, beyond it."""
-    brng = rng if brng is None else brng
-    sl = slice(lo, hi)
-    m = hi - lo
-    t0 = np.maximum(c.t0[sl], 0.0)
-    t1 = np.maximum(c.t1[sl], t0)
-    a0, a1 = c.a0[sl], c.a1[sl]
-    # the ramp is defined over the whole span (also the part before the history window)
-    full = np.maximum(c.t1[sl] - c.t0[sl], 1e-9)
-    a_at = lambda t: a0 + (a1 - a0) * (t - c.t0[sl]) / full  # noqa: E731
-    tv = np.minimum(np.maximum(c.tv[sl], 0.0), t1)
-    a0v, a1v = a_at(tv), a_at(t1)
-    act = c.activity[sl]
-    foth = c.after_other[sl]
-    hend = np.full(m, H)
-    trait = {k: v[sl] for k, v in c.attrs["traits"].items()}
-    change_at = c.attrs["change_at"][sl]
-    tnames = INDUSTRY_TYPES[c.org_type]
-    rate_of = TYPE_RATES[c.org_type]
-    value_types = set(VALUE_TYPES[c.org_type])  # made by the value-event simulation, not as Poisson noise
-    vocab = CATEGORY_VOCAB[c.org_type]
-    cat_index = {v: i for i, v in enumerate(vocab)}
-    parts = []  # (type code, customer index, time, amount, quantity, category code, discount)
 
-    def add(tname, ci, t, amount=None, quantity=None, category=None, discount=None):
+def _concat(*events):
+    """Several sets of events (customer index, time, ...) as one."""
+    return tuple(np.concatenate(x) for x in zip(*events))
+
+
+class _Chunk:
+    """Customers [start, end) of an organisation while their events are drawn: their spans and
+    rates, the two generators (`rng` for the events of the personas, `trait_rng` for the
+    additions of the behaviour traits), each customer's stop and the events collected so far."""
+
+    def __init__(
+        self,
+        customers: OrgCustomers,
+        start: int,
+        end: int,
+        rng: np.random.Generator,
+        history_days: float,
+        trait_rng: np.random.Generator,
+    ):
+        rows = slice(start, end)
+        self.customers, self.rows, self.start, self.n = customers, rows, start, end - start
+        self.rng, self.trait_rng, self.history_days = rng, trait_rng, history_days
+        self.history_end = np.full(self.n, history_days)
+        self.t0 = np.maximum(customers.t0[rows], 0.0)
+        self.t1 = np.maximum(customers.t1[rows], self.t0)
+        self.tv = np.minimum(np.maximum(customers.tv[rows], 0.0), self.t1)
+        self.a0v, self.a1v = self.ramp_at(self.tv), self.ramp_at(self.t1)
+        self.activity = customers.activity[rows]
+        self.value = customers.value[rows]
+        self.after_rate = customers.after_other[rows]
+        self.dropout_days = customers.dropout_days[rows]
+        self.trait = {k: v[rows] for k, v in customers.attrs["traits"].items()}
+        self.change_at = customers.attrs["change_at"][rows]
+        self.type_names = INDUSTRY_TYPES[customers.org_type]
+        self.rates = TYPE_RATES[customers.org_type]
+        # made by the value-event simulation, not as Poisson noise
+        self.value_types = set(VALUE_TYPES[customers.org_type])
+        self.category_code = {v: i for i, v in enumerate(CATEGORY_VOCAB[customers.org_type])}
+        self.parts = []  # (type code, customer index, time, amount, quantity, category code, discount)
+        self.set_stop(self.t1)
+        # activation: a value event on the day a customer starts (buying) inside the window
+        self.starts_inside = customers.tv[rows] >= 0
+        act_ci = np.flatnonzero(self.starts_inside)
+        self.activation = (act_ci, customers.tv[rows][act_ci] + rng.random(len(act_ci)) * 0.5)
+
+    def attr(self, name: str) -> np.ndarray:
+        """The chunk's customers' values of an industry attribute (OrgCustomers.attrs)."""
+        return self.customers.attrs[name][self.rows]
+
+    def ramp_at(self, t: np.ndarray) -> np.ndarray:
+        """The customers' activity ramp at time t. The ramp is defined over the whole span (also
+        the part before the history window)."""
+        c, rows = self.customers, self.rows
+        a0, a1 = c.a0[rows], c.a1[rows]
+        full = np.maximum(c.t1[rows] - c.t0[rows], 1e-9)
+        return a0 + (a1 - a0) * (t - c.t0[rows]) / full
+
+    def set_stop(self, stop: np.ndarray) -> None:
+        """Each customer's stop: no value event from it on, other events at the `after` rate."""
+        self.stop = stop
+        self.a0w, self.a1w = self.ramp_at(self.t0), self.ramp_at(stop)
+
+    def dropout_stop(self, *value_events) -> np.ndarray:
+        """The stop of customers who drop out after their `dropout_days`-th value day among these
+        value events (the persona stop for the others)."""
+        return _stop_after(*_concat(*value_events), self.n, self.dropout_days, self.t1)
+
+    def noise(self, shape: float = 3.0, g: np.random.Generator | None = None) -> np.ndarray:
+        """A gamma factor of mean 1 per customer, spreading the customers' rates."""
+        g = self.rng if g is None else g
+        return g.gamma(shape, 1.0 / shape, self.n)
+
+    def value_times(self, rate: np.ndarray, g: np.random.Generator | None = None):
+        """Poisson value events over [tv, t1) (with the ramp); the stop cuts them later."""
+        g = self.rng if g is None else g
+        return poisson_span(g, rate, self.tv, self.t1, self.a0v, self.a1v)
+
+    def other_times(self, rate: np.ndarray, g: np.random.Generator | None = None):
+        """Poisson non-value events over the active span [t0, stop) (with the ramp) and, at the
+        persona's `after` rate, from the stop to the end."""
+        g = self.rng if g is None else g
+        ci1, tt1 = poisson_span(g, rate, self.t0, self.stop, self.a0w, self.a1w)
+        ci2, tt2 = poisson_span(g, rate * self.after_rate, self.stop, self.history_end)
+        return np.concatenate([ci1, ci2]), np.concatenate([tt1, tt2])
+
+    def other_types(self):
+        """The industry's Poisson non-value event types, each with its rate per customer (type
+        rate x activity x noise, the noise drawn when the type comes up)."""
+        for tname, rate in self.rates.items():
+            if tname not in self.value_types and rate != 0:
+                yield tname, rate * self.activity * self.noise()
+
+    def habit_times(self, flag: str, rate: float):
+        """Events of a trait's habit: for the customers with trait `flag`, Poisson at `rate` a day
+        (with noise) from their start to the end, whether they stopped or not."""
+        g = self.trait_rng
+        return poisson_span(g, np.where(self.trait[flag], rate, 0.0) * self.noise(g=g), self.t0, self.history_end)
+
+    def before_stop(self, ci: np.ndarray, t: np.ndarray, *cols):
+        """The events (customer index, time, other columns) before their customer's stop."""
+        keep = t < self.stop[ci]
+        return (ci[keep], t[keep]) + tuple(col[keep] for col in cols)
+
+    def add(self, tname: str, ci, t, amount=None, quantity=None, category=None, discount=None) -> None:
+        """Collect events of type `tname` (customer index, time in days); a column not given is
+        NaN (no category: -1)."""
         k = len(ci)
         nan = np.full(k, np.nan)
-        parts.append(
+        self.parts.append(
             (
-                np.full(k, tnames.index(tname), dtype=np.int8),
+                np.full(k, self.type_names.index(tname), dtype=np.int8),
                 ci,
                 t,
                 nan if amount is None else amount,
@@ -101,265 +182,321 @@ def events_for_chunk(
             )
         )
 
-    def value_times(rate, g=rng):
-        """Poisson value events over [tv, t1) (with the ramp); the stop cuts them later."""
-        return poisson_span(g, rate, tv, t1, a0v, a1v)
+    def support_contacts(self, ci, t, g: np.random.Generator, topics: list[str], shares: list[float]) -> None:
+        """Collect support contacts (customer index, time), each about a topic drawn (with g)
+        with these shares."""
+        topic = g.choice(len(topics), size=len(ci), p=shares)
+        self.add("support_contact", ci, t, category=np.array([self.category_code[x] for x in topics])[topic])
 
-    def poisson(rate, g=rng):
-        """Poisson non-value events over the active span [t0, stop) (with the ramp) and, at the
-        persona's `after` rate, from the stop to the end."""
-        ci1, tt1 = poisson_span(g, rate, t0, stop, a0w, a1w)
-        ci2, tt2 = poisson_span(g, rate * foth, stop, hend)
-        return np.concatenate([ci1, ci2]), np.concatenate([tt1, tt2])
+    def routine_support(self, ci, t, episode_rate: float, topics: list[str], shares: list[float]) -> None:
+        """Collect the Poisson support contacts (ci, t) and those of support episodes (2-7 days,
+        ~0.8 contacts a day, at `episode_rate` a day while active), each about a topic."""
+        bci, bt = bursts(self.rng, np.full(self.n, episode_rate), self.t0, self.stop, (2.0, 7.0), 0.8)
+        self.support_contacts(np.concatenate([ci, bci]), np.concatenate([t, bt]), self.rng, topics, shares)
 
-    def noise(shape=3.0, g=rng):
-        return g.gamma(shape, 1.0 / shape, m)
+    def timestamped_events(self):
+        """The collected events inside the history window as numpy columns (type code, customer
+        index, seconds, amount, quantity, category code, discount), in time order: each event
+        keeps its day and gets a time of day drawn from HOUR_WEIGHTS."""
+        cols = [np.concatenate([part[i] for part in self.parts]) for i in range(7)]
+        t = cols[2]
+        inside = (t >= 0) & (t < self.history_days)
+        tcode, ci, t, amount, quantity, category, discount = (col[inside] for col in cols)
+        day = np.floor(t).astype(np.int64)
+        hour = np.searchsorted(HOUR_CDF, self.rng.random(len(day)), side="right").clip(0, 23)
+        secs = day * 86400 + hour * 3600 + self.rng.integers(0, 3600, len(day))
+        order = np.argsort(secs, kind="stable")
+        return tuple(col[order] for col in (tcode, ci + self.start, secs, amount, quantity, category, discount))
 
-    def cat(*pairs):
-        return tuple(np.concatenate(x) for x in zip(*pairs))
 
-    def before_stop(ci, t, *cols):
-        keep = t < stop[ci]
-        return (ci[keep], t[keep]) + tuple(col[keep] for col in cols)
+def events_for_chunk(
+    customers: OrgCustomers,
+    start: int,
+    end: int,
+    rng: np.random.Generator,
+    history_days: float,
+    trait_rng: np.random.Generator | None = None,
+):
+    """All events of customers [start, end) of an organisation, as numpy columns (type code,
+    customer index, seconds from the history start, amount, quantity, category code, discount)
+    in time order. `rng` draws the events of the personas, `trait_rng` (default: `rng`) the
+    additions of the behaviour traits.
 
-    def set_stop(new_stop):
-        nonlocal stop, a0w, a1w
-        stop = new_stop
-        a0w, a1w = a_at(t0), a_at(stop)
+    The value events come first: their times over [start of value events, persona stop), then
+    the customer's stop (the persona stop, or earlier where it drops out: after its
+    `dropout_days`-th value day, or, postpaid, at the end of its `contract_months`-th paid
+    month), then their amounts, only for those before the stop. No value event follows the stop.
+    The other events run over the active span up to that stop and, at the persona's `after`
+    rate, beyond it."""
+    trait_rng = rng if trait_rng is None else trait_rng
+    chunk = _Chunk(customers, start, end, rng, history_days, trait_rng)
+    industry_events = {"banking": _banking_events, "telecom": _telecom_events, "ecommerce": _ecommerce_events}
+    industry_events[customers.org_type](chunk)
+    return chunk.timestamped_events()
 
-    stop = t1
-    a0w, a1w = a_at(t0), a_at(t1)
-    # activation: a value event on the day a customer starts (buying) inside the window
-    act_ci = np.flatnonzero(c.tv[sl] >= 0)
-    act_t = c.tv[sl][act_ci] + rng.random(len(act_ci)) * 0.5
-    k_drop = c.dropout_days[sl]
 
-    if c.org_type == "banking":
-        a = c.attrs
-        pw = a["product_weights"][sl]
-        bank_topic_p = [0.25, 0.08, 0.2, 0.15, 0.1, 0.22]
-        bank_topic_code = np.array([cat_index[x] for x in BANK_TOPICS])
-        # value events: card / account transactions, and monthly loan / mortgage repayments
-        tx = cat(value_times(rate_of["transaction"] * act * noise()), (act_ci, act_t))
-        repay = {}
-        for prod, flag in (("loan", "has_loan"), ("mortgage", "has_mortgage")):
-            ci, t = periodic(rng, a[flag][sl], tv, t1, a["repay_phase"][sl])
-            repay[prod] = (ci, t + rng.random(len(ci)) * 0.9)
-        set_stop(_stop_after(*cat(tx, *repay.values()), m, k_drop, t1))
-        ci, t = before_stop(*tx)
-        prod = sample_rows(rng, pw, ci)
-        base = np.array([45.0, 60.0, 250.0, 500.0])[prod]
-        sig = np.array([0.9, 0.9, 0.8, 0.9])[prod]
-        amount = np.round(base * c.value[sl][ci] * rng.lognormal(0, 1, len(ci)) ** sig, 2)
-        add("transaction", ci, t, amount=amount, category=prod)
-        for prod, amt in (("loan", "loan_amount"), ("mortgage", "mortgage_amount")):
-            ci, t = before_stop(*repay[prod])
-            add("transaction", ci, t, amount=a[amt][sl][ci], category=np.full(len(ci), cat_index[prod]))
-        # other events
-        for tname, rate in rate_of.items():
-            if tname in value_types or rate == 0:
-                continue
-            ci, t = poisson(rate * act * noise())
-            if tname == "feature_use":
-                feat = sample_rows(rng, a["feature_weights"][sl], ci)
-                add(tname, ci, t, category=np.array([cat_index[f] for f in BANK_FEATURES])[feat])
-            elif tname == "support_contact":
-                bci, bt = bursts(rng, np.full(m, 0.002), t0, stop, (2.0, 7.0), 0.8)
-                ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
-                topic = rng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
-                add(tname, ci, t, category=bank_topic_code[topic])
-            else:
-                add(tname, ci, t)
-        # traits. Balance watchers check their balance ~0.25 times a day from their start to the
-        # end, whether they still transact or not ...
-        r = np.where(trait["balance_watcher"], BALANCE_WATCH_RATE, 0.0) * noise(g=brng)
-        ci, t = poisson_span(brng, r, t0, hend)
-        add("balance_check", ci, t)
-        # ... frustrated customers have support episodes (~5 contacts each) about every 80 days
-        # while active and up to a month after they stop
-        ci, t = bursts(
-            brng,
-            np.where(trait["frustrated"], FRUSTRATION_EPISODE_RATE, 0.0),
-            t0,
-            np.minimum(stop + 30.0, hend),
-            (3.0, 8.0),
-            0.9,
-        )
-        topic = brng.choice(len(BANK_TOPICS), size=len(ci), p=bank_topic_p)
-        add("support_contact", ci, t, category=bank_topic_code[topic])
+# ------------------------------------------------------------------------------------------
+# banking
+# ------------------------------------------------------------------------------------------
 
-    elif c.org_type == "telecom":
-        a = c.attrs
-        plan = a["plan"][sl]
-        postpaid = a["postpaid"][sl]
-        switcher = trait["switcher"]
-        # value events. Postpaid: a monthly bill (due date + days late), the first one on the
-        # start day when the contract starts inside the window; the contract ends after
-        # `contract_months` paid bills (counted from the first one in the window), then no
-        # bill is paid any more. Bills due before the stop but paid after it are not paid.
-        phase = np.where(c.tv[sl] >= 0, tv, a["bill_phase"][sl])
-        first_due = tv + np.mod(phase - tv, BILL_PERIOD)
-        ci, due = periodic(rng, postpaid, tv, t1, phase, BILL_PERIOD)
-        months = c.contract_months[sl]
-        contract_end = np.where(months < NEVER, first_due + np.minimum(months, 10**6) * BILL_PERIOD, np.inf)
-        is_late = rng.random(len(ci)) < a["late_prob"][sl][ci]
-        late = np.where(is_late, rng.integers(a["late_min"][sl][ci], a["late_max"][sl][ci] + 1), 0)
-        opening = due == tv[ci]  # the first bill of a new contract is paid on the start day
-        late = np.where(opening, 0, late)
-        bills = (
-            ci,
-            np.where(opening, due + rng.random(len(ci)) * 0.5, np.floor(due) + late + rng.random(len(ci))),
-            late,
-            opening,
-        )
-        # top-ups: prepaid customers regularly, postpaid ones now and then (add-ons)
-        top = value_times(np.where(postpaid, 0.03, 0.075) * act * noise(3.0))
-        pre_act = ~postpaid[act_ci]
-        top = cat(top, (act_ci[pre_act], act_t[pre_act]))
-        # prepaid customers drop out after `dropout_days` top-up days
-        stop_prepaid = _stop_after(*top, m, k_drop, t1)
-        set_stop(np.where(postpaid, np.minimum(t1, contract_end), stop_prepaid))
-        ci, t, late, opening = before_stop(*bills)
-        ok = t < H
-        ci, t, late, opening = ci[ok], t[ok], late[ok], opening[ok]
-        price = PLAN_PRICE[plan[ci]]
-        overage = np.where(~opening & (rng.random(len(ci)) < 0.15), rng.uniform(2, 25, len(ci)), 0.0)
-        add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
-        # bill shock: a bill with an overage charge is often followed by a billing complaint
-        shock = (overage > 0) & (brng.random(len(ci)) < BILL_SHOCK_COMPLAINT)
-        add(
-            "support_contact",
-            ci[shock],
-            t[shock] + brng.uniform(0.0, 4.0, shock.sum()),
-            category=np.full(shock.sum(), TELECOM_TOPICS.index("billing")),
-        )
-        ci, t = before_stop(*top)
-        # top-up amounts: bigger spenders choose bigger top-ups
-        amounts = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 50.0])
-        step = np.rint(2.0 * np.log2(c.value[sl][ci])).astype(np.int64)
-        k = np.clip(rng.choice(6, size=len(ci), p=[0.2, 0.2, 0.25, 0.15, 0.12, 0.08]) + step, 0, 5)
-        add("topup", ci, t, amount=amounts[k])
 
-        # data usage: a usage record every 7-11 days (per customer) while active, fewer after the
-        # stop, each of `utilisation` x the plan's allowance pro rata (everybody with a phone
-        # uses data, whatever its activity)
-        period = a["data_period"][sl]
-        ci, t = periodic(rng, np.ones(m, dtype=bool), t0, hend, a["data_phase"][sl], period)
-        keep = (t < stop[ci]) | (rng.random(len(ci)) < foth[ci])
-        ci, t = ci[keep], t[keep] + rng.random(keep.sum())
-        per_record = PLANS_MB[plan] * a["utilisation"][sl] * period / 30.4
-        add("data_usage", ci, t, quantity=np.round(per_record[ci] * rng.lognormal(-0.06, 0.35, len(ci)), 1))
-        # calls, messages, support contacts
-        r_call = rate_of["call"] * act * noise()
-        r_sms = rate_of["sms"] * act * noise() * a["sms_affinity"][sl]
-        # switchers talk SWITCH_VOLUME times as much and, from their change day on, keep only
-        # SWITCH_CALLS_KEPT of their calls
-        ci, t = cat(poisson(r_call), poisson(np.where(switcher, (SWITCH_VOLUME - 1.0) * r_call, 0.0), brng))
-        drop = switcher[ci] & (t >= change_at[ci]) & (brng.random(len(ci)) >= SWITCH_CALLS_KEPT)
-        ci, t = ci[~drop], t[~drop]
-        add("call", ci, t, quantity=np.ceil(rng.lognormal(np.log(3.0), 0.9, len(ci))))
-        # ... and send SWITCH_VOLUME times the messages, plus, from the change day on,
-        # SWITCH_SMS_PER_CALL messages per call they no longer make (thinned Poisson)
-        ci, t = poisson(r_sms)
-        before = (SWITCH_VOLUME - 1.0) * r_sms
-        after = before + SWITCH_VOLUME * (1.0 - SWITCH_CALLS_KEPT) * SWITCH_SMS_PER_CALL * r_call
-        rmax = np.where(switcher, after, 0.0)
-        eci, et = poisson(rmax, brng)
-        keep = (et >= change_at[eci]) | (brng.random(len(eci)) * rmax[eci] < before[eci])
-        ci, t = cat((ci, t), (eci[keep], et[keep]))
-        add("sms", ci, t)
-        ci, t = poisson(rate_of["support_contact"] * act * noise())
-        bci, bt = bursts(rng, np.full(m, 0.002), t0, stop, (2.0, 7.0), 0.8)
-        ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
-        topic = rng.choice(len(TELECOM_TOPICS), size=len(ci), p=[0.35, 0.25, 0.12, 0.12, 0.06, 0.10])
-        add("support_contact", ci, t, category=topic)
-        # roaming trips of travellers, and more of frequent travellers
-        rci, rt = bursts(rng, np.where(a["traveler"][sl], 0.006, 0.0), t0, stop, (4.0, 14.0), 1.2)
-        rci, rt = cat(
-            (rci, rt), bursts(brng, np.where(trait["frequent_traveler"], TRIP_RATE, 0.0), t0, stop, (3.0, 9.0), 1.0)
-        )
-        add("roaming", rci, rt, quantity=np.round(rng.lognormal(np.log(150), 0.8, len(rci)), 1))
+def _banking_events(ch: _Chunk) -> None:
+    """A bank's customers: transactions and loan / mortgage repayments (the value events, which
+    set the stop), logins, feature use, balance checks, support contacts, and the traits'."""
+    _banking_value_events(ch)
+    _banking_other_events(ch)
+    _banking_trait_events(ch)
 
-    else:  # ecommerce
-        a = c.attrs
-        cw, cw_new = a["category_weights"][sl], a["category_weights_new"][sl]
-        shifter, downtrader = trait["category_shifter"], trait["downtrader"]
 
-        def categories(g, ci, t):
-            """Product category of each event; a category shifter's new preferences from its change day."""
-            k = sample_rows(g, cw, ci)
-            moved = shifter[ci] & (t >= change_at[ci])
-            if moved.any():
-                k[moved] = sample_rows(brng, cw_new, ci[moved])
-            return k
+def _banking_value_events(ch: _Chunk) -> None:
+    """Card / account transactions (amount by product) and monthly loan / mortgage repayments;
+    a customer drops out after its `dropout_days`-th value day among them."""
+    rng = ch.rng
+    tx = _concat(ch.value_times(ch.rates["transaction"] * ch.activity * ch.noise()), ch.activation)
+    repay = {}
+    for prod, flag in (("loan", "has_loan"), ("mortgage", "has_mortgage")):
+        ci, t = periodic(rng, ch.attr(flag), ch.tv, ch.t1, ch.attr("repay_phase"))
+        repay[prod] = (ci, t + rng.random(len(ci)) * 0.9)
+    ch.set_stop(ch.dropout_stop(tx, *repay.values()))
+    ci, t = ch.before_stop(*tx)
+    prod = sample_rows(rng, ch.attr("product_weights"), ci)
+    base = np.array([45.0, 60.0, 250.0, 500.0])[prod]
+    sig = np.array([0.9, 0.9, 0.8, 0.9])[prod]
+    amount = np.round(base * ch.value[ci] * rng.lognormal(0, 1, len(ci)) ** sig, 2)
+    ch.add("transaction", ci, t, amount=amount, category=prod)
+    for prod, column in (("loan", "loan_amount"), ("mortgage", "mortgage_amount")):
+        ci, t = ch.before_stop(*repay[prod])
+        ch.add("transaction", ci, t, amount=ch.attr(column)[ci], category=np.full(len(ci), ch.category_code[prod]))
 
-        def purchases(g, ci, t):
-            """Purchase events (and the returns that follow some of them)."""
-            k = categories(g, ci, t)
-            items = 1 + g.poisson(0.6, len(ci))
-            unit = SHOP_PRICE[k] * c.value[sl][ci] * g.lognormal(-0.2, 0.6, len(ci))
-            # a downtrader's baskets shrink from its change day on
-            unit = unit * np.where(downtrader[ci] & (t >= change_at[ci]), DOWNTRADE_FACTOR, 1.0)
-            amount = np.round(items * unit, 2)
-            disc = g.random(len(ci)) < a["discount_prop"][sl][ci]
-            discount = np.where(disc, np.round(amount * g.uniform(0.05, 0.3, len(ci)), 2), np.nan)
-            add("purchase", ci, t, amount=amount, quantity=items.astype(float), category=k, discount=discount)
-            # returns follow some purchases, 2-30 days later (before the end)
-            ret = g.random(len(ci)) < a["return_prop"][sl][ci]
-            rt = t[ret] + g.uniform(2, 30, ret.sum())
-            okr = rt < H
-            rci = ci[ret][okr]
-            add(
-                "return",
-                rci,
-                rt[okr],
-                amount=np.round(amount[ret][okr] * g.uniform(0.3, 1.0, okr.sum()), 2),
-                category=k[ret][okr],
-            )
 
-        # value events: purchases; bargain hunters buy BARGAIN_EXTRA as often again (with a
-        # discount, as always)
-        r_buy = rate_of["purchase"] * act * noise()
-        own = cat(value_times(r_buy), (act_ci, act_t))
-        extra = value_times(np.where(trait["bargain_hunter"], BARGAIN_EXTRA * r_buy, 0.0), brng)
-        set_stop(_stop_after(*cat(own, extra), m, k_drop, t1))
-        purchases(rng, *before_stop(*own))
-        purchases(brng, *before_stop(*extra))
-        # other events
-        for tname, rate in rate_of.items():
-            if tname in value_types or rate == 0:
-                continue
-            r = rate * act * noise()
-            if tname == "view":
-                r = r * a["browse_ratio"][sl]
-            ci, t = poisson(r)
-            if tname in ("view", "cart"):
-                add(tname, ci, t, category=categories(rng, ci, t))
-            else:  # support_contact
-                bci, bt = bursts(rng, np.full(m, 0.0015), t0, stop, (2.0, 7.0), 0.8)
-                ci, t = np.concatenate([ci, bci]), np.concatenate([t, bt])
-                topic = rng.choice(len(SHOP_TOPICS), size=len(ci), p=[0.35, 0.2, 0.15, 0.1, 0.2])
-                add(tname, ci, t, category=len(SHOP_CATEGORIES) + topic)
-        # cart abandoners fill ~4 carts a month, window shoppers view ~24 products a month, both
-        # from their start to the end, whether they still buy or not
-        for tname, flag, rate in (
-            ("cart", "cart_abandoner", ABANDONER_CART_RATE),
-            ("view", "window_shopper", WINDOW_SHOPPER_VIEW_RATE),
-        ):
-            ci, t = poisson_span(brng, np.where(trait[flag], rate, 0.0) * noise(g=brng), t0, hend)
-            add(tname, ci, t, category=categories(brng, ci, t))
+def _banking_other_events(ch: _Chunk) -> None:
+    """Logins, feature use (the feature drawn with the customer's weights), balance checks and
+    support contacts (also in support episodes)."""
+    for tname, rate in ch.other_types():
+        ci, t = ch.other_times(rate)
+        if tname == "feature_use":
+            feat = sample_rows(ch.rng, ch.attr("feature_weights"), ci)
+            ch.add(tname, ci, t, category=np.array([ch.category_code[f] for f in BANK_FEATURES])[feat])
+        elif tname == "support_contact":
+            ch.routine_support(ci, t, 0.002, BANK_TOPICS, BANK_TOPIC_SHARES)
+        else:
+            ch.add(tname, ci, t)
 
-    cols = [np.concatenate([p[i] for p in parts]) for i in range(7)]
-    tcode, ci, t, amount, quantity, category, discount = cols
-    inside = (t >= 0) & (t < H)
-    cols = [col[inside] for col in cols]
-    tcode, ci, t, amount, quantity, category, discount = cols
-    # seconds: the event's day, and a time of day drawn from HOUR_WEIGHTS
-    day = np.floor(t).astype(np.int64)
-    hour = np.searchsorted(HOUR_CDF, rng.random(len(day)), side="right").clip(0, 23)
-    secs = day * 86400 + hour * 3600 + rng.integers(0, 3600, len(day))
-    order = np.argsort(secs, kind="stable")
-    return (tcode[order], ci[order] + lo, secs[order], amount[order], quantity[order], category[order], discount[order])
+
+def _banking_trait_events(ch: _Chunk) -> None:
+    """Balance watchers check their balance ~0.25 times a day from their start to the end,
+    whether they still transact or not; frustrated customers have support episodes (~5
+    contacts each) about every 80 days while active and up to a month after they stop."""
+    ch.add("balance_check", *ch.habit_times("balance_watcher", BALANCE_WATCH_RATE))
+    g = ch.trait_rng
+    frustrated = np.where(ch.trait["frustrated"], FRUSTRATION_EPISODE_RATE, 0.0)
+    ci, t = bursts(g, frustrated, ch.t0, np.minimum(ch.stop + 30.0, ch.history_end), (3.0, 8.0), 0.9)
+    ch.support_contacts(ci, t, g, BANK_TOPICS, BANK_TOPIC_SHARES)
+
+
+# ------------------------------------------------------------------------------------------
+# telecom
+# ------------------------------------------------------------------------------------------
+
+
+def _telecom_events(ch: _Chunk) -> None:
+    """A telecom's customers: bill payments (postpaid) and top-ups, the value events, which set
+    the stop (the end of a postpaid contract, a prepaid customer's dropout after `dropout_days`
+    top-up days); data usage, calls, messages, support contacts and roaming."""
+    bills, contract_end = _telecom_due_bills(ch)
+    topups = _telecom_topup_times(ch)
+    ch.set_stop(np.where(ch.attr("postpaid"), np.minimum(ch.t1, contract_end), ch.dropout_stop(topups)))
+    _telecom_bill_payments(ch, bills)
+    _telecom_topups(ch, topups)
+    _telecom_data_usage(ch)
+    r_call = ch.rates["call"] * ch.activity * ch.noise()
+    r_sms = ch.rates["sms"] * ch.activity * ch.noise() * ch.attr("sms_affinity")
+    _telecom_calls(ch, r_call)
+    _telecom_messages(ch, r_sms, r_call)
+    ci, t = ch.other_times(ch.rates["support_contact"] * ch.activity * ch.noise())
+    ch.routine_support(ci, t, 0.002, TELECOM_TOPICS, TELECOM_TOPIC_SHARES)
+    _telecom_roaming(ch)
+
+
+def _telecom_due_bills(ch: _Chunk):
+    """Postpaid bills: one a month (due date + days late), the first one on the start day
+    (paid that day) when the contract starts inside the window. Returns the bills (customer
+    index, payment time, days late, opening bill) and each contract's end: after
+    `contract_months` bills, counted from the first one in the window."""
+    rng = ch.rng
+    phase = np.where(ch.starts_inside, ch.tv, ch.attr("bill_phase"))
+    first_due = ch.tv + np.mod(phase - ch.tv, BILL_PERIOD)
+    ci, due = periodic(rng, ch.attr("postpaid"), ch.tv, ch.t1, phase, BILL_PERIOD)
+    months = ch.customers.contract_months[ch.rows]
+    contract_end = np.where(months < NEVER, first_due + np.minimum(months, 10**6) * BILL_PERIOD, np.inf)
+    is_late = rng.random(len(ci)) < ch.attr("late_prob")[ci]
+    late = np.where(is_late, rng.integers(ch.attr("late_min")[ci], ch.attr("late_max")[ci] + 1), 0)
+    opening = due == ch.tv[ci]  # the first bill of a new contract is paid on the start day
+    late = np.where(opening, 0, late)
+    paid = np.where(opening, due + rng.random(len(ci)) * 0.5, np.floor(due) + late + rng.random(len(ci)))
+    return (ci, paid, late, opening), contract_end
+
+
+def _telecom_topup_times(ch: _Chunk):
+    """Top-up times: prepaid customers top up regularly (their activation is one), postpaid
+    ones now and then (add-ons)."""
+    postpaid = ch.attr("postpaid")
+    top = ch.value_times(np.where(postpaid, 0.03, 0.075) * ch.activity * ch.noise(3.0))
+    act_ci, act_t = ch.activation
+    prepaid = ~postpaid[act_ci]
+    return _concat(top, (act_ci[prepaid], act_t[prepaid]))
+
+
+def _telecom_bill_payments(ch: _Chunk, bills) -> None:
+    """The bills paid before the stop and the end (bills due before the stop but paid after it
+    are not paid): the plan's price plus, now and then, an overage charge. Bill shock: a bill
+    with an overage charge is often followed by a billing complaint."""
+    rng, g = ch.rng, ch.trait_rng
+    ci, t, late, opening = ch.before_stop(*bills)
+    ok = t < ch.history_days
+    ci, t, late, opening = ci[ok], t[ok], late[ok], opening[ok]
+    price = PLAN_PRICE[ch.attr("plan")[ci]]
+    overage = np.where(~opening & (rng.random(len(ci)) < 0.15), rng.uniform(2, 25, len(ci)), 0.0)
+    ch.add("bill_payment", ci, t, amount=np.round(price + overage, 2), quantity=late.astype(float))
+    shock = (overage > 0) & (g.random(len(ci)) < BILL_SHOCK_COMPLAINT)
+    n_shock = shock.sum()
+    billing = np.full(n_shock, ch.category_code["billing"])
+    ch.add("support_contact", ci[shock], t[shock] + g.uniform(0.0, 4.0, n_shock), category=billing)
+
+
+def _telecom_topups(ch: _Chunk, topups) -> None:
+    """The top-ups before the stop; bigger spenders choose bigger top-ups."""
+    ci, t = ch.before_stop(*topups)
+    amounts = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 50.0])
+    step = np.rint(2.0 * np.log2(ch.value[ci])).astype(np.int64)
+    k = np.clip(ch.rng.choice(6, size=len(ci), p=[0.2, 0.2, 0.25, 0.15, 0.12, 0.08]) + step, 0, 5)
+    ch.add("topup", ci, t, amount=amounts[k])
+
+
+def _telecom_data_usage(ch: _Chunk) -> None:
+    """A data-usage record every 7-11 days (per customer) while active, fewer after the stop,
+    each of `utilisation` x the plan's allowance pro rata (everybody with a phone uses data,
+    whatever its activity)."""
+    rng = ch.rng
+    period = ch.attr("data_period")
+    ci, t = periodic(rng, np.ones(ch.n, dtype=bool), ch.t0, ch.history_end, ch.attr("data_phase"), period)
+    keep = (t < ch.stop[ci]) | (rng.random(len(ci)) < ch.after_rate[ci])
+    ci, t = ci[keep], t[keep] + rng.random(keep.sum())
+    per_record = PLANS_MB[ch.attr("plan")] * ch.attr("utilisation") * period / 30.4
+    ch.add("data_usage", ci, t, quantity=np.round(per_record[ci] * rng.lognormal(-0.06, 0.35, len(ci)), 1))
+
+
+def _telecom_calls(ch: _Chunk, r_call: np.ndarray) -> None:
+    """Calls at rate r_call (with their minutes); switchers talk SWITCH_VOLUME times as much
+    and, from their change day on, keep only SWITCH_CALLS_KEPT of their calls."""
+    g = ch.trait_rng
+    switcher = ch.trait["switcher"]
+    extra = ch.other_times(np.where(switcher, (SWITCH_VOLUME - 1.0) * r_call, 0.0), g)
+    ci, t = _concat(ch.other_times(r_call), extra)
+    drop = switcher[ci] & (t >= ch.change_at[ci]) & (g.random(len(ci)) >= SWITCH_CALLS_KEPT)
+    ci, t = ci[~drop], t[~drop]
+    ch.add("call", ci, t, quantity=np.ceil(ch.rng.lognormal(np.log(3.0), 0.9, len(ci))))
+
+
+def _telecom_messages(ch: _Chunk, r_sms: np.ndarray, r_call: np.ndarray) -> None:
+    """Messages at rate r_sms; switchers send SWITCH_VOLUME times as many plus, from their change
+    day on, SWITCH_SMS_PER_CALL messages per call they no longer make (thinned Poisson)."""
+    g = ch.trait_rng
+    ci, t = ch.other_times(r_sms)
+    before = (SWITCH_VOLUME - 1.0) * r_sms
+    after = before + SWITCH_VOLUME * (1.0 - SWITCH_CALLS_KEPT) * SWITCH_SMS_PER_CALL * r_call
+    rmax = np.where(ch.trait["switcher"], after, 0.0)
+    eci, et = ch.other_times(rmax, g)
+    keep = (et >= ch.change_at[eci]) | (g.random(len(eci)) * rmax[eci] < before[eci])
+    ch.add("sms", *_concat((ci, t), (eci[keep], et[keep])))
+
+
+def _telecom_roaming(ch: _Chunk) -> None:
+    """Roaming (MB per record) on the trips of travellers, and on more trips of frequent
+    travellers."""
+    trips = bursts(ch.rng, np.where(ch.attr("traveler"), 0.006, 0.0), ch.t0, ch.stop, (4.0, 14.0), 1.2)
+    frequent = np.where(ch.trait["frequent_traveler"], TRIP_RATE, 0.0)
+    ci, t = _concat(trips, bursts(ch.trait_rng, frequent, ch.t0, ch.stop, (3.0, 9.0), 1.0))
+    ch.add("roaming", ci, t, quantity=np.round(ch.rng.lognormal(np.log(150), 0.8, len(ci)), 1))
+
+
+# ------------------------------------------------------------------------------------------
+# ecommerce
+# ------------------------------------------------------------------------------------------
+
+
+def _ecommerce_events(ch: _Chunk) -> None:
+    """A shop's customers: purchases (the value events, which set the stop) and their returns;
+    bargain hunters buy BARGAIN_EXTRA as often again (with a discount, as always). Then views,
+    carts and support contacts, and the traits' carts and views."""
+    r_buy = ch.rates["purchase"] * ch.activity * ch.noise()
+    own = _concat(ch.value_times(r_buy), ch.activation)
+    extra = ch.value_times(np.where(ch.trait["bargain_hunter"], BARGAIN_EXTRA * r_buy, 0.0), ch.trait_rng)
+    ch.set_stop(ch.dropout_stop(own, extra))
+    _purchases(ch, ch.rng, *ch.before_stop(*own))
+    _purchases(ch, ch.trait_rng, *ch.before_stop(*extra))
+    _ecommerce_other_events(ch)
+    _ecommerce_trait_events(ch)
+
+
+def _categories(ch: _Chunk, g: np.random.Generator, ci: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The product category of each event (drawn with g from the customer's preferences); a
+    category shifter's new preferences from its change day on."""
+    k = sample_rows(g, ch.attr("category_weights"), ci)
+    moved = ch.trait["category_shifter"][ci] & (t >= ch.change_at[ci])
+    if moved.any():
+        k[moved] = sample_rows(ch.trait_rng, ch.attr("category_weights_new"), ci[moved])
+    return k
+
+
+def _purchases(ch: _Chunk, g: np.random.Generator, ci: np.ndarray, t: np.ndarray) -> None:
+    """Purchase events (drawn with g: category, items, amount, discount) and the returns that
+    follow some of them; a downtrader's baskets shrink from its change day on."""
+    k = _categories(ch, g, ci, t)
+    items = 1 + g.poisson(0.6, len(ci))
+    unit = SHOP_PRICE[k] * ch.value[ci] * g.lognormal(-0.2, 0.6, len(ci))
+    unit = unit * np.where(ch.trait["downtrader"][ci] & (t >= ch.change_at[ci]), DOWNTRADE_FACTOR, 1.0)
+    amount = np.round(items * unit, 2)
+    disc = g.random(len(ci)) < ch.attr("discount_prop")[ci]
+    discount = np.where(disc, np.round(amount * g.uniform(0.05, 0.3, len(ci)), 2), np.nan)
+    ch.add("purchase", ci, t, amount=amount, quantity=items.astype(float), category=k, discount=discount)
+    _returns(ch, g, ci, t, amount, k)
+
+
+def _returns(
+    ch: _Chunk, g: np.random.Generator, ci: np.ndarray, t: np.ndarray, amount: np.ndarray, category: np.ndarray
+) -> None:
+    """Returns of some of these purchases (at the customer's return propensity), 2-30 days later
+    (before the end), of 30-100% of the amount."""
+    ret = g.random(len(ci)) < ch.attr("return_prop")[ci]
+    rt = t[ret] + g.uniform(2, 30, ret.sum())
+    ok = rt < ch.history_days
+    refund = np.round(amount[ret][ok] * g.uniform(0.3, 1.0, ok.sum()), 2)
+    ch.add("return", ci[ret][ok], rt[ok], amount=refund, category=category[ret][ok])
+
+
+def _ecommerce_other_events(ch: _Chunk) -> None:
+    """Views (at the customer's browse ratio) and carts, each of a product category, and support
+    contacts (also in support episodes)."""
+    for tname, rate in ch.other_types():
+        if tname == "view":
+            rate = rate * ch.attr("browse_ratio")
+        ci, t = ch.other_times(rate)
+        if tname in ("view", "cart"):
+            ch.add(tname, ci, t, category=_categories(ch, ch.rng, ci, t))
+        else:  # support_contact
+            ch.routine_support(ci, t, 0.0015, SHOP_TOPICS, SHOP_TOPIC_SHARES)
+
+
+def _ecommerce_trait_events(ch: _Chunk) -> None:
+    """Cart abandoners fill ~4 carts a month, window shoppers view ~24 products a month, both
+    from their start to the end, whether they still buy or not."""
+    for tname, flag, rate in (
+        ("cart", "cart_abandoner", ABANDONER_CART_RATE),
+        ("view", "window_shopper", WINDOW_SHOPPER_VIEW_RATE),
+    ):
+        ci, t = ch.habit_times(flag, rate)
+        ch.add(tname, ci, t, category=_categories(ch, ch.trait_rng, ci, t))
 
 
 def transactions_table(c: OrgCustomers, ev, counter: int, t0_sec: np.datetime64, text_ts: bool) -> pa.Table:

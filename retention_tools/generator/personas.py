@@ -321,17 +321,16 @@ def _geometric_counts(rng: np.random.Generator, beta_ab: np.ndarray) -> np.ndarr
     return k
 
 
-def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int, history_days: int) -> OrgCustomers:
-    rng = child_rng(seed, org_index, 0)
-    H = float(history_days)
-    counts = exact_counts(n, [p.share for p in PERSONAS])
-    persona = rng.permutation(np.repeat(np.arange(len(PERSONAS)), counts))
+def _per_customer(persona: np.ndarray, attr: str) -> np.ndarray:
+    """Each customer's value of a Persona field (one row per customer for tuple fields)."""
+    return np.array([getattr(p, attr) for p in PERSONAS])[persona]
 
-    def per(attr):
-        return np.array([getattr(p, attr) for p in PERSONAS])[persona]
 
-    start_lo, start_hi = (np.array([p.start[i] for p in PERSONAS])[persona] for i in (0, 1))
-    stop_lo, stop_hi = (np.array([p.stop[i] for p in PERSONAS])[persona] for i in (0, 1))
+def _draw_spans(rng: np.random.Generator, persona: np.ndarray, H: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each customer's active span (t0 to t1) and the start of its value events (tv), in days from
+    the history start: uniform inside its persona's start, stop and value_from ranges."""
+    start_lo, start_hi = _per_customer(persona, "start").T
+    stop_lo, stop_hi = _per_customer(persona, "stop").T
     start_ago = rng.uniform(start_lo, start_hi + 1)
     stop_ago = rng.uniform(stop_lo, stop_hi + 1e-9)
     stop_ago = np.where(stop_hi == 0, 0.0, stop_ago)
@@ -339,56 +338,79 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     t1 = H - stop_ago
     vf = np.array([p.value_from if p.value_from else (-1, -1) for p in PERSONAS])[persona]
     tv = np.where(vf[:, 0] >= 0, np.maximum(t0, H - rng.uniform(vf[:, 0], vf[:, 1] + 1)), t0)
-    ramp = np.array([p.ramp for p in PERSONAS])[persona]
-    after = per("after")
-    activity = per("activity") * rng.lognormal(0.0, 0.35, n)
-    value = per("value") * rng.lognormal(0.0, 0.35, n)
-    risk = per("risk") + rng.normal(0.0, 0.12, n)
+    return t0, t1, tv
 
-    # signup_date: the start of the span (days), 3% NULL, 2% registered after they started.
+
+def _draw_signup(rng: np.random.Generator, t0: np.ndarray, H: float) -> np.ndarray:
+    """signup_date in days from the history start: the start of the span, 2% registered 20-199
+    days after they started (at most the day before the end date), 3% NULL (NaN)."""
+    n = len(t0)
     signup = np.floor(t0)
     late = rng.random(n) < 0.02
     signup = np.where(late, np.minimum(signup + rng.integers(20, 200, n), H - 1), signup)
-    signup = np.where(rng.random(n) < 0.03, np.nan, signup)
+    return np.where(rng.random(n) < 0.03, np.nan, signup)
 
+
+def _banking_attrs(rng: np.random.Generator, activity: np.ndarray) -> dict:
+    """A bank customer's products held (with their weights), loan and mortgage repayments, and the
+    online-banking features it uses."""
+    n = len(activity)
     attrs: dict = {}
-    if org_type == "banking":
-        hold = rng.random((n, len(BANK_PRODUCTS))) < np.array([0.97, 0.55, 0.40, 0.15, 0.12, 0.10])
-        # credit products (monthly repayments) go to engaged customers
-        hold[:, 4:] &= rng.random((n, 1)) < np.clip(activity, 0.0, 1.0)[:, None]
-        attrs["product_weights"] = hold[:, :4] * np.array([5.0, 4.0, 1.0, 0.5]) + 1e-12 * np.array([1, 0, 0, 0])
-        attrs["has_loan"] = hold[:, 4]
-        attrs["has_mortgage"] = hold[:, 5]
-        attrs["loan_amount"] = np.round(rng.uniform(150, 600, n), 2)
-        attrs["mortgage_amount"] = np.round(rng.uniform(700, 2500, n), 2)
-        attrs["repay_phase"] = rng.uniform(0, 30.4, n)
-        nfeat = rng.integers(1, 6, n)
-        feat_rank = rng.random((n, len(BANK_FEATURES))).argsort(axis=1).argsort(axis=1)
-        attrs["feature_weights"] = (feat_rank < nfeat[:, None]).astype(float)
-    elif org_type == "telecom":
-        # bigger spenders take bigger plans
-        plan = np.digitize(np.log(value) + rng.normal(0.0, 0.5, n), [-0.7, -0.15, 0.35, 0.85])
-        attrs["plan"] = plan
-        # engaged customers are more often on a contract (postpaid) than on prepaid
-        attrs["postpaid"] = rng.random(n) < np.clip(activity - 0.1, 0.0, 0.85) * per("postpaid")
-        attrs["utilisation"] = np.clip(rng.lognormal(np.log(0.55), 0.5, n), 0.03, 2.0)
-        attrs["traveler"] = rng.random(n) < 0.15
-        attrs["bill_phase"] = rng.uniform(0, 30.4, n)
-        late_kind = rng.choice(3, size=n, p=[0.80, 0.15, 0.05])
-        attrs["late_prob"] = np.array([0.05, 0.30, 0.70])[late_kind]
-        attrs["late_max"] = np.array([5, 15, 25])[late_kind]
-        attrs["sms_affinity"] = rng.gamma(2.0, 0.5, n)
-    else:
-        attrs["category_weights"] = rng.dirichlet(np.full(len(SHOP_CATEGORIES), 0.4), size=n) + 1e-9
-        # share of purchases made with a discount (bargain hunters: all, see TRAITS); the first
-        # two draws are unused but kept, so that the attributes drawn after them stay the same
-        _, _, attrs["discount_prop"] = rng.random(n), rng.uniform(0.8, 1.0, n), rng.beta(2, 6, n)
-        attrs["return_prop"] = rng.beta(1.5, 12, n)
-        attrs["browse_ratio"] = rng.lognormal(0.0, 0.5, n)
+    hold = rng.random((n, len(BANK_PRODUCTS))) < np.array([0.97, 0.55, 0.40, 0.15, 0.12, 0.10])
+    # credit products (monthly repayments) go to engaged customers
+    hold[:, 4:] &= rng.random((n, 1)) < np.clip(activity, 0.0, 1.0)[:, None]
+    attrs["product_weights"] = hold[:, :4] * np.array([5.0, 4.0, 1.0, 0.5]) + 1e-12 * np.array([1, 0, 0, 0])
+    attrs["has_loan"] = hold[:, 4]
+    attrs["has_mortgage"] = hold[:, 5]
+    attrs["loan_amount"] = np.round(rng.uniform(150, 600, n), 2)
+    attrs["mortgage_amount"] = np.round(rng.uniform(700, 2500, n), 2)
+    attrs["repay_phase"] = rng.uniform(0, 30.4, n)
+    nfeat = rng.integers(1, 6, n)
+    feat_rank = rng.random((n, len(BANK_FEATURES))).argsort(axis=1).argsort(axis=1)
+    attrs["feature_weights"] = (feat_rank < nfeat[:, None]).astype(float)
+    return attrs
 
-    # Behaviour traits come from a stream of their own, so that the customers, their churn
-    # scores and the upload do not depend on them.
-    trng = child_rng(seed, org_index, 3)
+
+def _telecom_attrs(
+    rng: np.random.Generator, activity: np.ndarray, value: np.ndarray, postpaid_factor: np.ndarray
+) -> dict:
+    """A telecom customer's plan, contract (postpaid) or prepaid, data use, travel, bill day,
+    payment delays and liking for messages."""
+    n = len(activity)
+    attrs: dict = {}
+    # bigger spenders take bigger plans
+    plan = np.digitize(np.log(value) + rng.normal(0.0, 0.5, n), [-0.7, -0.15, 0.35, 0.85])
+    attrs["plan"] = plan
+    # engaged customers are more often on a contract (postpaid) than on prepaid
+    attrs["postpaid"] = rng.random(n) < np.clip(activity - 0.1, 0.0, 0.85) * postpaid_factor
+    attrs["utilisation"] = np.clip(rng.lognormal(np.log(0.55), 0.5, n), 0.03, 2.0)
+    attrs["traveler"] = rng.random(n) < 0.15
+    attrs["bill_phase"] = rng.uniform(0, 30.4, n)
+    late_kind = rng.choice(3, size=n, p=[0.80, 0.15, 0.05])
+    attrs["late_prob"] = np.array([0.05, 0.30, 0.70])[late_kind]
+    attrs["late_max"] = np.array([5, 15, 25])[late_kind]
+    attrs["sms_affinity"] = rng.gamma(2.0, 0.5, n)
+    return attrs
+
+
+def _ecommerce_attrs(rng: np.random.Generator, n: int) -> dict:
+    """A shopper's category preferences and its shares of discounted and of returned purchases,
+    and how much it browses."""
+    attrs: dict = {}
+    attrs["category_weights"] = rng.dirichlet(np.full(len(SHOP_CATEGORIES), 0.4), size=n) + 1e-9
+    # share of purchases made with a discount (bargain hunters: all, see TRAITS); the first
+    # two draws are unused but kept, so that the attributes drawn after them stay the same
+    _, _, attrs["discount_prop"] = rng.random(n), rng.uniform(0.8, 1.0, n), rng.beta(2, 6, n)
+    attrs["return_prop"] = rng.beta(1.5, 12, n)
+    attrs["browse_ratio"] = rng.lognormal(0.0, 0.5, n)
+    return attrs
+
+
+def _apply_traits(trng: np.random.Generator, attrs: dict, persona: np.ndarray, org_type: str, H: float) -> None:
+    """Adds to attrs the behaviour traits (attrs["traits"]), the day a switcher / category shifter
+    / downtrader changes its habits, and the attributes the traits alter: telecom data use and
+    late payments, e-commerce category preferences after the change, discounts and returns."""
+    n = len(persona)
     traits = _assign_traits(trng, persona, org_type)
     attrs["traits"] = traits
     # the day a switcher / category shifter / downtrader changes its habits: 20-50 days before
@@ -416,14 +438,39 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         attrs["discount_prop"] = np.where(traits["bargain_hunter"], 1.0, attrs["discount_prop"])
         attrs["return_prop"] = np.where(traits["serial_returner"], trng.uniform(0.4, 0.8, n), attrs["return_prop"])
 
+
+def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int, history_days: int) -> OrgCustomers:
+    """The n customers of one organisation: personas in their exact shares, each customer's span,
+    activity, spend, latent risk, signup date, industry attributes, traits and churn counts."""
+    rng = child_rng(seed, org_index, 0)
+    H = float(history_days)
+    counts = exact_counts(n, [p.share for p in PERSONAS])
+    persona = rng.permutation(np.repeat(np.arange(len(PERSONAS)), counts))
+    t0, t1, tv = _draw_spans(rng, persona, H)
+    ramp = _per_customer(persona, "ramp")
+    activity = _per_customer(persona, "activity") * rng.lognormal(0.0, 0.35, n)
+    value = _per_customer(persona, "value") * rng.lognormal(0.0, 0.35, n)
+    risk = _per_customer(persona, "risk") + rng.normal(0.0, 0.12, n)
+    signup = _draw_signup(rng, t0, H)
+    if org_type == "banking":
+        attrs = _banking_attrs(rng, activity)
+    elif org_type == "telecom":
+        attrs = _telecom_attrs(rng, activity, value, _per_customer(persona, "postpaid"))
+    else:
+        attrs = _ecommerce_attrs(rng, n)
+
+    # Behaviour traits come from a stream of their own, so that the customers, their churn
+    # scores and the upload do not depend on them.
+    _apply_traits(child_rng(seed, org_index, 3), attrs, persona, org_type, H)
+
     # Churn (a stream of its own as well): a non-contractual customer drops out for good right
     # after a value day with probability p (Beta per persona), i.e. after a geometric number of
     # value days in the history window (counting from its first one there); a postpaid contract
     # is renewed every month with probability 1 - theta (Beta per persona), i.e. ends after a
     # geometric number of paid bills. Stopped personas stop at their stop anyway.
     drng = child_rng(seed, org_index, 4)
-    dropout_days = _geometric_counts(drng, np.array([p.dropout for p in PERSONAS])[persona])
-    contract_months = _geometric_counts(drng, np.array([p.contract for p in PERSONAS])[persona])
+    dropout_days = _geometric_counts(drng, _per_customer(persona, "dropout"))
+    contract_months = _geometric_counts(drng, _per_customer(persona, "contract"))
 
     width = max(5, len(str(n)))
     external_id = np.array([f"CUST_{i:0{width}d}" for i in range(1, n + 1)])
@@ -439,7 +486,7 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
         tv,
         ramp[:, 0],
         ramp[:, 1],
-        after,
+        _per_customer(persona, "after"),
         activity,
         value,
         risk,
