@@ -40,7 +40,10 @@ select
     pairs.customers_with_both,
     {{ round_to('100.0 * pairs.customers_with_both / signal_prevalence.affected_customers', 2) }} as pct_of_signal,
     with_prevalence.percentage as with_signal_overall_pct,
-    {{ round_to('(100.0 * pairs.customers_with_both / signal_prevalence.affected_customers) / nullif(with_prevalence.percentage, 0)', 2) }} as lift
+    {{ round_to(
+        '(100.0 * pairs.customers_with_both / signal_prevalence.affected_customers)'
+        ~ ' / nullif(with_prevalence.percentage, 0)', 2
+    ) }} as lift
 
 from pairs
 inner join prevalence as signal_prevalence

@@ -48,7 +48,9 @@ select
     per_segment.segment,
     per_segment.organizations,
     per_segment.customers,
-    {{ round_to('100.0 * per_segment.customers / sum(per_segment.customers) over (partition by per_segment.org_type)', 2) }} as pct_of_industry,
+    {{ round_to(
+        '100.0 * per_segment.customers / sum(per_segment.customers) over (partition by per_segment.org_type)', 2
+    ) }} as pct_of_industry,
     {{ round_to('per_segment.avg_segment_score', 2) }} as avg_segment_score,
     {{ round_to('per_segment.avg_churn_score', 4) }} as avg_churn_score,
     cast(per_segment.revenue_at_risk as {{ type_double() }}) as revenue_at_risk,

@@ -13,7 +13,10 @@ segmented as (
 
 select
     coalesce(valid_customers.customer_id, segmented.customer_id) as customer_id,
-    case when segmented.customer_id is null then 'valid customer not segmented' else 'segmented customer not valid' end as problem
+    case
+        when segmented.customer_id is null then 'valid customer not segmented'
+        else 'segmented customer not valid'
+    end as problem
 from valid_customers
 full outer join segmented
     on valid_customers.customer_id = segmented.customer_id

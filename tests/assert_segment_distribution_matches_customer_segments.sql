@@ -33,7 +33,10 @@ organization_totals as (
 ),
 
 total_problems as (
-    select organization_id, cast(null as {{ dbt.type_string() }}) as segment, 'not 11 segments or percentages do not add up' as problem
+    select
+        organization_id,
+        cast(null as {{ dbt.type_string() }}) as segment,
+        'not 11 segments or percentages do not add up' as problem
     from organization_totals
     where segment_rows != 11
         or (customers > 0 and abs(percentage_total - 100) > 0.06)

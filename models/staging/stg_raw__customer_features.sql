@@ -18,7 +18,9 @@ normalized as (
         {{ safe_double('frequency_score') }} as frequency_score,
         {{ safe_double('monetary_score') }} as monetary_score,
         {{ safe_double('engagement_score') }} as engagement_score,
-        {{ safe_timestamp_utc('calculated_at', raw_column_type('customer_features', 'calculated_at')) }} as calculated_at,
+        {{ safe_timestamp_utc(
+            'calculated_at', raw_column_type('customer_features', 'calculated_at')
+        ) }} as calculated_at,
         {{ raw_row_number('customer_features') }} as _raw_row_number,
         {{ raw_record_json('customer_features') }} as raw_record
 

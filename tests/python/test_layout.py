@@ -4,7 +4,9 @@ manifest."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import subprocess
 
 import pytest
@@ -94,3 +96,16 @@ def test_every_folder_reads_only_what_it_may(edges):
 
 def test_no_intermediate_model_reads_a_mart(edges):
     assert not [e for e in edges if e[0].startswith(INTERMEDIATE) and e[1].startswith("marts")]
+
+
+def test_every_risk_signal_rule_has_a_catalog_row():
+    """The signals the risk_signal_fires CASE names (macros/behavior/risk_signals.sql) are the
+    catalog's (seeds/risk_signal_catalog.csv) for their industry: a rule without a catalog row
+    would never be evaluated. The other way round is the data test
+    assert_risk_signal_rules_match_catalog."""
+    macro = (PROJECT_ROOT / "macros" / "behavior" / "risk_signals.sql").read_text()
+    rules = set(re.findall(r"org_type_column }} = '(\w+)' and {{ signal_column }} = '(\w+)'", macro))
+    with open(PROJECT_ROOT / "seeds" / "risk_signal_catalog.csv", newline="") as f:
+        catalog = {(row["org_type"], row["risk_signal"]) for row in csv.DictReader(f)}
+    assert len(rules) == 18
+    assert rules == catalog

@@ -41,7 +41,10 @@ segmented as (
 final as (
 
     select
-        {{ dbt.hash("segmented.organization_id || '|' || segmented.customer_id || '|' || cast(segmented.as_of_date as " ~ dbt.type_string() ~ ")") }} as id,
+        {{ dbt.hash(
+            "segmented.organization_id || '|' || segmented.customer_id"
+            ~ " || '|' || cast(segmented.as_of_date as " ~ dbt.type_string() ~ ")"
+        ) }} as id,
         segmented.customer_id,
         segmented.external_id,
         segmented.organization_id,
@@ -74,7 +77,9 @@ final as (
         {{ round_to('segmented.monetary * coalesce(segmented.churn_score, 0)', 2) }} as revenue_at_risk,
         definitions.description as segment_description,
         definitions.action as recommended_action,
-        {{ json_object_text([('description', 'definitions.description'), ('action', 'definitions.action')]) }} as metadata,
+        {{ json_object_text([
+            ('description', 'definitions.description'), ('action', 'definitions.action'),
+        ]) }} as metadata,
         segmented.as_of_date,
         {{ run_started_at_literal() }} as assigned_at
 

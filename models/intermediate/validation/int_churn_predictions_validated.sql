@@ -22,23 +22,21 @@ checked as (
         predictions.customer_id,
         valid_customers.organization_id,
         predictions.churn_probability,
+        predictions.churn_probability_given,
         predictions.predicted_at,
+        predictions.predicted_at_given,
         predictions._raw_row_number,
         predictions.raw_record,
-        {{ reject_reason_columns([
-            ('unknown_customer', 'valid_customers.customer_id is null',
-                "'customer_id ' || coalesce(predictions.customer_id, '(blank)') || ' is not a valid customer (missing from customers, or rejected there): predict only for loaded customers'"),
-            ('missing_predicted_at', 'predictions.predicted_at is null and predictions.predicted_at_given is null',
-                "'predicted_at is missing for the prediction of customer ' || predictions.customer_id || ': the model run time decides which prediction is latest'"),
-            ('invalid_predicted_at', 'predictions.predicted_at is null',
-                "'predicted_at ' || predictions.predicted_at_given || ' of the prediction of customer ' || predictions.customer_id || ' is not a timestamp'"),
-            ('missing_churn_probability', 'predictions.churn_probability_given is null',
-                "'churn_probability is missing for customer ' || predictions.customer_id"),
-            ('invalid_churn_probability',
-                'predictions.churn_probability is null'
-                ~ ' or predictions.churn_probability < 0 or predictions.churn_probability > 1',
-                "'churn_probability ' || predictions.churn_probability_given || ' of customer ' || predictions.customer_id || ' is not a probability in [0, 1]'"),
-        ]) }}
+        case
+            when valid_customers.customer_id is null then 'unknown_customer'
+            when predictions.predicted_at is null and predictions.predicted_at_given is null then 'missing_predicted_at'
+            when predictions.predicted_at is null then 'invalid_predicted_at'
+            when predictions.churn_probability_given is null then 'missing_churn_probability'
+            when predictions.churn_probability is null
+                or predictions.churn_probability < 0
+                or predictions.churn_probability > 1
+                then 'invalid_churn_probability'
+        end as reject_reason_code
 
     from predictions
     left join valid_customers
@@ -71,7 +69,23 @@ select
     is_latest,
     _raw_row_number,
     reject_reason_code,
-    reject_reason,
+    case reject_reason_code
+        when 'unknown_customer'
+            then 'customer_id ' || coalesce(customer_id, '(blank)')
+                || ' is not a valid customer (missing from customers, or rejected there):'
+                || ' predict only for loaded customers'
+        when 'missing_predicted_at'
+            then 'predicted_at is missing for the prediction of customer ' || customer_id
+                || ': the model run time decides which prediction is latest'
+        when 'invalid_predicted_at'
+            then 'predicted_at ' || predicted_at_given || ' of the prediction of customer ' || customer_id
+                || ' is not a timestamp'
+        when 'missing_churn_probability'
+            then 'churn_probability is missing for customer ' || customer_id
+        when 'invalid_churn_probability'
+            then 'churn_probability ' || churn_probability_given || ' of customer ' || customer_id
+                || ' is not a probability in [0, 1]'
+    end as reject_reason,
     case when reject_reason_code is not null then raw_record end as raw_record
 
 from ranked

@@ -36,16 +36,12 @@ row_checked as (
 
     select
         *,
-        {{ reject_reason_columns([
-            ('customer_not_found', 'customer_id is null',
-                "'Customer ' || coalesce(customer_ref, '') || ' not found in organization'"),
-            ('missing_churn_score', 'churn_score_text is null',
-                "'Churn score is missing for customer ' || customer_ref"),
-            ('invalid_churn_score', 'churn_score is null',
-                "'Churn score ''' || churn_score_text || ''' for customer ' || customer_ref || ' is not a number'"),
-            ('churn_score_out_of_range', 'churn_score < 0 or churn_score > 1',
-                "'Churn score ' || churn_score_text || ' for customer ' || customer_ref || ' is outside [0, 1]'"),
-        ]) }}
+        case
+            when customer_id is null then 'customer_not_found'
+            when churn_score_text is null then 'missing_churn_score'
+            when churn_score is null then 'invalid_churn_score'
+            when churn_score < 0 or churn_score > 1 then 'churn_score_out_of_range'
+        end as row_reject_reason_code
 
     from matched
 
@@ -59,33 +55,51 @@ customer_scores as (
         max(churn_score) as max_churn_score
 
     from row_checked
-    where reject_reason_code is null
+    where row_reject_reason_code is null
     group by customer_id
+
+),
+
+checked as (
+
+    select
+        row_checked.*,
+        customer_scores.min_churn_score,
+        customer_scores.max_churn_score,
+        case
+            when row_checked.row_reject_reason_code is null
+                and customer_scores.min_churn_score < customer_scores.max_churn_score
+                then 'conflicting_churn_scores'
+            else row_checked.row_reject_reason_code
+        end as reject_reason_code
+
+    from row_checked
+    left join customer_scores
+        on row_checked.customer_id = customer_scores.customer_id
 
 )
 
 select
-    row_checked.organization_id,
-    row_checked.customer_ref,
-    row_checked.customer_id,
-    row_checked.churn_score,
-    row_checked.raw_record,
-    case
-        when row_checked.reject_reason_code is null
-            and customer_scores.min_churn_score < customer_scores.max_churn_score
-            then 'conflicting_churn_scores'
-        else row_checked.reject_reason_code
-    end as reject_reason_code,
-    case
-        when row_checked.reject_reason_code is null
-            and customer_scores.min_churn_score < customer_scores.max_churn_score
-            then 'Customer ' || row_checked.customer_ref || ' has conflicting churn scores ('
-                || {{ double_text('customer_scores.min_churn_score') }} || ' to '
-                || {{ double_text('customer_scores.max_churn_score') }}
+    organization_id,
+    customer_ref,
+    customer_id,
+    churn_score,
+    raw_record,
+    reject_reason_code,
+    case reject_reason_code
+        when 'customer_not_found'
+            then 'Customer ' || coalesce(customer_ref, '') || ' not found in organization'
+        when 'missing_churn_score'
+            then 'Churn score is missing for customer ' || customer_ref
+        when 'invalid_churn_score'
+            then 'Churn score ''' || churn_score_text || ''' for customer ' || customer_ref || ' is not a number'
+        when 'churn_score_out_of_range'
+            then 'Churn score ' || churn_score_text || ' for customer ' || customer_ref || ' is outside [0, 1]'
+        when 'conflicting_churn_scores'
+            then 'Customer ' || customer_ref || ' has conflicting churn scores ('
+                || {{ double_text('min_churn_score') }} || ' to '
+                || {{ double_text('max_churn_score') }}
                 || '); all its rows are ignored: upload one score per customer'
-        else row_checked.reject_reason
     end as reject_reason
 
-from row_checked
-left join customer_scores
-    on row_checked.customer_id = customer_scores.customer_id
+from checked

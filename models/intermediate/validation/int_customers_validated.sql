@@ -52,22 +52,19 @@ checked as (
         external_id,
         signup_date,
         plan_allowance_mb,
+        org_reject_reason_code,
+        id_copies,
+        external_id_copies,
         _raw_row_number,
         raw_record,
-        {{ reject_reason_columns([
-            ('missing_customer_id', 'customer_id is null',
-                "'customer_id is missing or blank: give the customer its UUID'"),
-            ('missing_organization_id', 'organization_id is null',
-                "'organization_id is missing for customer ' || customer_id || ': set the organisation the customer belongs to'"),
-            ('unknown_organization', 'not is_organization_known',
-                "'organization_id ' || organization_id || ' of customer ' || customer_id || ' is not in organizations: load the organisation first'"),
-            ('rejected_organization', 'org_type is null',
-                "'organisation ' || organization_id || ' of customer ' || customer_id || ' was rejected (' || org_reject_reason_code || '): fix the organisation row'"),
-            ('duplicate_customer_id', 'id_copies > 1',
-                "'customer_id ' || customer_id || ' appears ' || cast(id_copies as " ~ dbt.type_string() ~ ") || ' times; every copy is rejected: keep one row per customer'"),
-            ('duplicate_external_id', 'external_id is not null and external_id_copies > 1',
-                "'external_id ' || external_id || ' is used by ' || cast(external_id_copies as " ~ dbt.type_string() ~ ") || ' customers of organisation ' || organization_id || '; every copy is rejected: external ids must be unique within an organisation'"),
-        ]) }}
+        case
+            when customer_id is null then 'missing_customer_id'
+            when organization_id is null then 'missing_organization_id'
+            when not is_organization_known then 'unknown_organization'
+            when org_type is null then 'rejected_organization'
+            when id_copies > 1 then 'duplicate_customer_id'
+            when external_id is not null and external_id_copies > 1 then 'duplicate_external_id'
+        end as reject_reason_code
 
     from counted
 
@@ -82,7 +79,26 @@ select
     plan_allowance_mb,
     _raw_row_number,
     reject_reason_code,
-    reject_reason,
+    case reject_reason_code
+        when 'missing_customer_id'
+            then 'customer_id is missing or blank: give the customer its UUID'
+        when 'missing_organization_id'
+            then 'organization_id is missing for customer ' || customer_id
+                || ': set the organisation the customer belongs to'
+        when 'unknown_organization'
+            then 'organization_id ' || organization_id || ' of customer ' || customer_id
+                || ' is not in organizations: load the organisation first'
+        when 'rejected_organization'
+            then 'organisation ' || organization_id || ' of customer ' || customer_id
+                || ' was rejected (' || org_reject_reason_code || '): fix the organisation row'
+        when 'duplicate_customer_id'
+            then 'customer_id ' || customer_id || ' appears ' || cast(id_copies as {{ dbt.type_string() }})
+                || ' times; every copy is rejected: keep one row per customer'
+        when 'duplicate_external_id'
+            then 'external_id ' || external_id || ' is used by '
+                || cast(external_id_copies as {{ dbt.type_string() }}) || ' customers of organisation '
+                || organization_id || '; every copy is rejected: external ids must be unique within an organisation'
+    end as reject_reason,
     case when reject_reason_code is not null then raw_record end as raw_record
 
 from checked

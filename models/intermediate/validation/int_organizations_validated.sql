@@ -24,16 +24,15 @@ checked as (
         organization_id,
         organization_name,
         org_type,
+        org_type_given,
+        id_copies,
         _raw_row_number,
         raw_record,
-        {{ reject_reason_columns([
-            ('missing_organization_id', 'organization_id is null',
-                "'organization_id is missing or blank: give the organisation its UUID'"),
-            ('unknown_org_type', 'org_type not in ' ~ known_org_types_sql(),
-                "'org_type ''' || org_type_given || ''' is not one of " ~ var('transaction_types').keys() | list | join(', ') ~ " (blank means " ~ var('default_org_type') ~ ")'"),
-            ('duplicate_organization_id', 'id_copies > 1',
-                "'organization_id ' || organization_id || ' appears ' || cast(id_copies as " ~ dbt.type_string() ~ ") || ' times; every copy is rejected: keep one row per organisation'"),
-        ]) }}
+        case
+            when organization_id is null then 'missing_organization_id'
+            when org_type not in {{ known_org_types_sql() }} then 'unknown_org_type'
+            when id_copies > 1 then 'duplicate_organization_id'
+        end as reject_reason_code
 
     from counted
 
@@ -45,7 +44,17 @@ select
     org_type,
     _raw_row_number,
     reject_reason_code,
-    reject_reason,
+    case reject_reason_code
+        when 'missing_organization_id'
+            then 'organization_id is missing or blank: give the organisation its UUID'
+        when 'unknown_org_type'
+            then 'org_type ''' || org_type_given || ''' is not one of '
+                || '{{ var("transaction_types").keys() | list | join(", ") }}'
+                || ' (blank means {{ var("default_org_type") }})'
+        when 'duplicate_organization_id'
+            then 'organization_id ' || organization_id || ' appears ' || cast(id_copies as {{ dbt.type_string() }})
+                || ' times; every copy is rejected: keep one row per organisation'
+    end as reject_reason,
     case when reject_reason_code is not null then raw_record end as raw_record
 
 from checked

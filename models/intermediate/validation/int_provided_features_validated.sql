@@ -24,14 +24,15 @@ checked as (
     select
         features.*,
         valid_customers.organization_id,
-        {{ reject_reason_columns([
-            ('unknown_customer', 'valid_customers.customer_id is null',
-                "'customer_id ' || coalesce(features.customer_id, '(blank)') || ' is not a valid customer (missing from customers, or rejected there)'"),
-            ('invalid_feature_score',
-                'not (coalesce(features.recency_score, 0) between 0 and 100 and coalesce(features.frequency_score, 0) between 0 and 100'
-                ~ ' and coalesce(features.monetary_score, 0) between 0 and 100 and coalesce(features.engagement_score, 0) between 0 and 100)',
-                "'a score of customer ' || features.customer_id || ' is outside 0-100: scores are percentiles'"),
-        ]) }}
+        case
+            when valid_customers.customer_id is null then 'unknown_customer'
+            when not (
+                coalesce(features.recency_score, 0) between 0 and 100
+                and coalesce(features.frequency_score, 0) between 0 and 100
+                and coalesce(features.monetary_score, 0) between 0 and 100
+                and coalesce(features.engagement_score, 0) between 0 and 100
+            ) then 'invalid_feature_score'
+        end as reject_reason_code
 
     from features
     left join valid_customers
@@ -61,7 +62,13 @@ select
     end as is_latest,
     _raw_row_number,
     reject_reason_code,
-    reject_reason,
+    case reject_reason_code
+        when 'unknown_customer'
+            then 'customer_id ' || coalesce(customer_id, '(blank)')
+                || ' is not a valid customer (missing from customers, or rejected there)'
+        when 'invalid_feature_score'
+            then 'a score of customer ' || customer_id || ' is outside 0-100: scores are percentiles'
+    end as reject_reason,
     case when reject_reason_code is not null then raw_record end as raw_record
 
 from checked

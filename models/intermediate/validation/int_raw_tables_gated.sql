@@ -30,7 +30,9 @@ outcomes as (
 tables as (
 
     {%- for table in tables %}
-    select '{{ table }}' as source_table, {{ 'true' if table in ('organizations', 'customers', 'transactions') else 'false' }} as is_required
+    select
+        '{{ table }}' as source_table,
+        {{ 'true' if table in ('organizations', 'customers', 'transactions') else 'false' }} as is_required
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 
@@ -76,7 +78,9 @@ final as (
             when 1.0 * counts.rejected_rows / counts.raw_rows > {{ var('max_reject_share') }}
                 then tables.source_table || ': ' || cast(counts.rejected_rows as {{ dbt.type_string() }}) || ' of '
                     || cast(counts.raw_rows as {{ dbt.type_string() }}) || ' rows rejected ('
-                    || cast({{ round_to('100.0 * counts.rejected_rows / counts.raw_rows', 1) }} as {{ dbt.type_string() }})
+                    || cast(
+                        {{ round_to('100.0 * counts.rejected_rows / counts.raw_rows', 1) }} as {{ dbt.type_string() }}
+                    )
                     || '%), more than var max_reject_share ({{ var("max_reject_share") }}); most common reason: '
                     || reasons.reject_reason_code || ' (see marts.data_quality_rejects)'
         end as gate_failure

@@ -35,7 +35,7 @@ checked as (
         transaction_id,
         occurred_at,
         _raw_row_number,
-        {{ reject_reason_columns(transaction_checks()) }}
+        {{ transaction_reject_reason_code() }} as reject_reason_code
 
     from joined
 

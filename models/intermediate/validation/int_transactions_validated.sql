@@ -1,6 +1,6 @@
 {#- One row per raw transaction row, checked in the order of rules section 10; valid rows have
-    a NULL reject_reason_code; copies are told apart by _raw_row_number. Among rows that pass, a transaction_id repeated within an
-    organisation keeps its first copy by occurred_at (then by raw order) and rejects the later
+    a NULL reject_reason_code; copies are told apart by _raw_row_number. Among rows that pass,
+    a transaction_id repeated within an organisation keeps its first copy by occurred_at (then by raw order) and rejects the later
     ones; the same id in two organisations is two events (tenants never affect each other). -#}
 with
 
@@ -16,7 +16,7 @@ checked as (
 
     select
         *,
-        {{ reject_reason_columns(transaction_checks()) }}
+        {{ transaction_reject_reason_code() }} as check_code
 
     from joined
 
@@ -33,7 +33,10 @@ deduplicated as (
 
     select
         checked.*,
-        later_copies.transaction_id is not null as is_later_copy
+        case
+            when later_copies.transaction_id is not null then 'duplicate_transaction_id'
+            else checked.check_code
+        end as reject_reason_code
 
     from checked
     left join later_copies
@@ -56,17 +59,11 @@ select
     discount_amount,
     {{ is_value_event('org_type', 'transaction_type') }} as is_value_event,
     _raw_row_number,
+    reject_reason_code,
+    {{ transaction_reject_reason('reject_reason_code') }} as reject_reason,
     case
-        when is_later_copy then 'duplicate_transaction_id'
-        else reject_reason_code
-    end as reject_reason_code,
-    case
-        when is_later_copy
-            then 'transaction_id ' || transaction_id || ' was already used by an earlier event; this later copy is ignored: give every event its own id'
-        else reject_reason
-    end as reject_reason,
-    case
-        when reject_reason_code is not null or is_later_copy then {{ raw_record_json('transactions', 'raw_', ref('stg_raw__transactions')) }}
+        when reject_reason_code is not null
+            then {{ raw_record_json('transactions', 'raw_', ref('stg_raw__transactions')) }}
     end as raw_record
 
 from deduplicated

@@ -25,7 +25,10 @@ signals as (
 final as (
 
     select
-        {{ dbt.hash("customers.organization_id || '|' || customers.customer_id || '|' || cast(customers.as_of_date as " ~ dbt.type_string() ~ ")") }} as id,
+        {{ dbt.hash(
+            "customers.organization_id || '|' || customers.customer_id"
+            ~ " || '|' || cast(customers.as_of_date as " ~ dbt.type_string() ~ ")"
+        ) }} as id,
         customers.customer_id,
         customers.organization_id,
         customers.org_type,

@@ -43,7 +43,9 @@ signals as (
 
     select
         organization_id,
-        {{ json_object_agg_text('risk_signal', 'affected_customers', 'affected_customers desc, risk_signal') }} as top_risk_signals,
+        {{ json_object_agg_text(
+            'risk_signal', 'affected_customers', 'affected_customers desc, risk_signal'
+        ) }} as top_risk_signals,
         {{ json_object_array_agg_text([
             ('risk_signal', 'risk_signal'),
             ('affected_customers', 'affected_customers'),

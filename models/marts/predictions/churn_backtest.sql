@@ -54,7 +54,9 @@ running as (
             partition by organization_id, source order by score desc
             rows between unbounded preceding and 1 preceding
         ), 0) as customers_above,
-        cast(ceiling(sum(customers) over (partition by organization_id, source) / 10.0) as {{ dbt.type_bigint() }}) as top_decile_size
+        cast(
+            ceiling(sum(customers) over (partition by organization_id, source) / 10.0) as {{ dbt.type_bigint() }}
+        ) as top_decile_size
 
     from per_score
 

@@ -61,7 +61,9 @@ final as (
         coalesce(segment_totals.customer_count, 0) as customer_count,
         case
             when coalesce(organization_totals.total_customers, 0) = 0 then 0.0
-            else {{ round_to('100.0 * coalesce(segment_totals.customer_count, 0) / organization_totals.total_customers', 2) }}
+            else {{ round_to(
+                '100.0 * coalesce(segment_totals.customer_count, 0) / organization_totals.total_customers', 2
+            ) }}
         end as percentage,
         {{ round_to('segment_totals.avg_segment_score', 2) }} as avg_segment_score,
         {{ round_to('segment_totals.avg_churn_score', 4) }} as avg_churn_score,

@@ -58,7 +58,9 @@ select
     per_model.actual_purchases,
     case
         when per_model.actual_purchases > 0
-            then {{ round_to('100 * (per_model.predicted_purchases - per_model.actual_purchases) / per_model.actual_purchases', 2) }}
+            then {{ round_to(
+                '100 * (per_model.predicted_purchases - per_model.actual_purchases) / per_model.actual_purchases', 2
+            ) }}
     end as percentage_error
 
 from per_model
