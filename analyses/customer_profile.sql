@@ -18,7 +18,7 @@ behaviour as (
 
     select
         customer_id, behavior_score, activity_trend, value_trend, engagement_trend,
-        activity_last_30, activity_prev_30, value_last_30, value_prev_30, metadata as behavior_metadata
+        activity_last, activity_prev, value_last, value_prev, metadata as behavior_metadata
     from {{ ref('behavior_analysis') }}
 
 ),
@@ -66,10 +66,10 @@ select
     behaviour.activity_trend,
     behaviour.value_trend,
     behaviour.engagement_trend,
-    behaviour.activity_last_30,
-    behaviour.activity_prev_30,
-    behaviour.value_last_30,
-    behaviour.value_prev_30,
+    behaviour.activity_last,
+    behaviour.activity_prev,
+    behaviour.value_last,
+    behaviour.value_prev,
     coalesce(signals.risk_signals, '{}') as risk_signals,
     {%- if target.type == 'duckdb' %}
     lifetime_value.model as clv_model,

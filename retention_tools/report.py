@@ -316,9 +316,9 @@ def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
     return [chart for chart in charts if chart is not None]
 
 
-def _na_or(value: float | None, spec: str) -> str:
-    """``value`` formatted with ``spec``, or "n/a" when there is none."""
-    return "n/a" if value is None else format(value, spec)
+def _na_or(value: float | None, format_spec: str) -> str:
+    """``value`` formatted with ``format_spec``, or "n/a" when there is none."""
+    return "n/a" if value is None else format(value, format_spec)
 
 
 def _auc_chart(sources: list[dict]) -> Chart | None:

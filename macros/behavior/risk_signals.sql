@@ -30,8 +30,8 @@
             <= {{ var('signal_balance_checks_action_ratio') }} * cast(balance_checks_last as {{ dbl }}),
             false)
         when {{ org_type_column }} = 'banking' and {{ signal_column }} = 'single_product_usage' then coalesce(
-            transactions_60d >= {{ var('signal_single_product_min_transactions') }}
-            and transaction_categories_60d = 1,
+            transactions_both_windows >= {{ var('signal_single_product_min_transactions') }}
+            and transaction_categories_both_windows = 1,
             false)
         when {{ org_type_column }} = 'banking' and {{ signal_column }} = 'support_contact_spike' then coalesce(
             support_contacts_last >= {{ var('signal_support_spike_min_last') }}
@@ -69,7 +69,7 @@
             roaming_last >= {{ var('signal_roaming_min_last') }},
             false)
         when {{ org_type_column }} = 'telecom' and {{ signal_column }} = 'payment_delays' then coalesce(
-            max_days_late_60d >= {{ var('signal_payment_delay_days') }},
+            max_days_late_both_windows >= {{ var('signal_payment_delay_days') }},
             false)
         -- ecommerce
         when {{ org_type_column }} = 'ecommerce' and {{ signal_column }} = 'high_cart_abandonment' then coalesce(
@@ -84,8 +84,8 @@
             >= 2 * {{ var('signal_category_shift_distance') }} * categorised_purchases_last * categorised_purchases_prev,
             false)
         when {{ org_type_column }} = 'ecommerce' and {{ signal_column }} = 'discount_dependency' then coalesce(
-            purchases_60d >= {{ var('signal_discount_dependency_min_purchases') }}
-            and cast(discounted_purchases_60d as {{ dbl }}) / nullif(cast(purchases_60d as {{ dbl }}), 0)
+            purchases_both_windows >= {{ var('signal_discount_dependency_min_purchases') }}
+            and cast(discounted_purchases_both_windows as {{ dbl }}) / nullif(cast(purchases_both_windows as {{ dbl }}), 0)
             >= {{ var('signal_discount_dependency_share') }},
             false)
         when {{ org_type_column }} = 'ecommerce' and {{ signal_column }} = 'basket_size_decline' then coalesce(
@@ -101,8 +101,8 @@
             < {{ var('signal_browse_to_buy_rate') }},
             false)
         when {{ org_type_column }} = 'ecommerce' and {{ signal_column }} = 'high_return_rate' then coalesce(
-            purchases_60d >= {{ var('signal_return_rate_min_purchases') }}
-            and cast(returns_60d as {{ dbl }}) / nullif(cast(purchases_60d as {{ dbl }}), 0)
+            purchases_both_windows >= {{ var('signal_return_rate_min_purchases') }}
+            and cast(returns_both_windows as {{ dbl }}) / nullif(cast(purchases_both_windows as {{ dbl }}), 0)
             >= {{ var('signal_return_rate') }},
             false)
     end
@@ -113,13 +113,13 @@
 {% macro behavior_metadata_columns() -%}
     {{ return({
         'banking': ['logins_last', 'logins_prev', 'transactions_last', 'transactions_prev',
-                    'features_last', 'features_prev', 'balance_checks_last', 'transactions_60d',
-                    'transaction_categories_60d', 'support_contacts_last', 'support_contacts_prev'],
+                    'features_last', 'features_prev', 'balance_checks_last', 'transactions_both_windows',
+                    'transaction_categories_both_windows', 'support_contacts_last', 'support_contacts_prev'],
         'telecom': ['data_mb_last', 'data_mb_prev', 'plan_allowance_mb', 'calls_last', 'calls_prev',
                     'sms_last', 'sms_prev', 'roaming_last', 'billing_complaints_last',
-                    'max_days_late_60d', 'support_contacts_last', 'support_contacts_prev'],
-        'ecommerce': ['views_last', 'carts_last', 'purchases_last', 'purchases_prev', 'purchases_60d',
-                      'discounted_purchases_60d', 'returns_60d', 'purchase_value_last',
+                    'max_days_late_both_windows', 'support_contacts_last', 'support_contacts_prev'],
+        'ecommerce': ['views_last', 'carts_last', 'purchases_last', 'purchases_prev', 'purchases_both_windows',
+                      'discounted_purchases_both_windows', 'returns_both_windows', 'purchase_value_last',
                       'purchase_value_prev', 'categorised_purchases_last', 'categorised_purchases_prev',
                       'category_share_difference', 'support_contacts_last', 'support_contacts_prev'],
     }) }}

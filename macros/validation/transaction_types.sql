@@ -28,3 +28,19 @@
 {% macro known_org_types_sql() -%}
     ('{{ var("transaction_types").keys() | list | join("', '") }}')
 {%- endmacro %}
+
+{#- A transaction type that a metric counts, as a quoted SQL literal, checked against var
+    `transaction_types`: it must be a type of `org_types` (an industry, or a list of them,
+    each of which must have it). A var that drops or renames the type stops the build with a
+    message, instead of leaving a metric that silently counts nothing. -#}
+{% macro event_type(org_types, name) -%}
+    {%- set industries = [org_types] if org_types is string else org_types -%}
+    {%- for org_type in industries if name not in var('transaction_types').get(org_type, []) -%}
+        {{ exceptions.raise_compiler_error(
+            "The event metrics count transaction type '" ~ name ~ "' of industry " ~ org_type
+            ~ ", which var transaction_types does not list for it ("
+            ~ var('transaction_types').get(org_type, []) | join(', ') ~ ")."
+        ) }}
+    {%- endfor -%}
+    '{{ name }}'
+{%- endmacro %}

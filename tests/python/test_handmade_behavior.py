@@ -196,13 +196,9 @@ def project(tmp_path_factory):
 # =====================================================================================
 
 INC, STA, DEC, UNK = "increasing", "stable", "declining", "unknown"
+WINDOW_COLS = ("activity_last", "activity_prev", "value_last", "value_prev", "active_days_last", "active_days_prev")
 BEH_COLS = (
-    "activity_last_30",
-    "activity_prev_30",
-    "value_last_30",
-    "value_prev_30",
-    "active_days_last_30",
-    "active_days_prev_30",
+    *WINDOW_COLS,
     "activity_trend",
     "value_trend",
     "engagement_trend",
@@ -337,6 +333,13 @@ def catalog():
         return {(r["org_type"], r["risk_signal"]): r["recommendation"] for r in csv.DictReader(f)}
 
 
+def test_deprecated_window_columns_equal_the_new_ones(behavior):
+    """behavior_analysis keeps the window metrics' first names (activity_last_30, ...) as
+    deprecated aliases until 0.3.0: equal to the new columns on every row."""
+    for row in behavior.values():
+        assert [row[f"{col}_30"] for col in WINDOW_COLS] == [row[col] for col in WINDOW_COLS]
+
+
 def test_behavior_analyzed_customers(project, behavior):
     # every valid customer with a valid event before as_of_date, nothing else
     assert sorted(behavior) == sorted(BEHAVIOR)
@@ -355,9 +358,9 @@ def test_behavior_row(behavior, catalog, key):
         if not ok:
             problems.append(f"{col}: expected {exp.get(col)!r}, got {row.get(col) if got is None else got!r}")
 
-    for col in ("activity_last_30", "activity_prev_30", "active_days_last_30", "active_days_prev_30"):
+    for col in ("activity_last", "activity_prev", "active_days_last", "active_days_prev"):
         check(col, row[col] is not None and float(row[col]) == exp[col])
-    for col in ("value_last_30", "value_prev_30"):
+    for col in ("value_last", "value_prev"):
         check(col, row[col] is not None and abs(float(row[col]) - exp[col]) < 1e-6)
     for col in ("activity_trend", "value_trend", "engagement_trend"):
         check(col, row[col] == exp[col])

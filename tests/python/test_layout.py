@@ -109,3 +109,24 @@ def test_every_risk_signal_rule_has_a_catalog_row():
         catalog = {(row["org_type"], row["risk_signal"]) for row in csv.DictReader(f)}
     assert len(rules) == 18
     assert rules == catalog
+
+
+def test_a_counted_event_type_missing_from_the_var_stops_with_a_message(tmp_path):
+    """The event pass names the types it counts through var transaction_types (macro
+    event_type): a var without one of them stops dbt with a message naming it."""
+    types = {
+        "banking": ["transaction", "feature_use", "balance_check", "support_contact"],  # no login
+        "telecom": ["data_usage", "call", "sms", "roaming", "bill_payment", "topup", "support_contact"],
+        "ecommerce": ["view", "cart", "purchase", "return", "support_contact"],
+    }
+    proc = subprocess.run(
+        [DBT, "parse", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+        + ["--target-path", str(tmp_path / "target"), "--vars", json.dumps({"transaction_types": types})],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert "The event metrics count transaction type 'login' of industry banking, which var transaction_types" in (
+        proc.stdout
+    )

@@ -45,6 +45,24 @@ def test_each_deprecated_metric_names_a_coming_release_that_removes_it():
         assert removed and _version(removed.group(1)) > _version(_current()), metric["name"]
 
 
+def _deprecated_columns() -> list[tuple[str, dict]]:
+    found = []
+    for path in (PROJECT_ROOT / "models").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            for column in model.get("columns") or []:
+                if "deprecated" in column.get("description", "").lower():
+                    found.append((f"{model['name']}.{column['name']}", column))
+    return found
+
+
+def test_each_deprecated_column_names_a_coming_release_that_removes_it():
+    columns = _deprecated_columns()
+    assert {name for name, _ in columns} >= {"behavior_analysis.activity_last_30", "behavior_analysis.value_prev_30"}
+    for name, column in columns:
+        removed = re.search(r"removed in (\d+\.\d+\.\d+)", column["description"])
+        assert removed and _version(removed.group(1)) > _version(_current()), name
+
+
 @pytest.mark.parametrize("alias", ["score_organisations", "summarise"])
 def test_each_deprecated_function_warns_naming_a_coming_release(alias):
     with pytest.warns(DeprecationWarning, match=r"removed in (\d+\.\d+\.\d+)") as caught, pytest.raises(TypeError):

@@ -32,21 +32,23 @@ final as (
         customers.customer_id,
         customers.organization_id,
         customers.org_type,
-        {{ behavior_score('customers.activity_last_30', 'customers.activity_prev_30',
-                          'customers.value_last_30', 'customers.value_prev_30',
-                          'customers.active_days_last_30') }} as behavior_score,
-        {{ trend('customers.activity_last_30', 'customers.activity_prev_30') }} as activity_trend,
-        {{ trend('customers.value_last_30', 'customers.value_prev_30') }} as value_trend,
-        {{ trend('customers.active_days_last_30', 'customers.active_days_prev_30') }} as engagement_trend,
+        {{ behavior_score('customers.activity_last', 'customers.activity_prev',
+                          'customers.value_last', 'customers.value_prev',
+                          'customers.active_days_last') }} as behavior_score,
+        {{ trend('customers.activity_last', 'customers.activity_prev') }} as activity_trend,
+        {{ trend('customers.value_last', 'customers.value_prev') }} as value_trend,
+        {{ trend('customers.active_days_last', 'customers.active_days_prev') }} as engagement_trend,
         coalesce(signals.risk_signals, '[]') as risk_signals,
         coalesce(signals.risk_signal_count, 0) as risk_signal_count,
         coalesce(signals.recommendations, '[]') as recommendations,
-        customers.activity_last_30,
-        customers.activity_prev_30,
-        customers.value_last_30,
-        customers.value_prev_30,
-        customers.active_days_last_30,
-        customers.active_days_prev_30,
+        -- the window metrics under their first names, which state var window_days' default:
+        -- deprecated aliases of the columns at the end, removed in 0.3.0
+        customers.activity_last as activity_last_30,
+        customers.activity_prev as activity_prev_30,
+        customers.value_last as value_last_30,
+        customers.value_prev as value_prev_30,
+        customers.active_days_last as active_days_last_30,
+        customers.active_days_prev as active_days_prev_30,
         -- noqa: disable=LT02
         case customers.org_type
             {%- for org_type, columns in behavior_metadata_columns().items() %}
@@ -57,7 +59,13 @@ final as (
         end as metadata,
         -- noqa: enable=LT02
         customers.as_of_date,
-        {{ run_started_at_literal() }} as analyzed_at
+        {{ run_started_at_literal() }} as analyzed_at,
+        customers.activity_last,
+        customers.activity_prev,
+        customers.value_last,
+        customers.value_prev,
+        customers.active_days_last,
+        customers.active_days_prev
 
     from customers
     left join signals
