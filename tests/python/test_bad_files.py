@@ -53,10 +53,10 @@ def _bytes(line: str) -> bytes:
     return line.encode("utf-8", "surrogateescape")  # \udcff is the invalid byte 0xff
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("bad_files")
-    raw = tmp / "raw"
+def write_bad_raw_dir(raw: Path) -> Path:
+    """The hand-made fixture (without its upload) in ``raw``, with EXTRA_LINES appended to
+    transactions.csv, organizations.csv as another export writes it and an empty
+    churn_predictions.csv; returns ``raw``."""
     shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
     with open(raw / "transactions.csv", "ab") as f:
         f.write(b"".join(_bytes(line) for _, line in EXTRA_LINES))
@@ -67,6 +67,13 @@ def built(tmp_path_factory):
     reordered = [f"{r[2]},{r[1]},{r[0]}" + (",notes" if i == 0 else ',"a, b\r\nc"') for i, r in enumerate(rows)]
     (raw / "organizations.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(reordered).encode() + b"\r\n")
     (raw / "churn_predictions.csv").write_bytes(b"")  # an empty file is an empty table
+    return raw
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bad_files")
+    raw = write_bad_raw_dir(tmp / "raw")
     project = make_project(tmp, raw, upload_csv=FIXTURE / "upload.csv")
     project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL})
     return project
