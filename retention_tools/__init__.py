@@ -7,7 +7,8 @@ retention_tools.<name>.main), and what the tests and benchmarks share.
 - dbt_target, project_copy: where a dbt target writes; a throw-away copy of the project
 - scheduled_run, backfill, publish: scheduled runs and the published marts
 - marts_queries, summary, report: reading the marts; the printed summary; the dashboard
-- raw_files: the raw files read into DuckDB (raw tables and load_errors)
+- raw_files: the raw files read into DuckDB (raw tables and load_errors); duckdb_plugin: the
+  dbt-duckdb plugin (profiles.yml) that runs it at the start of a DuckDB build
 - load_raw: raw files into PostgreSQL or Spark
 - benchmark, benchmark_clv: measurements
 """

@@ -3,15 +3,16 @@
     python scripts/load_raw.py --target postgres|spark --raw-dir DIR [--schema raw]
                                [--stage-dir DIR] [--dbt-target NAME] [--project-dir DIR]
 
-The files are read by the project's own DuckDB reader, the macro the DuckDB target runs on
-every build (register_raw_sources in macros/engine/raw_sources.sql, run here by read_raw_files with
-`dbt run-operation` into a temporary DuckDB file), so every engine gets the same rows, the
-same `_raw_row_number` and the same unreadable CSV lines in <schema>.load_errors: one file
-or a folder of files per table, Parquet or CSV, as described there. The tables are then
-copied: PostgreSQL receives them by COPY, Spark as tables of its metastore (created through
-dbt's own Spark session settings). Loading replaces the tables, so running it again is safe
-(on PostgreSQL the staging views that read them are dropped with them; the next
-`dbt build` creates them again).
+The files are read by the project's raw-file reader, the one the DuckDB target runs at the
+start of every build (retention_tools.raw_files, through the dbt-duckdb plugin
+retention_tools.duckdb_plugin), here into a temporary DuckDB file, so every engine gets the
+same rows, the same `_raw_row_number` and the same unreadable CSV lines in <schema>.load_errors:
+one file or a folder of files per table, Parquet or CSV, as described there; its messages (a
+missing file, a file lacking columns) are printed. The tables are then copied: PostgreSQL
+receives them by COPY, Spark as tables of its metastore (created through dbt's own Spark
+session settings). Loading replaces the tables, so running it again is safe (on PostgreSQL
+the staging views that read them are dropped with them; the next `dbt build` creates them
+again).
 """
 
 from __future__ import annotations
@@ -28,44 +29,25 @@ from pathlib import Path
 import duckdb
 
 from retention_tools import DBT, PROJECT_ROOT
+from retention_tools.project_vars import raw_table_columns
+from retention_tools.raw_files import RawFileError, register_raw_tables
 
 
 def read_raw_dir(raw_dir: Path, workdir: Path, project_dir: Path = PROJECT_ROOT) -> Path:
-    """Read ``raw_dir`` with the project's DuckDB reader into ``workdir``/reader.duckdb (schema
-    raw: the raw tables and load_errors) and return that file. A file the reader refuses
-    (e.g. a header without any expected column) stops here with the reader's message."""
+    """Read ``raw_dir`` with the project's raw-file reader into ``workdir``/reader.duckdb (schema
+    raw: the raw tables, with the columns of ``project_dir``'s var raw_table_columns, and
+    load_errors) and return that file. A file the reader refuses (e.g. a header without any
+    expected column) stops here with the reader's message."""
     database = workdir / "reader.duckdb"  # not raw.duckdb: its catalog would shadow the schema raw
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw_dir.resolve()),
-        "DBT_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(workdir / "target"),
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "DO_NOT_TRACK": "1",
-    }
-    proc = subprocess.run(
-        [
-            DBT,
-            "run-operation",
-            "read_raw_files",
-            "--target",
-            "duckdb",
-            "--vars",
-            json.dumps({"raw_schema": "raw"}),
-            "--project-dir",
-            str(project_dir),
-            "--profiles-dir",
-            str(project_dir),
-        ],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        lines = [line for line in proc.stdout.splitlines() if line.strip()]
-        start = next((i for i, line in enumerate(lines) if "Error" in line), max(len(lines) - 8, 0))
-        raise SystemExit(f"reading {raw_dir} failed:\n" + "\n".join(lines[start:]) + proc.stderr[-2000:])
+    with duckdb.connect(str(database)) as con:
+        # the settings of the DuckDB target (profiles.yml)
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("set preserve_insertion_order = false")
+        con.execute("set memory_limit = ?", [os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "6GB")])
+        try:
+            register_raw_tables(con, raw_dir.resolve(), "raw", raw_table_columns(project_dir))
+        except RawFileError as exc:
+            raise SystemExit(f"reading {raw_dir} failed:\n{exc}") from None
     return database
 
 
@@ -167,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "--project-dir",
         type=Path,
         default=PROJECT_ROOT,
-        help="the dbt project whose reader, profile and (Spark) .spark/ directory to use (default this one)",
+        help="the dbt project whose raw table columns, profile and (Spark) .spark/ directory to use (default this one)",
     )
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -81,11 +81,16 @@ class DbtProject:
         raise AssertionError(f"dbt show gave no rows:\n{proc.stdout[-3000:]}")
 
     def env(self) -> dict:
+        """The environment of a command on the copy. dbt imports the raw-file reader (the
+        DuckDB profile's plugin) and the CLV package from the folder of profiles.yml, which in
+        a copy holds no Python: PYTHONPATH makes them this checkout's."""
+        python_path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         return {
             **os.environ,
             "RAW_DATA_DIR": str(self.raw_dir),
             "DBT_DUCKDB_PATH": str(self.db_path),
             "DO_NOT_TRACK": "1",
+            "PYTHONPATH": python_path,
             **self.extra_env,
         }
 

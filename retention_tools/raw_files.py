@@ -24,9 +24,10 @@ folder, and a folder holding both Parquet and CSV files stop the reading with on
 
 DuckDB does the reading (glob, read_blob, read_parquet, parquet_file_metadata, read_csv
 with its rejects tables); this module decides what to read, parses the CSV headers, numbers
-the lines of the unreadable ones and words what to fix. It is the Python form of the DuckDB
-reader in macros/engine/raw_sources.sql (register_raw_sources), and reads the same files
-into the same relations.
+the lines of the unreadable ones and words what to fix. Two callers: the DuckDB target's
+dbt-duckdb plugin (retention_tools.duckdb_plugin, at the start of every build) and
+scripts/load_raw.py (for PostgreSQL and Spark). It replaced a Jinja reader (an on-run-start
+hook) and reads what that read (tests/python/test_raw_files.py).
 """
 
 from __future__ import annotations

@@ -4,11 +4,12 @@
     without spaces. Text order follows the database collation: use C (or C.UTF-8) so that
     ties and JSON arrays sort as on DuckDB (scripts/pg_local.sh does). -#}
 
-{#- on-run-start: the raw tables are loaded by scripts/load_raw.py; the hook creates the safe
-    parsing functions that PostgreSQL 15 lacks (no try_cast, no pg_input_is_valid). -#}
-{% macro postgres__register_raw_sources() -%}
+{#- on-run-start (engine_run_start): the raw tables are loaded by scripts/load_raw.py; the hook
+    creates the safe parsing functions that PostgreSQL 15 lacks (no try_cast, no
+    pg_input_is_valid). -#}
+{% macro postgres__engine_run_start() -%}
     {{ postgres_helper_functions() }}
-    select 1 as raw_tables_are_tables
+    select 1 as engine_ready
 {%- endmacro %}
 
 {#- The parsing functions catch errors, which needs a subtransaction: they are parallel

@@ -2,11 +2,6 @@
     the same parsing rules for raw text, DuckDB's rounding of the exact double, JSON text in
     the same shape. The session runs in UTC (profiles.yml). -#}
 
-{#- on-run-start: the raw tables are loaded by scripts/load_raw.py (spark_load_raw). -#}
-{% macro spark__register_raw_sources() -%}
-    select 1 as raw_tables_are_tables
-{%- endmacro %}
-
 {#- run-operation of scripts/load_raw.py: the raw tables, prepared by it as Parquet files in
     `directory` (one per table, load_errors included), copied into tables of `schema`. -#}
 {% macro spark_load_raw(directory, tables, schema='raw') -%}

@@ -280,7 +280,7 @@ def test_broken_input_stops_the_build_and_a_scheduled_run_publishes_nothing(tmp_
 
 
 def test_load_raw_names_a_file_without_any_expected_column(tmp_path):
-    """scripts/load_raw.py (PostgreSQL and Spark) reads with the same macro, so it stops on
+    """scripts/load_raw.py (PostgreSQL and Spark) reads with the same reader, so it stops on
     such a file with the same message, before connecting to the target."""
     import subprocess
     import sys

@@ -1,27 +1,28 @@
-"""retention_tools.raw_files reads the raw files as the Jinja reader did (the on-run-start hook
-register_raw_sources in macros/engine/raw_sources.sql, run by `dbt run-operation
-read_raw_files`). For raw directories with every kind of input the reader accepts, built from
-the hand-made fixture, fixtures/raw_files/<case>.json records what the Jinja reader made of
-them: the relations of schema raw (views for Parquet, tables for CSV, empty tables for missing
-files, load_errors) with their columns, types, row counts and a digest of their rows, the
-unreadable lines and the messages it logged; for what it refuses, its message. The Python
-reader gives exactly that. Then the pieces: the header of a CSV file, the line numbers of
-unreadable lines, the key=value folders."""
+"""retention_tools.raw_files reads the raw files as the Jinja reader it replaced did (the
+on-run-start hook register_raw_sources of macros/engine/raw_sources.sql, deleted when the
+profile's dbt-duckdb plugin took its place). For raw directories with every kind of input the
+reader accepts, built from the hand-made fixture, fixtures/raw_files/<case>.json holds what
+the Jinja reader made of them, recorded by `dbt run-operation read_raw_files` before it was
+deleted: the relations of schema raw (views for Parquet, tables for CSV, empty tables for
+missing files, load_errors) with their columns, types, row counts and a digest of their rows,
+the unreadable lines and the messages it logged; for what it refused, its message. The Python
+reader gives exactly that (a deliberate change of what it reads changes these files, with its
+reason in the commit). Then the pieces: the header of a CSV file, the line numbers of
+unreadable lines, the key=value folders; the reader on its own; and through dbt, the profile's
+plugin: which commands read, with which vars, and a profile without it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from retention_tools.load_raw import read_raw_dir
+from dbt_runner import make_project
 from retention_tools.project_vars import raw_table_columns
 from retention_tools.raw_files import (
     RawFileError,
@@ -36,7 +37,7 @@ from test_bad_files import write_bad_raw_dir
 from test_raw_folders import _split
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
-# What the Jinja reader read of each case (test_the_recorded_results_are_the_jinja_readers).
+# What the Jinja reader read of each case, recorded before it was deleted (see the docstring).
 EXPECTED = Path(__file__).resolve().parent / "fixtures" / "raw_files"
 # A customer_features.csv of odd headers and unreadable lines: its header has a name in
 # capitals, one in spaces, quoted names (one with a quote, one with a comma), a blank and a
@@ -287,51 +288,6 @@ def test_refuses_what_the_jinja_reader_refused_with_its_message(tmp_path, case):
     assert str(refused.value).replace(str(raw_dir), "{raw}") == _expected(case)["refused"]
 
 
-# --- the Jinja reader, while it exists: the recorded results are its own ---------------------
-
-
-def _read_with_dbt(raw_dir: Path, workdir: Path) -> dict:
-    """`dbt run-operation read_raw_files` on ``raw_dir``: the summary of what it read, or the
-    message it stopped with. ``workdir`` is reused so that dbt parses the project once."""
-    for stale in ("reader.duckdb", "reader.duckdb.wal", "logs/dbt.log"):
-        (workdir / stale).unlink(missing_ok=True)
-    try:
-        database = read_raw_dir(raw_dir, workdir)
-    except SystemExit as exc:
-        # dbt prints the macro's message on the line after "Compilation Error in macro ..."
-        found = re.search(r"Compilation Error in macro [^\n]*\n  ([^\n]*)", str(exc))
-        return {"refused": (found.group(1) if found else str(exc)).replace(str(raw_dir), "{raw}")}
-    logged = re.findall(
-        r"\[info \] \[MainThread\]: (.*(?:: no file in |lacks the column\(s\)).*)$",
-        (workdir / "logs" / "dbt.log").read_text(),
-        re.M,
-    )
-    with duckdb.connect(str(database), read_only=True) as con:
-        return _summary(con, raw_dir, logged)
-
-
-def test_the_recorded_results_are_the_jinja_readers(tmp_path):
-    """RECORD_RAW_FILES=1 writes them."""
-    cases = [*READ, *REFUSED]
-    lanes = [cases[0::2], cases[1::2]]
-
-    def run_lane(number: int) -> dict[str, dict]:
-        workdir = tmp_path / f"dbt-{number}"
-        workdir.mkdir()
-        return {case: _read_with_dbt(_build_case(workdir, case), workdir) for case in lanes[number]}
-
-    with ThreadPoolExecutor(len(lanes)) as pool:
-        read = {case: summary for lane in pool.map(run_lane, range(len(lanes))) for case, summary in lane.items()}
-    if os.environ.get("RECORD_RAW_FILES"):
-        EXPECTED.mkdir(exist_ok=True)
-        for case, summary in read.items():
-            (EXPECTED / f"{case.replace(' ', '_')}.json").write_text(
-                json.dumps(summary, indent=1, ensure_ascii=False) + "\n"
-            )
-    for case, summary in read.items():
-        assert summary == _expected(case), case
-
-
 # --- the pieces ----------------------------------------------------------------------------
 
 
@@ -428,7 +384,7 @@ def test_reading_again_replaces_a_table_by_a_view_and_back(tmp_path):
 
 
 def test_a_csv_file_starting_with_an_empty_line_is_refused(tmp_path):
-    """The Jinja reader stops on it with a Python error (`expected string or bytes-like
+    """The Jinja reader stopped on it with a Python error (`expected string or bytes-like
     object`); this one names the file: its header reads as one blank name."""
     (tmp_path / "organizations.csv").write_text("\norganization_id,name,org_type\nO1,n,telecom\n")
     with duckdb.connect() as con, pytest.raises(RawFileError) as refused:
@@ -451,3 +407,64 @@ def test_only_the_tables_asked_for_and_messages_to_log(tmp_path):
         ).fetchall() == [("extra",), ("load_errors",)]
         assert con.execute("describe landing.extra").fetchall()[0][:2] == ("id", "INTEGER")
     assert logged == [f"raw table extra: no file in {raw}, using an empty table"]
+
+
+# --- through dbt: the DuckDB profile's plugin (retention_tools.duckdb_plugin) ----------------
+
+
+def _schemas(project) -> set[str]:
+    if not project.db_path.exists():
+        return set()
+    return {r["schema_name"] for r in project.query("select schema_name from information_schema.schemata")}
+
+
+@pytest.mark.slow
+def test_the_commands_that_run_hooks_read_the_raw_files_with_the_runs_vars(tmp_path):
+    project = make_project(tmp_path, _handmade(tmp_path / "raw"), upload_csv=FIXTURE / "upload.csv")
+    project.run("show", "--inline", "select 1 as x")  # opens the database: not a reading command
+    assert "raw" not in _schemas(project)
+    project.run("seed", "--select", "risk_signal_catalog", vars={"raw_from_files": False})
+    assert "raw" not in _schemas(project)
+    proc = project.run("seed", "--select", "risk_signal_catalog", vars={"raw_schema": "landing"})
+    assert "raw" not in _schemas(project) and "landing" in _schemas(project)
+    assert _counts_in(project, "landing") == {
+        "organizations": ("BASE TABLE", 6),
+        "customers": ("BASE TABLE", 38),
+        "transactions": ("BASE TABLE", 355),
+        "churn_predictions": ("BASE TABLE", 13),
+        "customer_features": ("BASE TABLE", 0),
+        "load_errors": ("BASE TABLE", 0),
+    }
+    # the reader's messages are dbt's log lines, on the console and in logs/dbt.log
+    message = f"raw table customer_features: no file in {project.raw_dir}, using an empty table"
+    assert message in proc.stdout, proc.stdout[-3000:]
+    assert message in (project.root / "logs" / "dbt.log").read_text()
+
+
+def _counts_in(project, schema: str) -> dict[str, tuple]:
+    tables = project.query(
+        f"select table_name, table_type from information_schema.tables where table_schema = '{schema}'"
+    )
+    count = "select count(*) as n from {}.{}"
+    return {
+        r["table_name"]: (r["table_type"], project.query(count.format(schema, r["table_name"]))[0]["n"]) for r in tables
+    }
+
+
+@pytest.mark.slow
+def test_a_duckdb_profile_without_the_plugin_stops_the_build(tmp_path):
+    """Built from the raw tables a previous command left, it would silently use old input."""
+    project = make_project(tmp_path, _handmade(tmp_path / "raw"), upload_csv=FIXTURE / "upload.csv")
+    profiles = project.root / "profiles.yml"
+    text = profiles.read_text()
+    plugin = r"\n      module_paths: .*\n      plugins:\n        - module: retention_tools.duckdb_plugin"
+    without = re.sub(plugin, "", text)
+    assert without != text
+    profiles.write_text(without)
+    proc = project.run("seed", "--select", "risk_signal_catalog", check=False)
+    assert proc.returncode != 0
+    assert (
+        "the raw files were not read: on DuckDB, RAW_DATA_DIR is read into raw by the dbt-duckdb plugin "
+        "retention_tools.duckdb_plugin, which target duckdb of this profile lacks." in proc.stdout
+    ), proc.stdout[-3000:]
+    project.run("seed", "--select", "risk_signal_catalog", vars={"raw_from_files": False})  # nothing to read
