@@ -32,10 +32,12 @@ hook) and reads what that read (tests/python/test_raw_files.py).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import BinaryIO
 
 import duckdb
 
@@ -369,8 +371,13 @@ def record_unreadable_lines(
     rejected = con.execute(_REJECTED_LINES).fetchall()
     if not rejected:
         return
-    content = con.execute("select content from read_blob(?)", [file]).fetchone()[0]
-    numbers = physical_line_numbers(content, [row[0] for row in rejected])
+    positions = [row[0] for row in rejected]
+    if os.path.isfile(file):  # read in pieces, not whole
+        with open(file, "rb") as content:
+            numbers = physical_line_numbers(content, positions)
+    else:  # a path only DuckDB reads
+        content = con.execute("select content from read_blob(?)", [file]).fetchone()[0]
+        numbers = physical_line_numbers(content, positions)
     rows = [
         (
             numbers[position],
@@ -393,14 +400,22 @@ def record_unreadable_lines(
     )
 
 
-def physical_line_numbers(content: bytes, positions: Iterable[int | None]) -> dict[int, int]:
+def physical_line_numbers(
+    content: bytes | BinaryIO, positions: Iterable[int | None], piece: int = 1 << 24
+) -> dict[int, int]:
     """The line an editor shows for each byte position of ``content`` (1 + the newlines before
-    it: a quoted newline starts a new line, though DuckDB counts records, not lines). A
+    it: a quoted newline starts a new line, though DuckDB counts records, not lines), read
+    ``piece`` bytes at a time from a binary file (so a large file is never held whole). A
     position that is NULL or before the file has no line and is left out."""
-    numbers, line, counted = {}, 1, 0
+    stream = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    numbers, line, offset = {}, 1, 0
     for position in sorted(p for p in set(positions) if p is not None and p >= 0):
-        line += content.count(b"\n", counted, position)
-        numbers[position], counted = line, max(counted, position)
+        while offset < position:
+            data = stream.read(min(piece, position - offset))
+            if not data:
+                break
+            line, offset = line + data.count(b"\n"), offset + len(data)
+        numbers[position] = line
     return numbers
 
 

@@ -33,6 +33,9 @@ if [ $# -gt 0 ]; then
     rm -rf "$project_dir"
     python -c 'import sys; from pathlib import Path; from retention_tools.project_copy import copy_project; copy_project(Path(sys.argv[1]))' "$project_dir"
     upload="$project_dir/seeds/synthetic_churn_predictions.csv"
+    # dbt imports the raw-file reader (the DuckDB profile's plugin) from the folder of
+    # profiles.yml, which in the copy holds no Python: this checkout's, as in the checkout.
+    export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
     echo "==> non-default data: building in a copy of the project, $project_dir"
 fi
 echo "==> generating demo data into $RAW_DATA_DIR"

@@ -14,6 +14,7 @@ plugin: which commands read, with which vars, and a profile without it."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -314,6 +315,8 @@ def test_line_numbers_are_the_lines_an_editor_shows():
     numbers = physical_line_numbers(content, [*starts.values(), 0, None, -1, starts[b"2,"]])
     assert numbers == {0: 1, starts[b"1,"]: 2, starts[b"2,"]: 4, starts[b"3,"]: 6, starts[b"4"]: 7}
     assert physical_line_numbers(content, [len(content) + 5]) == {len(content) + 5: 7}
+    # a file is read a piece at a time, a piece ending anywhere (here every 3 bytes)
+    assert physical_line_numbers(io.BytesIO(content), [*starts.values(), 0, None, -1], piece=3) == numbers
 
 
 def test_key_value_folders_of_a_path():
