@@ -14,9 +14,11 @@ each. The same ``external_id``s (``CUST_00001``...) are used in every organisati
 purpose: external ids are unique within an organisation only. Events span ``--history-days``
 (default 540) days up to ``--end-date`` (default 2026-10-31, fixed so that the output does not
 depend on the day it is run; the project's default as_of_date is then 2026-11-01), about 100
-events per customer and year overall. With the defaults (3 x 10,000 customers, ~4.3M events,
-a few seconds) every organisation has all 11 segments, with Champions 12.5-15%, At Risk
-8.5-13.5% and Lost 7-8%, and every risk signal of its industry fires for 2.5-38% of it.
+events per customer and year overall. With the defaults (3 x 10,000 customers, ~4.4M events,
+a few seconds) every organisation has all 11 segments, with Champions 12.2-12.9%, At Risk
+9.2-10.8% and Lost 5.6-6.4% (the bands promised are 10-15%, 8-12% and 5-7%;
+tests/python/test_generator.py checks them on this data), and every risk signal of its
+industry fires for 2.8-35% of it.
 
 How the data is made
 --------------------
@@ -55,16 +57,18 @@ the kind the project's churn models describe:
   geometric number of paid bills the customer churns and pays no more bills or top-ups (the
   shifted-beta-geometric process). Of the personas that stop at a fixed time only lapsed and
   dormant customers (stopped 200 days ago or more) may hold a contract; in telecom the others
-  are prepaid customers, so that contract churn is (almost only) the renewal process.
+  are prepaid customers, so that contract churn is (almost only) the renewal process. The
+  more active a customer, the likelier a contract; occasional customers take one half as
+  often as their activity alone would give (``Persona.postpaid``).
 
 With the defaults (seed 42, 10,000 customers) the project's churn models converge to interior
 optima (time in days; x = repeat value days; 30-day periods for the sBG): MBG/NBD banking
-r 1.34, alpha 15.5, a 0.097, b 0.59; ecommerce r 1.10, alpha 28.6, a 0.058, b 0.41; telecom
-prepaid r 1.07, alpha 20.4, a 0.19, b 0.66; sBG telecom postpaid alpha 0.087, beta 4.9 (and
+r 1.48, alpha 16.7, a 0.091, b 0.59; ecommerce r 1.18, alpha 29.9, a 0.048, b 0.35; telecom
+prepaid r 1.11, alpha 21.1, a 0.19, b 0.74; sBG telecom postpaid alpha 0.057, beta 3.4 (and
 down to 150 customers per organisation). In a 90-day backtest model churn ranks customers
-about as well as recency or better (AUC 0.89-0.97, within 0.01 of recency's or above).
-27-30% of each organisation's customers have made no value event in the last 180 days (3-8%
-none in the window), 33-38% none in the last 90 days.
+about as well as recency or better (AUC 0.90-0.97, within 0.01 of recency's or above).
+28-30% of each organisation's customers have made no value event in the last 180 days (2.5-7%
+none in the window), 34-40% none in the last 90 days.
 
 Behaviour traits (``TRAITS``) are attached on top of the persona so that the demo exercises
 every risk signal of rules section 7: within each persona exactly round(p x count) customers
@@ -74,37 +78,40 @@ thinning, a change of habits on a per-customer "change day" 20-50 days before th
 never a signal directly. Overall shares with the defaults, and the signals they drive:
 
 * banking: balance_watcher (8.1%; ~0.25 balance checks a day, also after it stopped
-  transacting: balance_checking_without_action), frustrated (6.1%; a support episode of ~5
+  transacting: balance_checking_without_action), frustrated (6.3%; a support episode of ~5
   contacts about every 80 days, up to a month after it stops: support_contact_spike).
   login_frequency_decline, transaction_volume_drop and feature_abandonment come from the
   declining persona (and chance), single_product_usage from the products a customer holds.
-* telecom: switcher (9.2%; talks 2.5x as much, then from its change day keeps 20% of its
+* telecom: switcher (9.5%; talks 2.5x as much, then from its change day keeps 20% of its
   calls and sends 1.5 messages per lost call: communication_pattern_change), light_user
   (5.9%; uses ~12% of its plan instead of ~90%: plan_underutilization, which also fires for
-  customers who stopped), frequent_traveler (6.8%; a 3-9 day trip abroad about every 40 days:
+  customers who stopped), frequent_traveler (7.0%; a 3-9 day trip abroad about every 40 days:
   frequent_roaming), late_payer (7.4%; 80% of its bills 8-28 days late: payment_delays).
   data_usage_decline comes from customers who stopped (data records thinned after the stop)
   and chance; billing_complaints from support contacts (35% about billing) and bill shock (a
   bill with an overage charge is followed by a billing complaint with probability 0.4).
 * ecommerce: cart_abandoner (7.0%; ~4 extra carts a month, also after it stopped buying:
-  high_cart_abandonment), category_shifter (12.6%; other preferred categories from its change
-  day: category_shift), bargain_hunter (10.8%; buys twice as often, always with a discount:
-  discount_dependency), downtrader (11.2%; baskets at 45% of their value from its change day:
+  high_cart_abandonment), category_shifter (13.0%; other preferred categories from its change
+  day: category_shift), bargain_hunter (11.1%; buys twice as often, always with a discount:
+  discount_dependency), downtrader (11.5%; baskets at 45% of their value from its change day:
   basket_size_decline), window_shopper (6.1%; ~24 extra views a month, also after it stopped
-  buying: low_browse_to_buy), serial_returner (8.1%; returns 40-80% of its purchases:
+  buying: low_browse_to_buy), serial_returner (8.2%; returns 40-80% of its purchases:
   high_return_rate).
 
-With the defaults every signal fires for 2.5-38% of its organisation's analysed customers
+With the defaults every signal fires for 2.8-35% of its organisation's analysed customers
 (plan_underutilization and single_product_usage highest; see tests/python/test_generator.py
 for an independent implementation of the rules). Traits come from random streams of their
 own, and so do the dropout probabilities and the contract lengths: the customers, their
 churn predictions and the upload do not depend on them.
 
-Churn scores. The upload (telecom) has exactly 45% Low (< 0.3), 30% Medium (0.3-0.5),
-18% High (0.5-0.7) and 7% Critical (>= 0.7) customers: band counts are fixed first, each
+Churn scores. The upload (telecom) has exactly 41% Low (< 0.3), 41% Medium (0.3-0.5),
+10% High (0.5-0.7) and 8% Critical (>= 0.7) customers: band counts are fixed first, each
 customer gets the band of its rank on a persona-based latent risk (persona mean + noise), and
 a score uniform inside the band (4 decimals). ``churn_predictions`` (banking, ecommerce) are
-made the same way with each organisation's own shares; every customer has a prediction from
+made the same way with each organisation's own shares (banking 41/40/11/8%, ecommerce
+41/40/14/5%). Since the segments rank customers (RFM percentiles) and take the churn risk level
+from these bands, the High + Critical shares (18-19%) and the personas' latent risks set the
+sizes of At Risk and Lost more than anything else. Every customer has a prediction from
 the latest batch (on the end date), some also have older ones (30 and 60 days before), and
 every customer active 120 days before the end date has one from a quarterly model run then
 (what the backtest of the churn_prediction source checks, at as_of_date - 90 days).

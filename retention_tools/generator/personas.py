@@ -24,8 +24,11 @@ ORGANIZATIONS = [
 # days before the end date of the quarterly churn-model run (older than the backtest's 90 days)
 QUARTERLY_BATCH_DAYS = 120
 CHURN_BANDS = [(0.0, 0.2999), (0.3, 0.4999), (0.5, 0.6999), (0.7, 1.0)]  # Low, Medium, High, Critical
-UPLOAD_BAND_SHARES = (0.45, 0.30, 0.18, 0.07)
-PREDICTION_BAND_SHARES = {"banking": (0.48, 0.28, 0.16, 0.08), "ecommerce": (0.48, 0.30, 0.15, 0.07)}
+# Exact shares of the four bands, per organisation. The segments rank customers and read the
+# churn risk level from these bands, so High + Critical (with the personas' latent risks) sets
+# how many customers can be At Risk or Lost, and Low bounds Champions.
+UPLOAD_BAND_SHARES = (0.41, 0.41, 0.10, 0.08)
+PREDICTION_BAND_SHARES = {"banking": (0.41, 0.40, 0.11, 0.08), "ecommerce": (0.41, 0.40, 0.14, 0.05)}
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,24 @@ NO_DROPOUT = (0.0, 1.0)  # Beta(0, 1): probability 0, the customer stops at its 
 PERSONAS = [
     # name, share, activity, start, stop, ramp, after, value, risk, dropout, contract
     Persona("champions", 0.13, 1.70, (400, 2500), (0, 0), (1.0, 1.0), 0.3, 1.5, 0.05, (0.3, 400.0), (0.5, 400.0)),
-    Persona("loyal", 0.225, 1.05, (300, 2500), (0, 0), (1.0, 1.0), 0.3, 1.1, 0.20, (0.3, 150.0), (0.5, 250.0)),
-    Persona("potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), 0.3, 1.0, 0.25, (0.5, 8.0), (0.5, 12.0)),
+    Persona("loyal", 0.253, 1.05, (300, 2500), (0, 0), (1.0, 1.0), 0.3, 1.1, 0.20, (0.3, 150.0), (0.5, 250.0)),
+    Persona("potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), 0.3, 1.0, 0.20, (0.5, 8.0), (0.5, 12.0)),
     Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), 0.3, 0.9, 0.55, (0.5, 1.5), (0.5, 6.0)),
     Persona("promising", 0.06, 0.30, (60, 600), (0, 0), (1.0, 1.0), 0.3, 0.8, 0.60, (0.5, 1.5), (0.5, 6.0), (1, 14)),
-    Persona("occasional", 0.155, 0.30, (150, 1200), (0, 0), (1.0, 1.0), 0.3, 0.7, 0.30, (0.5, 1.5), (0.5, 10.0)),
+    Persona(
+        "occasional",
+        0.155,
+        0.30,
+        (150, 1200),
+        (0, 0),
+        (1.0, 1.0),
+        0.3,
+        0.7,
+        0.30,
+        (0.5, 1.5),
+        (0.5, 10.0),
+        postpaid=0.5,
+    ),
     Persona(
         "declining",
         0.065,
@@ -63,7 +79,7 @@ PERSONAS = [
         (1.0, 1.0),
         0.30,
         1.0,
-        0.40,
+        0.45,
         NO_DROPOUT,
         NO_DROPOUT,
         postpaid=0.0,
@@ -71,18 +87,18 @@ PERSONAS = [
     Persona(
         "at_risk", 0.03, 1.30, (300, 2500), (60, 180), (1.0, 1.0), 0.08, 3.0, 0.75, NO_DROPOUT, NO_DROPOUT, postpaid=0.0
     ),
-    Persona("lapsed", 0.025, 0.20, (400, 2500), (200, 340), (1.0, 1.0), 0.02, 0.7, 0.85, NO_DROPOUT, NO_DROPOUT),
-    Persona("dormant", 0.027, 0.40, (450, 2500), (370, 520), (1.0, 1.0), 0.04, 0.7, 0.90, NO_DROPOUT, NO_DROPOUT),
+    Persona("lapsed", 0.01, 0.20, (400, 2500), (200, 340), (1.0, 1.0), 0.02, 0.7, 0.85, NO_DROPOUT, NO_DROPOUT),
+    Persona("dormant", 0.032, 0.40, (450, 2500), (370, 520), (1.0, 1.0), 0.04, 0.7, 0.90, NO_DROPOUT, NO_DROPOUT),
     Persona(
         "hibernating",
-        0.143,
+        0.125,
         0.08,
         (300, 2500),
         (130, 300),
         (1.0, 1.0),
         0.03,
         0.8,
-        0.33,
+        0.38,
         (1.0, 1.0),
         NO_DROPOUT,
         postpaid=0.0,

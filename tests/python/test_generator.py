@@ -192,7 +192,7 @@ def test_upload_bands(tmp_path):
         ((score >= 0.5) & (score < 0.7)).mean(),
         (score >= 0.7).mean(),
     ]
-    for got, want in zip(shares, (0.45, 0.30, 0.18, 0.07)):
+    for got, want in zip(shares, (0.41, 0.41, 0.10, 0.08)):
         assert abs(got - want) <= 0.005, shares
 
 
@@ -270,12 +270,13 @@ def _segments(out: Path, upload: Path) -> pd.DataFrame:
 
 
 def test_segment_mix(tmp_path):
-    """The persona mix yields every segment, and Champions / At Risk / Lost near their targets
-    (12.5-15%, 8.5-13.5%, 7-8% at the default 10,000 customers; looser bounds at this size).
-    At Risk is wider than it was before customers dropped out for good (8.5-10.5%): frequent
-    customers who dropped out are At Risk, whatever their persona."""
-    dist = _segments(*generate(tmp_path / "mix", customers=2500))
+    """The default demo data (seed 42, 10,000 customers per organisation, the data of
+    scripts/demo.sh) yields every segment in every organisation, with Champions 10-15%, At Risk
+    8-12% and Lost 5-7%: the bands the generator promises (its docstring gives where the demo
+    lands inside them). The default size, because the bands are the demo's: at a few thousand
+    customers sampling noise alone moves At Risk by about half a point."""
+    dist = _segments(*generate(tmp_path / "mix", customers=10000))
     assert (dist > 0.5).all().all(), dist
-    assert dist.loc["Champions"].between(9, 16).all(), dist
-    assert dist.loc["At Risk"].between(7, 15).all(), dist
-    assert dist.loc["Lost"].between(4, 9).all(), dist
+    assert dist.loc["Champions"].between(10, 15).all(), dist
+    assert dist.loc["At Risk"].between(8, 12).all(), dist
+    assert dist.loc["Lost"].between(5, 7).all(), dist
