@@ -2,7 +2,7 @@
 targets, with the profile's folder on `module_paths` so that dbt imports this checkout's code).
 
 A dbt command that runs the project's on-run-start hooks (READING_COMMANDS: build, run, test,
-seed, snapshot, source freshness, retry) reads the raw directory into var raw_schema with
+seed, snapshot, source freshness, retry, docs generate) reads the raw directory into var raw_schema with
 retention_tools.raw_files, once, when it first opens a DuckDB connection (dbt-duckdb calls
 ``configure_cursor`` for every connection it opens), before any hook or node runs, and only
 with var raw_from_files true. The directory is RAW_DATA_DIR (a relative path is taken from the
@@ -39,7 +39,7 @@ from retention_tools.project_vars import dbt_vars
 from retention_tools.raw_files import RawFileError, quote_string, register_raw_tables
 
 # The dbt commands (get_flags().WHICH) that read the raw files: those that run on-run-start hooks.
-READING_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "freshness", "retry"})
+READING_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "freshness", "retry", "generate"})
 READ_VARIABLE = "retention_raw_files_read"
 
 logger = AdapterLogger("DuckDB")
