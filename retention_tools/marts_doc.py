@@ -19,6 +19,7 @@ AREAS = [  # folder, title
     ("segmentation", "Segmentation"),
     ("behavior", "Behaviour"),
     ("predictions", "Predictions"),
+    ("retention", "Retention"),
     ("quality", "Data quality"),
     (".", "Shared"),
     ("history", "History of scheduled runs (committed to the marts as the tables without `_staged`)"),

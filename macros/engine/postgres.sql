@@ -121,6 +121,10 @@
     ({{ expression }} + cast({{ days }} as integer) * interval '1 day')
 {%- endmacro %}
 
+{% macro postgres__integer_divide(numerator, denominator) -%}
+    div(cast({{ numerator }} as numeric), cast({{ denominator }} as numeric))
+{%- endmacro %}
+
 {% macro postgres__days_between(start_date, end_date) -%}
     (cast({{ end_date }} as date) - cast({{ start_date }} as date))
 {%- endmacro %}

@@ -48,6 +48,10 @@
     end)
 {%- endmacro %}
 
+{% macro spark__integer_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as decimal(38, 0)) div cast({{ denominator }} as decimal(38, 0)))
+{%- endmacro %}
+
 {% macro spark__add_days(expression, days) -%}
     timestampadd(DAY, cast({{ days }} as int), {{ expression }})
 {%- endmacro %}

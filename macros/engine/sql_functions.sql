@@ -87,6 +87,45 @@
     round(cast({{ expression }} as double), {{ digits }})
 {%- endmacro %}
 
+{#- The first day of a date's (UTC calendar) month, as a date. -#}
+{% macro month_start(expression) -%}
+    cast(date_trunc('month', cast({{ expression }} as timestamp)) as date)
+{%- endmacro %}
+
+{#- A date's month as one integer (year * 12 + month - 1), so that whole months between two
+    dates are a subtraction and "the month before" is minus one, on every engine. -#}
+{% macro month_index(expression) -%}
+    (cast(extract(year from {{ expression }}) as integer) * 12 + cast(extract(month from {{ expression }}) as integer) - 1)
+{%- endmacro %}
+
+{#- The integer part of the quotient of two non-negative whole numbers, exactly (no double). -#}
+{% macro integer_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('integer_divide')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__integer_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as hugeint) // cast({{ denominator }} as hugeint))
+{%- endmacro %}
+
+{#- numerator / denominator rounded half away from zero to `digits` decimals, computed exactly,
+    as a double: the numerator an exact number of at most 6 decimals (an integer, or a
+    sum_exact), the denominator a positive whole number. A double quotient would decide a tie
+    such as 0.01 / 2 by how the double happens to fall. -#}
+{% macro round_ratio(numerator, denominator, digits) -%}
+    {%- set scale = 10 ** 6 -%}
+    (sign({{ numerator }}) * cast({{ integer_divide(
+        'cast(abs(' ~ numerator ~ ') * ' ~ (2 * scale * 10 ** digits) ~ ' + ' ~ scale ~ ' * (' ~ denominator ~ ') as decimal(38, 0))',
+        'cast(' ~ (2 * scale) ~ ' * (' ~ denominator ~ ') as decimal(38, 0))'
+    ) }} as {{ type_double() }}) / {{ 10 ** digits }})
+{%- endmacro %}
+
+{#- The whole numbers first .. last as rows of one column `n` (a union of literals: for the few
+    dozen periods a mart enumerates, on every engine). -#}
+{% macro integer_series(first, last) -%}
+    {%- for n in range(first, last + 1) %}
+    {% if not loop.first %}union all {% endif %}select {{ n }} as n
+    {%- endfor %}
+{%- endmacro %}
+
 {#- A literal timestamp for dbt's run start (UTC). -#}
 {% macro run_started_at_literal() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)

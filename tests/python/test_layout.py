@@ -34,6 +34,7 @@ MARTS_EXTRA = {
     "marts/segmentation": {"marts/history"},  # the previous segment
     "marts/history": {"staging", "marts/behavior"},  # the committed history; behavior_analysis
     "marts/quality": {"staging"},  # the unreadable lines
+    "marts/retention": {"marts/predictions/clv"},  # the published sBG fit (clv_model_params)
 }
 
 

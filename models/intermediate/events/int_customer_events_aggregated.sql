@@ -12,8 +12,9 @@
        they count are checked against var `transaction_types` (macro event_type).
     4. Category counts of both windows: distinct categories and the purchase category mix,
        from per-category counts (a small second aggregation instead of count(distinct)).
-    5. Purchase history of the CLV models (rules section 9): value events summed per day,
-       also cut at the backtest's calibration_date, read by int_customers_purchases_summarized.
+    5. Purchase history of the CLV models (rules section 9), from the value events summed per
+       day (int_customer_value_days, read once for this and the acquisition cohorts), also cut
+       at the backtest's calibration_date, read by int_customers_purchases_summarized.
 
     Windows (rules section 3), of var `window_days` days: last = [as_of - window, as_of),
     prev = [as_of - 2 x window, as_of - window), both windows = their union, lookback =
@@ -47,7 +48,6 @@ valid_events as (
         occurred_at,
         transaction_type,
         is_value_event,
-        {{ is_contractual_event('org_type', 'transaction_type') }} as is_contractual_event,
         amount,
         quantity,
         category,
@@ -69,7 +69,6 @@ events as (
     select
         valid_events.*,
         as_of.as_of_date,
-        as_of.calibration_date,
         cast(valid_events.occurred_at as date) as event_date,
         valid_events.occurred_at >= as_of.lookback_start as is_in_lookback,
         valid_events.occurred_at >= as_of.last_window_start as is_in_last,
@@ -253,25 +252,21 @@ category_mix as (
 
 ),
 
-{#- 5. Purchase history: what the CLV models fit (rules section 9): value events summed per day
-    first, over all history before as_of_date, and the same history cut at the backtest's
-    calibration_date (as_of_date - churn_horizon_days), with the value days after it that the
-    backtest checks the predictions against. Contractual value events (recurring bills) are
+{#- 5. Purchase history: what the CLV models fit (rules section 9): value events summed per
+    day first (int_customer_value_days, which the acquisition cohorts read too), over all
+    history before as_of_date, and the same history cut at the backtest's calibration_date
+    (as_of_date - churn_horizon_days), with the value days after it that the backtest checks
+    the predictions against. Contractual value events (recurring bills) are
     summed apart: a customer with one is a contractual customer. -#}
 purchase_days as (
 
     select
-        customer_id,
-        event_date,
-        max(calibration_date) as calibration_date,
-        {{ sum_exact('coalesce(amount, 0)') }} as day_total,
-        {{ sum_exact('case when is_contractual_event then coalesce(amount, 0) end') }} as contract_day_total,
-        count(case when is_contractual_event then 1 end) > 0 as is_contract_day,
-        min(event_date) over (partition by customer_id) as customer_first_purchase_date
+        value_days.*,
+        as_of.calibration_date,
+        min(value_days.event_date) over (partition by value_days.customer_id) as customer_first_purchase_date
 
-    from events
-    where is_value_event
-    group by customer_id, event_date
+    from {{ ref('int_customer_value_days') }} as value_days
+    cross join as_of
 
 ),
 

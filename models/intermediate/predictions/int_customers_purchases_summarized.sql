@@ -13,8 +13,9 @@
     A contractual customer (a contractual value event before the reference date, var
     `contractual_value_types`) is modelled on its contractual events only, in renewal periods
     of P = var `contract_period_days` from its first one:
-      periods_paid = floor((last contractual day - first) / P) + 1
-      lapsed       = floor((reference date - first) / P) >= periods_paid + 1
+      periods_paid    = floor((last contractual day - first) / P) + 1
+      periods_elapsed = floor((reference date - first) / P)  (periods fully elapsed)
+      lapsed          = periods_elapsed >= periods_paid + 1
                      (a whole period went by without a payment after the last paid one)
     The per-day sums come from the one pass over the events (int_customer_events_aggregated). -#}
 with
@@ -124,6 +125,7 @@ select
     end as m,
     periods.last_purchase_date,
     periods.periods_paid,
+    periods.periods_elapsed,
     periods.periods_elapsed >= periods.periods_paid + 1 as lapsed,
     periods.contract_amount_total,
     periods.holdout_purchase_days

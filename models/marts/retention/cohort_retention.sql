@@ -1,0 +1,120 @@
+{#- One row per organisation, acquisition cohort and month since acquisition (rules section
+    12.1): of the customers whose first valid value event (over all history before as_of_date)
+    fell in a month, the share that had a value event k months later and what the cohort spent,
+    for the cohorts of the last var `cohort_months` months. Months are UTC calendar months,
+    indexed by macro month_index; a month m is complete when m + 1 month <= as_of_date, which
+    is every month before as_of_date's own. Only complete months are shown, for the cohort
+    and for its row k, and every such k is a row (zero activity included). Amounts are the
+    exact per-day sums of int_customer_value_days (NULL counts 0), rounded as the last step. -#}
+with
+
+as_of as (
+
+    select
+        as_of_date,
+        {{ month_index('as_of_date') }} - 1 as last_complete_month,
+        {{ month_index('as_of_date') }} - {{ var('cohort_months') }} as first_cohort_month
+
+    from {{ ref('int_as_of_date_resolved') }}
+
+),
+
+customer_months as (
+
+    select
+        organization_id,
+        customer_id,
+        {{ month_index('event_date') }} as activity_month,
+        {{ month_start('min(event_date)') }} as activity_month_start,
+        sum(day_total) as revenue
+
+    from {{ ref('int_customer_value_days') }}
+    group by organization_id, customer_id, {{ month_index('event_date') }}
+
+),
+
+customer_activity as (
+
+    select
+        *,
+        min(activity_month) over (partition by organization_id, customer_id) as cohort_month
+
+    from customer_months
+
+),
+
+cohorts as (
+
+    select
+        customer_activity.organization_id,
+        customer_activity.cohort_month,
+        min(customer_activity.activity_month_start) as cohort_month_start,
+        count(*) as cohort_customers
+
+    from customer_activity
+    cross join as_of
+    where customer_activity.activity_month = customer_activity.cohort_month
+        and customer_activity.cohort_month between as_of.first_cohort_month and as_of.last_complete_month
+    group by customer_activity.organization_id, customer_activity.cohort_month
+
+),
+
+cohort_activity as (
+
+    select
+        organization_id,
+        cohort_month,
+        activity_month - cohort_month as months_since_acquisition,
+        count(*) as active_customers,
+        sum(revenue) as revenue
+
+    from customer_activity
+    group by organization_id, cohort_month, activity_month - cohort_month
+
+),
+
+months_since_acquisition as (
+
+    {{ integer_series(0, var('cohort_months') - 1) }}
+
+),
+
+triangle as (
+
+    select
+        cohorts.organization_id,
+        cohorts.cohort_month_start,
+        months_since_acquisition.n as months_since_acquisition,
+        as_of.as_of_date,
+        cohorts.cohort_customers,
+        coalesce(cohort_activity.active_customers, 0) as active_customers,
+        coalesce(cohort_activity.revenue, 0) as revenue,
+        sum(coalesce(cohort_activity.revenue, 0)) over (
+            partition by cohorts.organization_id, cohorts.cohort_month
+            order by months_since_acquisition.n
+            rows between unbounded preceding and current row
+        ) as cumulative_revenue
+
+    from cohorts
+    cross join as_of
+    inner join months_since_acquisition
+        on cohorts.cohort_month + months_since_acquisition.n <= as_of.last_complete_month
+    left join cohort_activity
+        on cohorts.organization_id = cohort_activity.organization_id
+        and cohorts.cohort_month = cohort_activity.cohort_month
+        and months_since_acquisition.n = cohort_activity.months_since_acquisition
+
+)
+
+select
+    organization_id,
+    cohort_month_start as cohort_month,
+    months_since_acquisition,
+    as_of_date,
+    cohort_customers,
+    active_customers,
+    {{ round_ratio('active_customers', 'cohort_customers', 4) }} as retention_rate,
+    {{ round_ratio('revenue', '1', 2) }} as revenue,
+    {{ round_ratio('cumulative_revenue', 'cohort_customers', 2) }} as cumulative_revenue_per_customer
+
+from triangle
