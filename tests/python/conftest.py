@@ -38,6 +38,7 @@ SLOW_MODULES = {
     "test_integration_project",
     "test_lint",
     "test_raw_folders",
+    "test_retention_real_data",
     "test_targets",
     "test_tenant_isolation",
     "test_two_checkouts",

