@@ -118,10 +118,16 @@
     ) }} as {{ type_double() }}) / {{ 10 ** digits }})
 {%- endmacro %}
 
-{#- The whole numbers first .. last as rows of one column `n` (a union of literals: for the few
-    dozen periods a mart enumerates, on every engine). -#}
-{% macro integer_series(first, last) -%}
-    {%- for n in range(first, last + 1) %}
+{#- As many whole numbers as var `var_name` says, from `first` on, as rows of one column `n` (a
+    union of literals: for the few dozen periods a mart enumerates, on every engine). A var that
+    is not a whole number of at least 1 stops the run with a message naming it. -#}
+{% macro var_integer_series(var_name, first) -%}
+    {%- set count = var(var_name) -%}
+    {%- if count is not number or count is sameas true or count is sameas false
+        or count != count | int or count < 1 -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be a whole number of at least 1, got " ~ count) }}
+    {%- endif -%}
+    {%- for n in range(first, first + count | int) %}
     {% if not loop.first %}union all {% endif %}select {{ n }} as n
     {%- endfor %}
 {%- endmacro %}

@@ -131,3 +131,20 @@ def test_a_counted_event_type_missing_from_the_var_stops_with_a_message(tmp_path
     assert "The event metrics count transaction type 'login' of industry banking, which var transaction_types" in (
         proc.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("var", "value"), [("cohort_months", 0), ("survival_periods", 2.5), ("cohort_months", "twelve")]
+)
+def test_a_retention_period_var_that_is_not_a_count_stops_with_a_message(tmp_path, var, value):
+    """cohort_months and survival_periods say how many rows the retention marts enumerate
+    (macro var_integer_series): anything but a whole number of at least 1 stops dbt naming it."""
+    proc = subprocess.run(
+        [DBT, "parse", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT)]
+        + ["--target-path", str(tmp_path / "target"), "--vars", json.dumps({var: value})],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    assert f"var {var} must be a whole number of at least 1, got {value}" in proc.stdout

@@ -17,6 +17,8 @@ MART_KEYS = {
     "segment_distribution": "segment",
     "segmentation_run_summary": "organization_id",
     "segmentation_errors": "customer_ref, message",
+    "cohort_retention": "cohort_month, months_since_acquisition",
+    "contract_survival": "period",
 }
 VOLATILE = {"assigned_at"}
 
@@ -76,6 +78,8 @@ def test_changing_one_organization_leaves_the_others_unchanged(tmp_path, raw_dir
     other.build(vars=AS_OF)
 
     assert mart_rows(base, "customer_segments", banking) != mart_rows(other, "customer_segments", banking)
+    assert mart_rows(base, "cohort_retention", banking) != mart_rows(other, "cohort_retention", banking)
+    assert mart_rows(base, "contract_survival", orgs["telecom"])  # compared below: not empty
     for org_type in ("telecom", "ecommerce"):
         for mart in MART_KEYS:
             assert mart_rows(base, mart, orgs[org_type]) == mart_rows(other, mart, orgs[org_type]), (org_type, mart)

@@ -75,7 +75,7 @@ cohort_activity as (
 
 months_since_acquisition as (
 
-    {{ integer_series(0, var('cohort_months') - 1) }}
+    {{ var_integer_series('cohort_months', 0) }}
 
 ),
 

@@ -30,7 +30,7 @@ contracts as (
 
 periods as (
 
-    {{ integer_series(1, var('survival_periods')) }}
+    {{ var_integer_series('survival_periods', 1) }}
 
 ),
 
