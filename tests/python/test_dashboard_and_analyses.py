@@ -42,6 +42,8 @@ CHARTS = {
 }
 # "Can we trust these scores?": drawn where the backtest marts have something to show
 TRUST_CHARTS = {"backtest_auc", "churn_calibration", "purchases_backtest"}
+# "Retention": drawn where cohort_retention and contract_survival have rows for the organisation
+RETENTION_CHARTS = {"cohort_retention", "cohort_revenue", "contract_survival"}
 MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD", "sbg": "sBG"}
 
 
@@ -188,6 +190,39 @@ def test_trust_charts_render_for_every_backtested_organization(dashboard):
 
 
 @needs_chromium
+def test_retention_charts_render_for_every_organization_with_rows(dashboard):
+    """ "Retention": every organisation with cohort_retention rows gets the cohort heatmap (one
+    heatmap image) and the cumulative revenue per customer (a line per cohort, a marker per
+    row); those with an sBG prediction in contract_survival get observed against predicted
+    survival (2 traces, a marker per non-NULL value), the others none; drawn in Chromium."""
+    project, output = dashboard
+    per_org = _render_check(output)
+    expected: dict[str, dict[str, dict]] = {}
+    for r in project.query("""
+            select organization_id, count(*) as rows, count(distinct cohort_month) as cohorts
+            from marts.cohort_retention group by 1"""):
+        expected.setdefault(r["organization_id"], {}).update(
+            cohort_retention={"marks": 1, "traces": 1},
+            cohort_revenue={"marks": r["rows"], "traces": r["cohorts"]},
+        )
+    survival = project.query("""
+            select organization_id, count(observed_survival) + count(predicted_survival) as marks, 2 as traces
+            from marts.contract_survival group by 1 having count(predicted_survival) > 0""")
+    for r in survival:
+        expected.setdefault(r["organization_id"], {})["contract_survival"] = r
+    # the generated data: every organisation has cohorts, the telecom's contracts an sBG fit
+    assert set(expected) == set(per_org) and len(per_org) == 3, expected
+    assert survival and len(survival) < len(per_org), survival
+    for org in per_org:
+        drawn = {name: state for name, state in per_org[org].items() if name in RETENTION_CHARTS}
+        assert set(drawn) == set(expected.get(org, {})), (org, sorted(drawn))
+        for name, state in drawn.items():
+            want = expected[org][name]
+            assert (state["marks"], state["traces"]) == (want["marks"], want["traces"]), (org, name, state, want)
+    assert output.read_text().count("<h3>Retention</h3>") == len(expected)
+
+
+@needs_chromium
 def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     _, output = dashboard
     page = output.read_text()
@@ -198,8 +233,8 @@ def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     screenshot = PROJECT_ROOT / "target" / "dashboard_screenshot.png"
     screenshot.parent.mkdir(exist_ok=True)
     screenshot.unlink(missing_ok=True)
-    # tall enough for the first organisation's charts and its "Can we trust these scores?" view
-    _chromium(f"--screenshot={screenshot}", "--window-size=1400,2800", output.as_uri())
+    # tall enough for the first organisation's charts, its "Retention" and its "Can we trust these scores?" views
+    _chromium(f"--screenshot={screenshot}", "--window-size=1400,4200", output.as_uri())
     assert screenshot.exists() and screenshot.stat().st_size > 20_000
 
 
