@@ -240,8 +240,10 @@ def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
 
 def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
     """scripts/summary.py on the published marts: per organisation one lifetime-value line per
-    model (its parameters, or why it is not fitted), which customers model churn scores, and
-    one backtest line (churn rate, AUC per source, predicted against actual purchases)."""
+    model (its parameters, or why it is not fitted), which customers model churn scores, one
+    retention line (month-1 and month-3 retention of the latest cohorts with such a row), one
+    contract-survival line where contract_survival has sBG predictions (the period of the largest
+    gap), and one backtest line (churn rate, AUC per source, predicted against actual purchases)."""
     project, _ = dashboard
     out = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"), "--db", str(default_published(project.db_path))],
@@ -308,6 +310,39 @@ def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
             assert f"predicted {predicted}" in line and f"vs actual {p['actual_purchases']:,.0f} purchases" in line, (
                 line
             )
+        _assert_retention_lines(project, org, block)
+
+
+def _assert_retention_lines(project, org: str, block: str) -> None:
+    """The summary block's retention line (the latest cohorts with a month-1 and a month-3 row)
+    and contract-survival line (the period where observed and predicted differ most, the
+    earliest on a tie; none without a prediction), as the marts say."""
+    latest = project.query(f"""
+        select months_since_acquisition as k, cohort_month, retention_rate, cohort_customers
+        from marts.cohort_retention as c
+        where organization_id = '{org}' and months_since_acquisition in (1, 3)
+          and cohort_month = (select max(cohort_month) from marts.cohort_retention
+                              where organization_id = c.organization_id
+                                and months_since_acquisition = c.months_since_acquisition)
+        order by k""")
+    assert latest, org  # the generated data: every organisation has cohorts a month old
+    parts = [
+        f"month {r['k']} {100 * r['retention_rate']:.1f}% (cohort {r['cohort_month']:%Y-%m}, "
+        f"{r['cohort_customers']:,} acquired)"
+        for r in latest
+    ]
+    lines = block.split("\n")
+    assert [line for line in lines if line.startswith("  retention: ")] == ["  retention: " + ", ".join(parts)]
+    gaps = project.query(f"""
+        select period, observed_survival, predicted_survival, eligible_customers from marts.contract_survival
+        where organization_id = '{org}' and observed_survival is not null and predicted_survival is not null
+        order by abs(round(observed_survival * 10000) - round(predicted_survival * 10000)) desc, period
+        limit 1""")
+    assert [line for line in lines if line.startswith("  contract survival: ")] == [
+        f"  contract survival: largest gap at period {g['period']}, observed {100 * g['observed_survival']:.1f}% vs "
+        f"sBG-predicted {100 * g['predicted_survival']:.1f}% ({g['eligible_customers']:,} eligible)"
+        for g in gaps
+    ]
 
 
 def _analysis(project, name: str, vars: dict | None = None) -> list[dict]:
