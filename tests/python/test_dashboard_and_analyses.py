@@ -438,13 +438,14 @@ def test_static_docs_are_one_file_with_descriptions_and_columns(dashboard):
     assert comment and comment.strip() == node["description"].strip()
 
 
-def _mf_query(project, metrics: str, group_by: str) -> list[dict]:
+def _mf_query(project, metrics: str, group_by: str, where: str | None = None) -> list[dict]:
     mf = shutil.which("mf", path=str(Path(sys.executable).parent))
     if mf is None:
         pytest.skip("dbt-metricflow is not installed (requirements-semantic.txt)")
     output = project.root / "target" / f"mf_{metrics.replace(',', '_')}.csv"
     proc = subprocess.run(
-        [mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)],
+        [mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)]
+        + (["--where", where] if where else []),
         cwd=project.root,
         env={**project.env(), "DBT_PROFILES_DIR": str(project.root)},
         capture_output=True,
@@ -486,3 +487,22 @@ def test_metrics_through_metricflow_equal_the_marts(dashboard):
         expected = insights[row["behavior_customer__organization_id"]]
         assert abs(float(row["average_behavior_score"]) - expected["avg_behavior_score"]) < 0.01
         assert abs(float(row["signal_prevalence"]) - expected["prevalence"]) < 1e-9
+
+    # retention_rate, a ratio over cohort_retention: at month 1 since acquisition, the active
+    # customers of all the organisation's cohorts over the customers they acquired
+    rows = _mf_query(
+        project,
+        "retention_rate",
+        "cohort__organization_id,cohort__months_since_acquisition",
+        "{{ Dimension('cohort__months_since_acquisition') }} = 1",
+    )
+    ratios = {
+        r["organization_id"]: r["ratio"]
+        for r in project.query("""
+        select organization_id, sum(active_customers) * 1.0 / sum(cohort_customers) as ratio
+        from marts.cohort_retention where months_since_acquisition = 1 group by 1""")
+    }
+    assert len(rows) == len(ratios) == 3
+    for row in rows:
+        assert int(row["cohort__months_since_acquisition"]) == 1
+        assert abs(float(row["retention_rate"]) - ratios[row["cohort__organization_id"]]) < 1e-9
