@@ -5,9 +5,11 @@ A small generated data set is built for two monthly runs and published (scripts/
 the dashboard written from the published marts, and opened in headless Chromium
 (Debian's package; scripts/test.sh installs it when missing). The page's own check, run after
 Plotly drew, counts the drawn marks (bars, heatmap images, scatter markers) of every chart,
-the "Can we trust these scores?" backtest charts included; a screenshot is saved as
+the "Can we trust these scores?" backtest charts and the retention charts (cohort heatmap,
+cumulative revenue by cohort, contract survival) included; a screenshot is saved as
 target/dashboard_screenshot.png for people to look at (docs/dashboard.png is a copy of it).
-The summary's lifetime-value and backtest lines are checked against the same marts.
+The summary's lifetime-value, retention and backtest lines are checked against the same marts,
+and the semantic layer's metrics against the marts they are defined on.
 """
 
 from __future__ import annotations
