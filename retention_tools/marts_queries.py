@@ -99,6 +99,38 @@ def migration_into_this_run(con: duckdb.DuckDBPyConnection, org_id: str, tables:
     )
 
 
+def cohort_triangle(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[dict]:
+    """The organisation's cohort_retention rows by cohort and month since acquisition; none where
+    the mart is missing (a database published before it)."""
+    if "cohort_retention" not in tables:
+        return []
+    return fetch(
+        con,
+        """
+        select cohort_month, months_since_acquisition, cohort_customers, active_customers, retention_rate,
+               cumulative_revenue_per_customer
+        from marts.cohort_retention where organization_id = ?
+        order by cohort_month, months_since_acquisition
+        """,
+        org_id,
+    )
+
+
+def survival_periods(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[dict]:
+    """The organisation's contract_survival rows by period (observed and sBG-predicted survival);
+    none without contractual customers or where the mart is missing."""
+    if "contract_survival" not in tables:
+        return []
+    return fetch(
+        con,
+        """
+        select period, eligible_customers, surviving_customers, observed_survival, predicted_survival
+        from marts.contract_survival where organization_id = ? order by period
+        """,
+        org_id,
+    )
+
+
 def organizations(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The run's organisations with name, industry and counts, by industry and name."""
     return fetch(

@@ -6,9 +6,13 @@ Per organisation: segment distribution and revenue at risk by segment, the segme
 churn-risk matrix, the behaviour-score distribution, customers by activity trend, risk-signal
 prevalence coloured by urgency, the segment migration matrix from the run before to this run
 when segment_migration holds them, and customer lifetime value by model where the CLV models
-ran; then "Can we trust these scores?" from the backtest marts: AUC by churn source against
-the coin flip (churn_backtest), the calibration of the probability sources (churn_calibration)
-and predicted against actual purchases (clv_backtest, DuckDB only). Plotly's JavaScript is
+ran; then "Retention" where its marts hold the organisation: the acquisition-cohort heatmap
+of retention rates and the cumulative revenue per acquired customer by cohort
+(cohort_retention), and observed against sBG-predicted contract survival by renewal period
+(contract_survival, organisations with contracts and an sBG fit); then "Can we trust these
+scores?" from the backtest marts: AUC by churn source against the coin flip
+(churn_backtest), the calibration of the probability sources (churn_calibration) and
+predicted against actual purchases (clv_backtest, DuckDB only). Plotly's JavaScript is
 embedded, so the file opens offline. Each chart is a <div class="chart" data-chart=NAME
 data-organization=ID>; after drawing, a script counts the drawn marks (bars, heatmaps, scatter
 markers) of every chart into <pre id="render-check"> (what
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.offline import get_plotlyjs
 
 from retention_tools import PROJECT_ROOT
@@ -34,11 +39,13 @@ from retention_tools.dbt_target import open_marts
 from retention_tools.marts_queries import (
     as_of_date,
     backtest,
+    cohort_triangle,
     fetch,
     mart_tables,
     migration_into_this_run,
     model_name,
     organizations,
+    survival_periods,
 )
 
 # segment_order 1..11: from the best (greens) through the ones to watch (blues, yellow) to the
@@ -316,6 +323,133 @@ def organization_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set
     return [chart for chart in charts if chart is not None]
 
 
+def _cohort_heatmap(cohorts: list[dict]) -> Chart | None:
+    """Retention rate per acquisition cohort (rows, oldest first, labelled with the cohort's
+    customers) and month since acquisition (columns), the rate written in each cell; the
+    triangle's missing corner left blank. None without cohorts."""
+    if not cohorts:
+        return None
+    months = sorted({r["cohort_month"] for r in cohorts})
+    size = {r["cohort_month"]: r["cohort_customers"] for r in cohorts}
+    ks = list(range(max(r["months_since_acquisition"] for r in cohorts) + 1))
+    cell = {(r["cohort_month"], r["months_since_acquisition"]): r for r in cohorts}
+    none = {"retention_rate": None, "active_customers": None}
+    grid = [[cell.get((m, k), none) for k in ks] for m in months]
+    fig = go.Figure(
+        go.Heatmap(
+            x=ks,
+            y=[f"{m:%Y-%m} ({size[m]:,})" for m in months],
+            z=[[c["retention_rate"] for c in row] for row in grid],
+            customdata=[[c["active_customers"] for c in row] for row in grid],
+            zmin=0,
+            zmax=1,
+            colorscale="Blues",
+            colorbar=dict(tickformat=".0%", thickness=12),
+            texttemplate="%{z:.0%}",
+            textfont=dict(size=9),
+            hoverongaps=False,
+            hovertemplate="cohort %{y}, month %{x}: %{customdata:,} active, %{z:.1%}<extra></extra>",
+        )
+    )
+    return "cohort_retention", _layout(
+        fig,
+        "Retention by acquisition cohort (rows: cohort and its customers; cells: share active in month k)",
+        xaxis=dict(title="months since acquisition", dtick=1),
+        yaxis=dict(autorange="reversed", type="category"),
+        height=max(360, 120 + 24 * len(months)),
+        margin=dict(l=120, r=20, t=50, b=50),
+    )
+
+
+def _cohort_revenue_chart(cohorts: list[dict]) -> Chart | None:
+    """Cumulative revenue per acquired customer over the months since acquisition, one line per
+    cohort (oldest dark, newest light); None without cohorts."""
+    if not cohorts:
+        return None
+    by_cohort: dict = {}
+    for r in cohorts:
+        by_cohort.setdefault(r["cohort_month"], []).append(r)
+    months = sorted(by_cohort)
+    colors = sample_colorscale("Viridis", [0.85 * i / max(len(months) - 1, 1) for i in range(len(months))])
+    fig = go.Figure()
+    for month, color in zip(months, colors):
+        mine = by_cohort[month]
+        fig.add_trace(
+            go.Scatter(
+                x=[r["months_since_acquisition"] for r in mine],
+                y=[r["cumulative_revenue_per_customer"] for r in mine],
+                name=f"{month:%Y-%m}",
+                mode="lines+markers",
+                line=dict(color=color, width=1.5),
+                marker=dict(size=4),
+                customdata=[r["cohort_customers"] for r in mine],
+                hovertemplate=f"cohort {month:%Y-%m} (%{{customdata:,}} customers), month %{{x}}: "
+                "%{y:,.2f} per customer<extra></extra>",
+            )
+        )
+    return "cohort_revenue", _layout(
+        fig,
+        "Cumulative revenue per acquired customer, by cohort",
+        xaxis=dict(title="months since acquisition", dtick=1),
+        yaxis_title="revenue per customer",
+        showlegend=True,
+        legend=dict(title="cohort", font=dict(size=10)),
+        height=max(360, 120 + 21 * len(months)),  # tall enough for every cohort in the legend
+    )
+
+
+def _survival_chart(periods: list[dict]) -> Chart | None:
+    """Observed contract survival by renewal period beside what the sBG fit predicts; None when
+    the organisation has no prediction (no contracts, or no sBG fit)."""
+    if not any(r["predicted_survival"] is not None for r in periods):
+        return None
+    x = [r["period"] for r in periods]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=x,
+                y=[r["observed_survival"] for r in periods],
+                name="observed",
+                mode="lines+markers",
+                line=dict(color="#2166ac"),
+                customdata=[[r["surviving_customers"], r["eligible_customers"]] for r in periods],
+                hovertemplate="period %{x}: %{y:.1%} observed (%{customdata[0]:,} of %{customdata[1]:,} "
+                "eligible)<extra></extra>",
+            ),
+            go.Scatter(
+                x=x,
+                y=[r["predicted_survival"] for r in periods],
+                name="predicted (sBG)",
+                mode="lines+markers",
+                line=dict(color="#1b7837", dash="dash"),
+                hovertemplate="period %{x}: %{y:.1%} predicted by the sBG fit<extra></extra>",
+            ),
+        ]
+    )
+    return "contract_survival", _layout(
+        fig,
+        "Contract survival by renewal period: observed vs sBG",
+        xaxis=dict(title="renewal period k", dtick=1),
+        yaxis=dict(title="share still paying after k renewals", tickformat=".0%"),
+        showlegend=True,
+        legend=_legend(1.02, "bottom"),
+    )
+
+
+def retention_charts(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[Chart]:
+    """The organisation's retention charts: the cohort heatmap, the cumulative revenue per
+    acquired customer by cohort (cohort_retention), and observed against sBG-predicted
+    contract survival (contract_survival). A chart is left out when its mart is missing (a
+    database published before it) or has nothing for the organisation."""
+    cohorts = cohort_triangle(con, org_id, tables)
+    charts = [
+        _cohort_heatmap(cohorts),
+        _cohort_revenue_chart(cohorts),
+        _survival_chart(survival_periods(con, org_id, tables)),
+    ]
+    return [chart for chart in charts if chart is not None]
+
+
 def _na_or(value: float | None, format_spec: str) -> str:
     """``value`` formatted with ``format_spec``, or "n/a" when there is none."""
     return "n/a" if value is None else format(value, format_spec)
@@ -496,6 +630,59 @@ window.addEventListener('load', function () {
 """
 
 
+# charts drawn across the whole width of their grid
+WIDE_CHARTS = {"cohort_retention"}
+
+
+def _chart_divs(charts: list[Chart], n: int, org_id: str) -> str:
+    """The ``charts`` of the ``n``-th organisation as <div class="chart"> elements (the render
+    check's unit), each holding its Plotly figure."""
+    parts = []
+    for name, fig in charts:
+        div_id = f"org{n}-{name}"
+        wide = " wide" if name in WIDE_CHARTS else ""
+        parts.append(
+            f'<div class="chart{wide}" id="{div_id}" data-chart="{name}" data-organization="{html.escape(org_id)}">'
+            + fig.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                div_id=f"{div_id}-plot",
+                default_width="100%",
+                config={"displaylogo": False, "responsive": True},
+            )
+            + "</div>"
+        )
+    return "".join(parts)
+
+
+def retention_caption(charts: list[Chart]) -> str:
+    """One sentence or two under "Retention": how to read the cohorts and, where drawn, the survival chart."""
+    names = {name for name, _ in charts}
+    text = ""
+    if "cohort_retention" in names:
+        text = (
+            "A cohort is the customers whose first value event fell in that month (the first cohort also holds "
+            "everyone who was a customer before the data starts); a cell is the share of the cohort with a value "
+            "event k months later, small cohorts are noisy."
+        )
+    if "contract_survival" in names:
+        text += (
+            " Contract survival: the share of contracts old enough to tell that paid beyond renewal period k, "
+            "beside what the sBG model fitted to them predicts."
+        )
+    return text.strip()
+
+
+def _subsection(title: str, caption: str, charts: list[Chart], n: int, org_id: str) -> str:
+    """An <h3> with its caption and charts; nothing without charts."""
+    if not charts:
+        return ""
+    return (
+        f'<h3>{html.escape(title)}</h3><p class="caption">{html.escape(caption)}</p>'
+        f'<div class="grid">{_chart_divs(charts, n, org_id)}</div>'
+    )
+
+
 def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     tables = mart_tables(con)
     orgs = organizations(con)
@@ -503,39 +690,19 @@ def build_html(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     sections, chart_count = [], 0
     for n, org in enumerate(orgs):
         org_id = org["organization_id"]
-
-        def chart_divs(charts: list[tuple[str, go.Figure]], n=n, org_id=org_id) -> str:
-            parts = []
-            for name, fig in charts:
-                div_id = f"org{n}-{name}"
-                parts.append(
-                    f'<div class="chart" id="{div_id}" data-chart="{name}" data-organization="{html.escape(org_id)}">'
-                    + fig.to_html(
-                        full_html=False,
-                        include_plotlyjs=False,
-                        div_id=f"{div_id}-plot",
-                        default_width="100%",
-                        config={"displaylogo": False, "responsive": True},
-                    )
-                    + "</div>"
-                )
-            return "".join(parts)
-
         charts = organization_charts(con, org_id, tables)
+        retention = retention_charts(con, org_id, tables)
         bt = backtest(con, org_id, tables)
         trust = trust_charts(bt)
-        chart_count += len(charts) + len(trust)
-        trust_html = ""
-        if trust:
-            trust_html = (
-                f'<h3>Can we trust these scores?</h3><p class="caption">{html.escape(trust_caption(bt))}</p>'
-                f'<div class="grid">{chart_divs(trust)}</div>'
-            )
+        chart_count += len(charts) + len(retention) + len(trust)
         sections.append(
             f"<section><h2>{html.escape(str(org['organization_name'] or org_id))} "
             f"<small>{html.escape(str(org['org_type'] or ''))} · "
             f"{org['total_customers']:,} customers, {org['segmented']:,} segmented · {html.escape(org_id)}"
-            f'</small></h2><div class="grid">{chart_divs(charts)}</div>{trust_html}</section>'
+            f'</small></h2><div class="grid">{_chart_divs(charts, n, org_id)}</div>'
+            + _subsection("Retention", retention_caption(retention), retention, n, org_id)
+            + (_subsection("Can we trust these scores?", trust_caption(bt), trust, n, org_id) if trust else "")
+            + "</section>"
         )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Retention dashboard</title>
@@ -546,6 +713,7 @@ h1 {{ margin-bottom: 4px; }} h2 small {{ font-weight: normal; color: #666; font-
 section {{ background: white; border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 18px 0; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 12px; }}
 h3 {{ margin: 18px 0 2px; }} .caption {{ color: #555; margin: 0 0 8px; }}
+.chart.wide {{ grid-column: 1 / -1; }}
 #render-check {{ display: none; }}
 </style></head><body>
 <h1>Retention dashboard</h1>

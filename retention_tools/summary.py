@@ -4,7 +4,9 @@ For every organisation: the segment distribution (all 11 segments, counts and
 percentages), the churn upload's errors, the segment moves since the previous run (when
 segment_history holds one), the behaviour analysis (average behaviour score, customers by
 activity trend, top priority actions), each customer-lifetime-value model's fit or why there
-is none, and the backtest (the churn scores made at calibration_date
+is none, retention (month-1 and month-3 retention of the latest acquisition cohorts that have
+them; for contracts, the renewal period where observed and sBG-predicted survival differ
+most), and the backtest (the churn scores made at calibration_date
 against who churned by as_of_date: churn rate, AUC and top-decile lift per source; the purchases
 the models predicted against those that happened); then the raw rows rejected by data quality
 checks. It reads only schema `marts`, so
@@ -27,11 +29,13 @@ from retention_tools.marts_queries import (
     as_of_date,
     backtest,
     clv_fits,
+    cohort_triangle,
     fetch,
     mart_tables,
     migration_into_this_run,
     model_name,
     organizations,
+    survival_periods,
 )
 
 
@@ -181,6 +185,43 @@ def backtest_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]
     return [line + " " + " | ".join(parts)]
 
 
+def _survival_gap(row: dict) -> int:
+    """|observed - predicted| survival of a contract_survival row in units of its 4 decimals
+    (exact: two gaps that print the same are equal)."""
+    return abs(round(1e4 * row["observed_survival"]) - round(1e4 * row["predicted_survival"]))
+
+
+def retention_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str]) -> list[str]:
+    """Month-1 and month-3 retention of the latest cohorts that have them (cohort_retention),
+    and for an organisation with an sBG prediction the renewal period where observed and
+    predicted contract survival differ most (contract_survival, the earliest on a tie); none
+    where the marts are missing or hold nothing for the organisation."""
+    cohorts = cohort_triangle(con, org_id, tables)
+    parts = []
+    for k in (1, 3):
+        rows = [r for r in cohorts if r["months_since_acquisition"] == k]
+        if rows:
+            latest = max(rows, key=lambda r: r["cohort_month"])
+            parts.append(
+                f"month {k} {100 * latest['retention_rate']:.1f}% "
+                f"(cohort {latest['cohort_month']:%Y-%m}, {latest['cohort_customers']:,} acquired)"
+            )
+    lines = ["  retention: " + ", ".join(parts)] if parts else []
+    both = [
+        r
+        for r in survival_periods(con, org_id, tables)
+        if r["observed_survival"] is not None and r["predicted_survival"] is not None
+    ]
+    if both:
+        gap = max(both, key=lambda r: (_survival_gap(r), -r["period"]))
+        lines.append(
+            f"  contract survival: largest gap at period {gap['period']}, observed "
+            f"{100 * gap['observed_survival']:.1f}% vs sBG-predicted {100 * gap['predicted_survival']:.1f}% "
+            f"({gap['eligible_customers']:,} eligible)"
+        )
+    return lines
+
+
 def migration_lines(con: duckdb.DuckDBPyConnection, org_id: str, tables: set[str], top: int = 3) -> list[str]:
     """Customers who changed segment between this run and the one before, and the largest moves."""
     moves = migration_into_this_run(con, org_id, tables)
@@ -242,6 +283,7 @@ def format_summary(con: duckdb.DuckDBPyConnection, max_errors: int, max_actions:
         lines.extend(migration_lines(con, org_id, tables))
         lines.extend(behavior_lines(con, org_id, max_actions))
         lines.extend(clv_lines(con, org_id, tables))
+        lines.extend(retention_lines(con, org_id, tables))
         lines.extend(backtest_lines(con, org_id, tables))
 
     orphan_errors = fetch(

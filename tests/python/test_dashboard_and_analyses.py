@@ -5,9 +5,11 @@ A small generated data set is built for two monthly runs and published (scripts/
 the dashboard written from the published marts, and opened in headless Chromium
 (Debian's package; scripts/test.sh installs it when missing). The page's own check, run after
 Plotly drew, counts the drawn marks (bars, heatmap images, scatter markers) of every chart,
-the "Can we trust these scores?" backtest charts included; a screenshot is saved as
+the "Can we trust these scores?" backtest charts and the retention charts (cohort heatmap,
+cumulative revenue by cohort, contract survival) included; a screenshot is saved as
 target/dashboard_screenshot.png for people to look at (docs/dashboard.png is a copy of it).
-The summary's lifetime-value and backtest lines are checked against the same marts.
+The summary's lifetime-value, retention and backtest lines are checked against the same marts,
+and the semantic layer's metrics against the marts they are defined on.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ CHARTS = {
 }
 # "Can we trust these scores?": drawn where the backtest marts have something to show
 TRUST_CHARTS = {"backtest_auc", "churn_calibration", "purchases_backtest"}
+# "Retention": drawn where cohort_retention and contract_survival have rows for the organisation
+RETENTION_CHARTS = {"cohort_retention", "cohort_revenue", "contract_survival"}
 MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD", "sbg": "sBG"}
 
 
@@ -188,6 +192,39 @@ def test_trust_charts_render_for_every_backtested_organization(dashboard):
 
 
 @needs_chromium
+def test_retention_charts_render_for_every_organization_with_rows(dashboard):
+    """ "Retention": every organisation with cohort_retention rows gets the cohort heatmap (one
+    heatmap image) and the cumulative revenue per customer (a line per cohort, a marker per
+    row); those with an sBG prediction in contract_survival get observed against predicted
+    survival (2 traces, a marker per non-NULL value), the others none; drawn in Chromium."""
+    project, output = dashboard
+    per_org = _render_check(output)
+    expected: dict[str, dict[str, dict]] = {}
+    for r in project.query("""
+            select organization_id, count(*) as rows, count(distinct cohort_month) as cohorts
+            from marts.cohort_retention group by 1"""):
+        expected.setdefault(r["organization_id"], {}).update(
+            cohort_retention={"marks": 1, "traces": 1},
+            cohort_revenue={"marks": r["rows"], "traces": r["cohorts"]},
+        )
+    survival = project.query("""
+            select organization_id, count(observed_survival) + count(predicted_survival) as marks, 2 as traces
+            from marts.contract_survival group by 1 having count(predicted_survival) > 0""")
+    for r in survival:
+        expected.setdefault(r["organization_id"], {})["contract_survival"] = r
+    # the generated data: every organisation has cohorts, the telecom's contracts an sBG fit
+    assert set(expected) == set(per_org) and len(per_org) == 3, expected
+    assert survival and len(survival) < len(per_org), survival
+    for org in per_org:
+        drawn = {name: state for name, state in per_org[org].items() if name in RETENTION_CHARTS}
+        assert set(drawn) == set(expected.get(org, {})), (org, sorted(drawn))
+        for name, state in drawn.items():
+            want = expected[org][name]
+            assert (state["marks"], state["traces"]) == (want["marks"], want["traces"]), (org, name, state, want)
+    assert output.read_text().count("<h3>Retention</h3>") == len(expected)
+
+
+@needs_chromium
 def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     _, output = dashboard
     page = output.read_text()
@@ -198,15 +235,17 @@ def test_dashboard_is_self_contained_and_saves_a_screenshot(dashboard):
     screenshot = PROJECT_ROOT / "target" / "dashboard_screenshot.png"
     screenshot.parent.mkdir(exist_ok=True)
     screenshot.unlink(missing_ok=True)
-    # tall enough for the first organisation's charts and its "Can we trust these scores?" view
-    _chromium(f"--screenshot={screenshot}", "--window-size=1400,2800", output.as_uri())
+    # tall enough for the first organisation's charts, its "Retention" and its "Can we trust these scores?" views
+    _chromium(f"--screenshot={screenshot}", "--window-size=1400,4200", output.as_uri())
     assert screenshot.exists() and screenshot.stat().st_size > 20_000
 
 
 def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
     """scripts/summary.py on the published marts: per organisation one lifetime-value line per
-    model (its parameters, or why it is not fitted), which customers model churn scores, and
-    one backtest line (churn rate, AUC per source, predicted against actual purchases)."""
+    model (its parameters, or why it is not fitted), which customers model churn scores, one
+    retention line (month-1 and month-3 retention of the latest cohorts with such a row), one
+    contract-survival line where contract_survival has sBG predictions (the period of the largest
+    gap), and one backtest line (churn rate, AUC per source, predicted against actual purchases)."""
     project, _ = dashboard
     out = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / "summary.py"), "--db", str(default_published(project.db_path))],
@@ -273,6 +312,39 @@ def test_summary_shows_each_model_fit_and_the_backtest(dashboard):
             assert f"predicted {predicted}" in line and f"vs actual {p['actual_purchases']:,.0f} purchases" in line, (
                 line
             )
+        _assert_retention_lines(project, org, block)
+
+
+def _assert_retention_lines(project, org: str, block: str) -> None:
+    """The summary block's retention line (the latest cohorts with a month-1 and a month-3 row)
+    and contract-survival line (the period where observed and predicted differ most, the
+    earliest on a tie; none without a prediction), as the marts say."""
+    latest = project.query(f"""
+        select months_since_acquisition as k, cohort_month, retention_rate, cohort_customers
+        from marts.cohort_retention as c
+        where organization_id = '{org}' and months_since_acquisition in (1, 3)
+          and cohort_month = (select max(cohort_month) from marts.cohort_retention
+                              where organization_id = c.organization_id
+                                and months_since_acquisition = c.months_since_acquisition)
+        order by k""")
+    assert latest, org  # the generated data: every organisation has cohorts a month old
+    parts = [
+        f"month {r['k']} {100 * r['retention_rate']:.1f}% (cohort {r['cohort_month']:%Y-%m}, "
+        f"{r['cohort_customers']:,} acquired)"
+        for r in latest
+    ]
+    lines = block.split("\n")
+    assert [line for line in lines if line.startswith("  retention: ")] == ["  retention: " + ", ".join(parts)]
+    gaps = project.query(f"""
+        select period, observed_survival, predicted_survival, eligible_customers from marts.contract_survival
+        where organization_id = '{org}' and observed_survival is not null and predicted_survival is not null
+        order by abs(round(observed_survival * 10000) - round(predicted_survival * 10000)) desc, period
+        limit 1""")
+    assert [line for line in lines if line.startswith("  contract survival: ")] == [
+        f"  contract survival: largest gap at period {g['period']}, observed {100 * g['observed_survival']:.1f}% vs "
+        f"sBG-predicted {100 * g['predicted_survival']:.1f}% ({g['eligible_customers']:,} eligible)"
+        for g in gaps
+    ]
 
 
 def _analysis(project, name: str, vars: dict | None = None) -> list[dict]:
@@ -368,13 +440,14 @@ def test_static_docs_are_one_file_with_descriptions_and_columns(dashboard):
     assert comment and comment.strip() == node["description"].strip()
 
 
-def _mf_query(project, metrics: str, group_by: str) -> list[dict]:
+def _mf_query(project, metrics: str, group_by: str, where: str | None = None) -> list[dict]:
     mf = shutil.which("mf", path=str(Path(sys.executable).parent))
     if mf is None:
         pytest.skip("dbt-metricflow is not installed (requirements-semantic.txt)")
     output = project.root / "target" / f"mf_{metrics.replace(',', '_')}.csv"
     proc = subprocess.run(
-        [mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)],
+        [mf, "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(output)]
+        + (["--where", where] if where else []),
         cwd=project.root,
         env={**project.env(), "DBT_PROFILES_DIR": str(project.root)},
         capture_output=True,
@@ -416,3 +489,22 @@ def test_metrics_through_metricflow_equal_the_marts(dashboard):
         expected = insights[row["behavior_customer__organization_id"]]
         assert abs(float(row["average_behavior_score"]) - expected["avg_behavior_score"]) < 0.01
         assert abs(float(row["signal_prevalence"]) - expected["prevalence"]) < 1e-9
+
+    # retention_rate, a ratio over cohort_retention: at month 1 since acquisition, the active
+    # customers of all the organisation's cohorts over the customers they acquired
+    rows = _mf_query(
+        project,
+        "retention_rate",
+        "cohort__organization_id,cohort__months_since_acquisition",
+        "{{ Dimension('cohort__months_since_acquisition') }} = 1",
+    )
+    ratios = {
+        r["organization_id"]: r["ratio"]
+        for r in project.query("""
+        select organization_id, sum(active_customers) * 1.0 / sum(cohort_customers) as ratio
+        from marts.cohort_retention where months_since_acquisition = 1 group by 1""")
+    }
+    assert len(rows) == len(ratios) == 3
+    for row in rows:
+        assert int(row["cohort__months_since_acquisition"]) == 1
+        assert abs(float(row["retention_rate"]) - ratios[row["cohort__organization_id"]]) < 1e-9
