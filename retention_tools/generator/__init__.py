@@ -14,11 +14,12 @@ each. The same ``external_id``s (``CUST_00001``...) are used in every organisati
 purpose: external ids are unique within an organisation only. Events span ``--history-days``
 (default 540) days up to ``--end-date`` (default 2026-10-31, fixed so that the output does not
 depend on the day it is run; the project's default as_of_date is then 2026-11-01), about 100
-events per customer and year overall. With the defaults (3 x 10,000 customers, ~4.4M events,
-a few seconds) every organisation has all 11 segments, with Champions 12.2-12.9%, At Risk
-9.2-10.8% and Lost 5.6-6.4% (the bands promised are 10-15%, 8-12% and 5-7%;
-tests/python/test_generator.py checks them on this data), and every risk signal of its
-industry fires for 2.8-35% of it.
+events per customer and year overall. With the defaults (3 x 10,000 customers, ~4.0M events,
+a few seconds) every organisation has all 11 segments, with Champions 11.0-12.4%, At Risk
+9.1-10.9% and Lost 5.8-6.4% (the bands promised are 10-15%, 8-12% and 5-7%;
+tests/python/test_generator.py checks them on this data), every risk signal of its industry
+fires for 2.6-35% of it, and every acquisition cohort (month of the first value event) from
+June 2025 to October 2026 holds 167-1,211 customers (below).
 
 How the data is made
 --------------------
@@ -30,6 +31,19 @@ dormant (no value event in the last 365 days, a few logins/views), hibernating (
 frequency, stopped 130-300 days ago). A persona fixes the customer's active span, its
 activity level (log-normal around the persona's median), a ramp (growing customers), how
 likely it is to drop out (below) and the residual rate of its other events after it stops.
+
+Customers are acquired all along, as in a growing business: a share of the loyal (40%),
+potential (25%) and occasional (15%) customers (``Persona.joined``, exactly round(share x
+count) per persona, from a random stream of their own) join during the history instead of
+before it, on a join day between the history start and ``JOINED_BY`` (30) days before the end
+date, more of them every month (the density grows linearly from nothing at the history start).
+A joiner's signup_date is its join day (never late, never NULL), it has no event before it and
+makes its first value event on that day or the next (the activation below), then behaves as
+its persona does. The rest of the customers start in their persona's start range, mostly
+before the history. So the first month of the history (May 2025 by default) is the existing
+base (3,483-3,699 customers per organisation with the defaults), the months after it hold the
+joiners and existing customers whose first value event in the history came late (167-1,211 per
+month), and October 2026 adds the new and promising customers (~910).
 Events are then drawn as Poisson processes: per customer and event type a Poisson count over
 the active span (rate x span x ramp), placed in time by the ramp's inverse CDF (uniform when
 flat), plus periodic events (monthly bills, loan repayments, telecom data-usage records every
@@ -51,7 +65,7 @@ the kind the project's churn models describe:
   (counted from its first one there) and then none: the MBG/NBD (and BG/NBD) process. The
   personas that stop anyway have no dropout besides (hibernating: both).
 * telecom contracts (postpaid: a bill_payment every month, the first one on the start day of
-  a contract that starts inside the window, ~35% of them) are renewed each month with
+  a contract that starts inside the window, ~50% of them) are renewed each month with
   probability 1 - theta, theta ~ Beta per persona (``Persona.contract``; mean 0.001 for
   champions, 0.04 for potential customers, 0.08 for new and promising ones): after a
   geometric number of paid bills the customer churns and pays no more bills or top-ups (the
@@ -63,12 +77,12 @@ the kind the project's churn models describe:
 
 With the defaults (seed 42, 10,000 customers) the project's churn models converge to interior
 optima (time in days; x = repeat value days; 30-day periods for the sBG): MBG/NBD banking
-r 1.48, alpha 16.7, a 0.091, b 0.59; ecommerce r 1.18, alpha 29.9, a 0.048, b 0.35; telecom
-prepaid r 1.11, alpha 21.1, a 0.19, b 0.74; sBG telecom postpaid alpha 0.057, beta 3.4 (and
+r 1.47, alpha 16.5, a 0.095, b 0.61; ecommerce r 1.17, alpha 29.7, a 0.053, b 0.40; telecom
+prepaid r 1.04, alpha 19.8, a 0.20, b 0.78; sBG telecom postpaid alpha 0.063, beta 3.9 (and
 down to 150 customers per organisation). In a 90-day backtest model churn ranks customers
-about as well as recency or better (AUC 0.90-0.97, within 0.01 of recency's or above).
-28-30% of each organisation's customers have made no value event in the last 180 days (2.5-7%
-none in the window), 34-40% none in the last 90 days.
+about as well as recency or better (AUC 0.89-0.97, within 0.01 of recency's or above).
+26-29% of each organisation's customers have made no value event in the last 180 days (2.7-7%
+none in the window), 33-39% none in the last 90 days.
 
 Behaviour traits (``TRAITS``) are attached on top of the persona so that the demo exercises
 every risk signal of rules section 7: within each persona exactly round(p x count) customers
@@ -98,7 +112,7 @@ never a signal directly. Overall shares with the defaults, and the signals they 
   buying: low_browse_to_buy), serial_returner (8.2%; returns 40-80% of its purchases:
   high_return_rate).
 
-With the defaults every signal fires for 2.8-35% of its organisation's analysed customers
+With the defaults every signal fires for 2.6-35% of its organisation's analysed customers
 (plan_underutilization and single_product_usage highest; see tests/python/test_generator.py
 for an independent implementation of the rules). Traits come from random streams of their
 own, and so do the dropout probabilities and the contract lengths: the customers, their

@@ -46,14 +46,23 @@ class Persona:
     contract: tuple[float, float]  # Beta(a, b) of a postpaid contract's monthly churn probability
     value_from: tuple[int, int] | None = None  # value events only from this many days before the end
     postpaid: float = 1.0  # telecom: factor on the probability of a contract (postpaid)
+    joined: float = 0.0  # share of the persona's customers acquired during the history (see JOINED_BY)
 
 
+# Customers acquired during the history window: within each persona exactly round(joined x
+# count) customers start on a join day uniform between the history start and JOINED_BY days
+# before the end date (their signup date), instead of inside the persona's start range.
+JOINED_BY = 30
 NO_DROPOUT = (0.0, 1.0)  # Beta(0, 1): probability 0, the customer stops at its stop only
 PERSONAS = [
     # name, share, activity, start, stop, ramp, after, value, risk, dropout, contract
     Persona("champions", 0.13, 1.70, (400, 2500), (0, 0), (1.0, 1.0), 0.3, 1.5, 0.05, (0.3, 400.0), (0.5, 400.0)),
-    Persona("loyal", 0.253, 1.05, (300, 2500), (0, 0), (1.0, 1.0), 0.3, 1.1, 0.20, (0.3, 150.0), (0.5, 250.0)),
-    Persona("potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), 0.3, 1.0, 0.20, (0.5, 8.0), (0.5, 12.0)),
+    Persona(
+        "loyal", 0.253, 1.05, (300, 2500), (0, 0), (1.0, 1.0), 0.3, 1.1, 0.20, (0.3, 150.0), (0.5, 250.0), joined=0.4
+    ),
+    Persona(
+        "potential", 0.11, 0.90, (90, 400), (0, 0), (0.3, 1.4), 0.3, 1.0, 0.20, (0.5, 8.0), (0.5, 12.0), joined=0.25
+    ),
     Persona("new", 0.03, 0.90, (1, 29), (0, 0), (1.0, 1.0), 0.3, 0.9, 0.55, (0.5, 1.5), (0.5, 6.0)),
     Persona("promising", 0.06, 0.30, (60, 600), (0, 0), (1.0, 1.0), 0.3, 0.8, 0.60, (0.5, 1.5), (0.5, 6.0), (1, 14)),
     Persona(
@@ -69,6 +78,7 @@ PERSONAS = [
         (0.5, 1.5),
         (0.5, 10.0),
         postpaid=0.5,
+        joined=0.15,
     ),
     Persona(
         "declining",
@@ -105,6 +115,7 @@ PERSONAS = [
     ),
 ]
 assert abs(sum(p.share for p in PERSONAS) - 1.0) < 1e-9
+assert all(p.stop == (0, 0) and p.value_from is None for p in PERSONAS if p.joined), "joiners stay active"
 PERSONA_NAMES = [p.name for p in PERSONAS]
 
 
@@ -305,21 +316,33 @@ class OrgCustomers:
         return self.attrs["_ids"]
 
 
-def _assign_traits(rng: np.random.Generator, persona: np.ndarray, org_type: str) -> dict[str, np.ndarray]:
-    """Per trait of the industry, a boolean per customer: within each persona exactly
-    round(probability x persona count) customers, chosen at random."""
+def _exact_members(rng: np.random.Generator, persona: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """A boolean per customer: within each persona exactly round(probability x persona count)
+    customers (probabilities in the order of PERSONAS), chosen at random."""
     n = len(persona)
     sizes = np.bincount(persona, minlength=len(PERSONAS))
     starts = np.cumsum(sizes) - sizes
-    out = {}
-    for trait in TRAITS[org_type]:
-        k = np.floor(trait.probabilities() * sizes + 0.5).astype(np.int64)
-        order = np.lexsort((rng.random(n), persona))  # grouped by persona, random inside
-        pos = np.arange(n) - np.repeat(starts, sizes)  # position inside the persona group
-        flag = np.zeros(n, dtype=bool)
-        flag[order] = pos < k[persona[order]]
-        out[trait.name] = flag
-    return out
+    k = np.floor(probabilities * sizes + 0.5).astype(np.int64)
+    order = np.lexsort((rng.random(n), persona))  # grouped by persona, random inside
+    pos = np.arange(n) - np.repeat(starts, sizes)  # position inside the persona group
+    flag = np.zeros(n, dtype=bool)
+    flag[order] = pos < k[persona[order]]
+    return flag
+
+
+def _assign_traits(rng: np.random.Generator, persona: np.ndarray, org_type: str) -> dict[str, np.ndarray]:
+    """Per trait of the industry, a boolean per customer: within each persona exactly
+    round(probability x persona count) customers, chosen at random."""
+    return {trait.name: _exact_members(rng, persona, trait.probabilities()) for trait in TRAITS[org_type]}
+
+
+def _draw_joiners(rng: np.random.Generator, persona: np.ndarray, H: float) -> tuple[np.ndarray, np.ndarray]:
+    """The customers acquired during the history (exactly round(joined x count) per persona)
+    and, for each customer, a join day in days before the end date: uniform between the
+    history start and JOINED_BY days before the end date (used for the joiners only)."""
+    joined = _exact_members(rng, persona, np.array([p.joined for p in PERSONAS]))
+    join_ago = H - (H - JOINED_BY) * np.sqrt(rng.random(len(persona)))
+    return joined, join_ago
 
 
 NEVER = np.iinfo(np.int64).max
@@ -342,12 +365,15 @@ def _per_customer(persona: np.ndarray, attr: str) -> np.ndarray:
     return np.array([getattr(p, attr) for p in PERSONAS])[persona]
 
 
-def _draw_spans(rng: np.random.Generator, persona: np.ndarray, H: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _draw_spans(
+    rng: np.random.Generator, persona: np.ndarray, H: float, joined: np.ndarray, join_ago: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each customer's active span (t0 to t1) and the start of its value events (tv), in days from
-    the history start: uniform inside its persona's start, stop and value_from ranges."""
+    the history start: uniform inside its persona's start, stop and value_from ranges; a joiner
+    starts on its join day (join_ago days before the end date)."""
     start_lo, start_hi = _per_customer(persona, "start").T
     stop_lo, stop_hi = _per_customer(persona, "stop").T
-    start_ago = rng.uniform(start_lo, start_hi + 1)
+    start_ago = np.where(joined, join_ago, rng.uniform(start_lo, start_hi + 1))
     stop_ago = rng.uniform(stop_lo, stop_hi + 1e-9)
     stop_ago = np.where(stop_hi == 0, 0.0, stop_ago)
     t0 = H - start_ago
@@ -357,14 +383,15 @@ def _draw_spans(rng: np.random.Generator, persona: np.ndarray, H: float) -> tupl
     return t0, t1, tv
 
 
-def _draw_signup(rng: np.random.Generator, t0: np.ndarray, H: float) -> np.ndarray:
+def _draw_signup(rng: np.random.Generator, t0: np.ndarray, H: float, joined: np.ndarray) -> np.ndarray:
     """signup_date in days from the history start: the start of the span, 2% registered 20-199
-    days after they started (at most the day before the end date), 3% NULL (NaN)."""
+    days after they started (at most the day before the end date), 3% NULL (NaN); a joiner's is
+    its join day."""
     n = len(t0)
     signup = np.floor(t0)
-    late = rng.random(n) < 0.02
+    late = (rng.random(n) < 0.02) & ~joined
     signup = np.where(late, np.minimum(signup + rng.integers(20, 200, n), H - 1), signup)
-    return np.where(rng.random(n) < 0.03, np.nan, signup)
+    return np.where((rng.random(n) < 0.03) & ~joined, np.nan, signup)
 
 
 def _banking_attrs(rng: np.random.Generator, activity: np.ndarray) -> dict:
@@ -462,18 +489,22 @@ def make_customers(org_index: int, org_id: str, org_type: str, n: int, seed: int
     H = float(history_days)
     counts = exact_counts(n, [p.share for p in PERSONAS])
     persona = rng.permutation(np.repeat(np.arange(len(PERSONAS)), counts))
-    t0, t1, tv = _draw_spans(rng, persona, H)
+    # The customers acquired during the history come from a stream of their own as well.
+    joined, join_ago = _draw_joiners(child_rng(seed, org_index, 6), persona, H)
+    t0, t1, tv = _draw_spans(rng, persona, H, joined, join_ago)
     ramp = _per_customer(persona, "ramp")
     activity = _per_customer(persona, "activity") * rng.lognormal(0.0, 0.35, n)
     value = _per_customer(persona, "value") * rng.lognormal(0.0, 0.35, n)
     risk = _per_customer(persona, "risk") + rng.normal(0.0, 0.12, n)
-    signup = _draw_signup(rng, t0, H)
+    signup = _draw_signup(rng, t0, H, joined)
     if org_type == "banking":
         attrs = _banking_attrs(rng, activity)
     elif org_type == "telecom":
         attrs = _telecom_attrs(rng, activity, value, _per_customer(persona, "postpaid"))
     else:
         attrs = _ecommerce_attrs(rng, n)
+
+    attrs["joined"] = joined
 
     # Behaviour traits come from a stream of their own, so that the customers, their churn
     # scores and the upload do not depend on them.

@@ -274,9 +274,57 @@ def test_segment_mix(tmp_path):
     scripts/demo.sh) yields every segment in every organisation, with Champions 10-15%, At Risk
     8-12% and Lost 5-7%: the bands the generator promises (its docstring gives where the demo
     lands inside them). The default size, because the bands are the demo's: at a few thousand
-    customers sampling noise alone moves At Risk by about half a point."""
-    dist = _segments(*generate(tmp_path / "mix", customers=10000))
+    customers sampling noise alone moves At Risk by about half a point. Customers are acquired
+    all along: every acquisition cohort (month of the first value event) after the first month
+    of the history has 150 customers or more, and the first one (the existing base) is the
+    biggest."""
+    out, upload = generate(tmp_path / "mix", customers=10000)
+    dist = _segments(out, upload)
     assert (dist > 0.5).all().all(), dist
     assert dist.loc["Champions"].between(10, 15).all(), dist
     assert dist.loc["At Risk"].between(8, 12).all(), dist
     assert dist.loc["Lost"].between(5, 7).all(), dist
+    _, tx = with_org_type(out)
+    value = tx[[t in VALUE_TYPES[o] for t, o in zip(tx.transaction_type, tx.org_type)]]
+    first = value.groupby(["org_type", "customer_id"]).occurred_at.min().dt.strftime("%Y-%m")
+    cohorts = first.groupby(level="org_type").value_counts().unstack("org_type").sort_index()
+    assert list(cohorts.index) == [str(m) for m in pd.period_range("2025-05", "2026-10", freq="M")], cohorts
+    assert (cohorts.iloc[1:] >= 150).all().all(), cohorts
+    assert (cohorts.iloc[0] > cohorts.iloc[1:].max()).all(), cohorts
+
+
+def test_joiners_start_with_a_value_event():
+    """A customer acquired during the history signs up on its join day, has no event before
+    it and makes its first value event that day or the next; the joiners' join days spread over the
+    history up to JOINED_BY days before the end date, more and more of them (a growing
+    business)."""
+    from retention_tools.generator import personas
+    from retention_tools.generator.events import events_for_chunk
+    from retention_tools.generator.sampling import child_rng
+
+    H, n = 540, 3000
+    for org_index, (oid, _, org_type) in enumerate(personas.ORGANIZATIONS):
+        c = personas.make_customers(org_index, oid, org_type, n, 42, H)
+        joined = c.attrs["joined"]
+        want = sum(int(p.joined * (c.persona == i).sum() + 0.5) for i, p in enumerate(personas.PERSONAS))
+        assert joined.sum() == want > 0.1 * n
+        assert (c.signup[joined] == np.floor(c.t0[joined])).all()
+        assert (c.t0[joined] >= 0).all() and (c.t0[joined] <= H - personas.JOINED_BY).all()
+        # every month gets joiners, more and more of them (linearly: 3 times as many in the
+        # second half of the join period as in the first)
+        months = np.floor(c.t0[joined] / 30.4).astype(int)
+        assert set(range(2, int((H - personas.JOINED_BY) / 30.4) + 1)) <= set(months), org_type
+        late = (c.t0[joined] > (H - personas.JOINED_BY) / 2).sum()
+        assert 2 < late / (joined.sum() - late) < 4, org_type
+        tcode, ci, secs, *_ = events_for_chunk(
+            c, 0, n, child_rng(42, org_index, 10), float(H), child_rng(42, org_index, 10, 1)
+        )
+        names = np.array(personas.INDUSTRY_TYPES[org_type])
+        is_value = np.isin(names[tcode], list(VALUE_TYPES[org_type]))
+        day = secs // 86400
+        first_any = np.full(n, H + 1)
+        np.minimum.at(first_any, ci, day)
+        first_value = np.full(n, H + 1)
+        np.minimum.at(first_value, ci[is_value], day[is_value])
+        assert (first_any[joined] >= c.signup[joined]).all(), org_type
+        assert np.isin(first_value[joined] - c.signup[joined], [0, 1]).all(), org_type
