@@ -447,6 +447,9 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> dict:
     result["events"] = count_events(raw_dir)
     log(f"{result['events']:,} events (generated in {result['generate_seconds']} s)")
 
+    # A fresh copy: with --reuse-data the work directory holds the project an earlier run
+    # copied, maybe from another checkout, whose extra files would be built too.
+    shutil.rmtree(workdir / "project", ignore_errors=True)
     project = make_project(workdir, raw_dir, upload_csv=raw_dir / "upload.csv")
     result["build_seconds"], result["peak_rss_mb"] = measure_build(project)
 

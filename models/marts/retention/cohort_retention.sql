@@ -5,7 +5,9 @@
     indexed by macro month_index; a month m is complete when m + 1 month <= as_of_date, which
     is every month before as_of_date's own. Only complete months are shown, for the cohort
     and for its row k, and every such k is a row (zero activity included). Amounts are the
-    exact per-day sums of int_customer_value_days (NULL counts 0), rounded as the last step. -#}
+    exact per-day sums of int_customer_value_days (NULL counts 0), rounded as the last step.
+    A customer's first value day is the CLV purchase history's first_purchase_date (the event
+    pass), so both agree by construction and no window over the value days is needed. -#}
 with
 
 as_of as (
@@ -19,57 +21,64 @@ as_of as (
 
 ),
 
-customer_months as (
+customer_cohorts as (
 
     select
-        organization_id,
-        customer_id,
-        {{ month_index('event_date') }} as activity_month,
-        {{ month_start('min(event_date)') }} as activity_month_start,
-        sum(day_total) as revenue
+        customers.organization_id,
+        purchases.customer_id,
+        {{ month_index('purchases.first_purchase_date') }} as cohort_month,
+        {{ month_start('purchases.first_purchase_date') }} as cohort_month_start
 
-    from {{ ref('int_customer_value_days') }}
-    group by organization_id, customer_id, {{ month_index('event_date') }}
+    from {{ ref('int_customer_events_aggregated') }} as purchases
+    inner join {{ valid_rows('int_customers_validated', 'customers') }}
+        on purchases.customer_id = customers.customer_id
+    cross join as_of
+    where {{ month_index('purchases.first_purchase_date') }}
+        between as_of.first_cohort_month and as_of.last_complete_month
 
 ),
 
-customer_activity as (
+customer_months as (
 
     select
-        *,
-        min(activity_month) over (partition by organization_id, customer_id) as cohort_month
+        customer_id,
+        {{ month_index('event_date') }} as activity_month,
+        sum(day_total) as revenue
 
-    from customer_months
+    from {{ ref('int_customer_value_days') }}
+    group by customer_id, {{ month_index('event_date') }}
 
 ),
 
 cohorts as (
 
     select
-        customer_activity.organization_id,
-        customer_activity.cohort_month,
-        min(customer_activity.activity_month_start) as cohort_month_start,
+        organization_id,
+        cohort_month,
+        min(cohort_month_start) as cohort_month_start,
         count(*) as cohort_customers
 
-    from customer_activity
-    cross join as_of
-    where customer_activity.activity_month = customer_activity.cohort_month
-        and customer_activity.cohort_month between as_of.first_cohort_month and as_of.last_complete_month
-    group by customer_activity.organization_id, customer_activity.cohort_month
+    from customer_cohorts
+    group by organization_id, cohort_month
 
 ),
 
 cohort_activity as (
 
     select
-        organization_id,
-        cohort_month,
-        activity_month - cohort_month as months_since_acquisition,
+        customer_cohorts.organization_id,
+        customer_cohorts.cohort_month,
+        customer_months.activity_month - customer_cohorts.cohort_month as months_since_acquisition,
         count(*) as active_customers,
-        sum(revenue) as revenue
+        sum(customer_months.revenue) as revenue
 
-    from customer_activity
-    group by organization_id, cohort_month, activity_month - cohort_month
+    from customer_months
+    inner join customer_cohorts
+        on customer_months.customer_id = customer_cohorts.customer_id
+    group by
+        customer_cohorts.organization_id,
+        customer_cohorts.cohort_month,
+        customer_months.activity_month - customer_cohorts.cohort_month
 
 ),
 
