@@ -74,21 +74,9 @@ PREDICTION_COLUMNS = [
     "clv_365d",
     "expected_purchases_horizon",
 ]
-FLOAT_PARAMS = [
-    "r",
-    "alpha",
-    "a",
-    "b",
-    "sbg_alpha",
-    "sbg_beta",
-    "log_likelihood",
-    "p",
-    "q",
-    "v",
-    "gamma_gamma_log_likelihood",
-    "dropout_probability",
-    "aic",
-]
+# The fitted numbers among them (every column but the keys, counts, flags and labels).
+_NOT_FITTED = ("organization_id", "model", "customers_fitted", "converged", "reason", "variant")
+FLOAT_PARAMS = [c for c in PARAMS_COLUMNS if c not in _NOT_FITTED]
 NONCONTRACTUAL_MODELS = ("mbgnbd", "bgnbd")
 CONTRACTUAL_MODEL = sbg.MODEL_NAME
 SETTINGS = ("noncontractual", "contractual")
