@@ -35,9 +35,8 @@ export PGDATABASE=$DB
 VARS
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/_ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_ports.sh"
 
 case "${1:-}" in
 start)

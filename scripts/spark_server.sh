@@ -28,8 +28,44 @@ running() {
     [ -f "$RUN/pid" ] && kill -0 "$(cat "$RUN/pid")" 2>/dev/null
 }
 
-free_port() {
-    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+# shellcheck source=scripts/_ports.sh
+source "$ROOT/scripts/_ports.sh"
+
+# Starts the JVM on two fresh ports; waits until *it* listens on both: its log names each port
+# as started and both accept a connection (a port accepting alone could be another process's).
+# Returns 1 when the JVM stops (e.g. it could not bind a port), 2 when it is not ready in 120 s.
+launch() {
+    free_port > "$RUN/thrift_port"; free_port > "$RUN/connect_port"
+    local tport cport
+    tport="$(cat "$RUN/thrift_port")"; cport="$(cat "$RUN/connect_port")"
+    # setsid: the server outlives this script and its caller's process group
+    setsid "$SPARK_HOME/bin/spark-submit" --master "local[${SPARK_SERVER_CORES:-*}]" --name retention-analytics \
+        --class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2 \
+        --conf spark.plugins=org.apache.spark.sql.connect.SparkConnectPlugin \
+        --conf "spark.connect.grpc.binding.address=127.0.0.1" \
+        --conf "spark.connect.grpc.binding.port=$cport" \
+        --conf "spark.sql.warehouse.dir=$DIR/warehouse" \
+        --conf "spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=$DIR/metastore_db;create=true" \
+        --conf "spark.driver.extraJavaOptions=-Dderby.system.home=$DIR" \
+        --conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=4 --conf spark.ui.enabled=false \
+        --hiveconf hive.server2.thrift.bind.host=127.0.0.1 \
+        --hiveconf "hive.server2.thrift.port=$tport" \
+        spark-internal >"$RUN/server.log" 2>&1 < /dev/null &
+    echo $! > "$RUN/pid"
+    for _ in $(seq 1 240); do
+        running || return 1
+        if grep -q "SparkConnectService' on port $cport\b" "$RUN/server.log" \
+            && grep -q "Starting ThriftBinaryCLIService on port $tport\b" "$RUN/server.log" \
+            && "$PYTHON" - "$tport" "$cport" <<'PY' 2>/dev/null; then
+import socket, sys
+for port in sys.argv[1:]:
+    socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+PY
+            running && return 0
+        fi
+        sleep 0.5
+    done
+    return 2
 }
 
 case "${1:-}" in
@@ -39,34 +75,17 @@ start)
         || { echo "spark_server.sh: pyspark is not installed (requirements-spark.txt)" >&2; exit 1; }
     export SPARK_HOME SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$PYTHON"
     mkdir -p "$RUN"
-    free_port > "$RUN/thrift_port"; free_port > "$RUN/connect_port"
-    # setsid: the server outlives this script and its caller's process group
-    setsid "$SPARK_HOME/bin/spark-submit" --master "local[${SPARK_SERVER_CORES:-*}]" --name retention-analytics \
-        --class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2 \
-        --conf spark.plugins=org.apache.spark.sql.connect.SparkConnectPlugin \
-        --conf "spark.connect.grpc.binding.address=127.0.0.1" \
-        --conf "spark.connect.grpc.binding.port=$(cat "$RUN/connect_port")" \
-        --conf "spark.sql.warehouse.dir=$DIR/warehouse" \
-        --conf "spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=$DIR/metastore_db;create=true" \
-        --conf "spark.driver.extraJavaOptions=-Dderby.system.home=$DIR" \
-        --conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=4 --conf spark.ui.enabled=false \
-        --hiveconf hive.server2.thrift.bind.host=127.0.0.1 \
-        --hiveconf "hive.server2.thrift.port=$(cat "$RUN/thrift_port")" \
-        spark-internal >"$RUN/server.log" 2>&1 < /dev/null &
-    echo $! > "$RUN/pid"
-    # ready when both ports accept connections (the Thrift one opens last)
-    for _ in $(seq 1 240); do
-        if "$PYTHON" - "$(cat "$RUN/thrift_port")" "$(cat "$RUN/connect_port")" <<'PY' 2>/dev/null; then
-import socket, sys
-for port in sys.argv[1:]:
-    socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
-PY
-            print_env; exit 0
-        fi
-        running || { tail -50 "$RUN/server.log" >&2; echo "spark_server.sh: the server stopped" >&2; exit 1; }
-        sleep 0.5
+    # a port taken between free_port and the JVM's bind stops the JVM: start again on others
+    for attempt in 1 2 3; do
+        status=0; launch || status=$?
+        if [ "$status" = 0 ]; then print_env; exit 0; fi
+        running && { kill "$(cat "$RUN/pid")" 2>/dev/null || true; }
+        [ "$status" = 2 ] && break
+        echo "spark_server.sh: the server stopped (attempt $attempt); the end of its log:" >&2
+        tail -20 "$RUN/server.log" >&2
     done
-    tail -50 "$RUN/server.log" >&2; echo "spark_server.sh: the server did not open its ports in 120 s" >&2; exit 1
+    tail -50 "$RUN/server.log" >&2
+    echo "spark_server.sh: the server did not start (log: $RUN/server.log)" >&2; exit 1
     ;;
 stop)
     if running; then
