@@ -5,7 +5,8 @@ A dbt command that runs the project's on-run-start hooks (READING_COMMANDS: buil
 seed, snapshot, source freshness, retry, docs generate) reads the raw directory into var raw_schema with
 retention_tools.raw_files, once, when it first opens a DuckDB connection (dbt-duckdb calls
 ``configure_cursor`` for every connection it opens), before any hook or node runs, and only
-with var raw_from_files true. The directory is RAW_DATA_DIR (a relative path is taken from the
+with var raw_from_files true; with var churn_upload_from: file (the default) it reads the
+upload file (var churn_upload_file) too. The directory is RAW_DATA_DIR (a relative path is taken from the
 working directory), by default data/raw of the dbt project; the vars are the command's
 (dbt_project.yml, then --vars). Other commands (compile, show, docs generate, run-operation,
 debug, ...) find the raw tables as the last reading command left them.
@@ -36,7 +37,7 @@ from dbt_common.exceptions import DbtRuntimeError
 from dbt_common.invocation import get_invocation_id
 
 from retention_tools.project_vars import dbt_vars
-from retention_tools.raw_files import RawFileError, quote_string, register_raw_tables
+from retention_tools.raw_files import RawFileError, quote_string, register_raw_tables, register_upload, upload_file
 
 # The dbt commands (get_flags().WHICH) that read the raw files: those that run on-run-start hooks.
 READING_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "freshness", "retry", "generate"})
@@ -83,6 +84,8 @@ def read_for_command(cursor: duckdb.DuckDBPyConnection) -> bool:
     raw_dir = os.environ.get("RAW_DATA_DIR") or str(project_dir / "data" / "raw")
     try:
         register_raw_tables(cursor, raw_dir, settings["raw_schema"], settings["raw_table_columns"], log=logger.info)
+        if settings.get("churn_upload_from", "file") == "file":
+            register_upload(cursor, upload_file(project_dir, settings), settings["raw_schema"], log=logger.info)
     except RawFileError as exc:
         raise DbtRuntimeError(str(exc)) from exc
     except duckdb.Error as exc:

@@ -6,7 +6,9 @@
 The files are read by the project's raw-file reader, the one the DuckDB target runs at the
 start of every build (retention_tools.raw_files, through the dbt-duckdb plugin
 retention_tools.duckdb_plugin), here into a temporary DuckDB file, so every engine gets the
-same rows, the same `_raw_row_number` and the same unreadable CSV lines in <schema>.load_errors:
+same rows, the same `_raw_row_number` and the same unreadable CSV lines in <schema>.load_errors
+(with var churn_upload_from: file, the default, the upload file of the project too, as
+<schema>.churn_upload_file):
 one file or a folder of files per table, Parquet or CSV, as described there; its messages (a
 missing file, a file lacking columns) are printed. The tables are then copied: PostgreSQL
 receives them by COPY, Spark as tables of its metastore (created through dbt's own Spark
@@ -29,8 +31,8 @@ from pathlib import Path
 import duckdb
 
 from retention_tools import DBT, PROJECT_ROOT
-from retention_tools.project_vars import raw_table_columns
-from retention_tools.raw_files import RawFileError, register_raw_tables
+from retention_tools.project_vars import dbt_vars, raw_table_columns
+from retention_tools.raw_files import RawFileError, register_raw_tables, register_upload, upload_file
 
 
 def read_raw_dir(raw_dir: Path, workdir: Path, project_dir: Path = PROJECT_ROOT) -> Path:
@@ -46,6 +48,9 @@ def read_raw_dir(raw_dir: Path, workdir: Path, project_dir: Path = PROJECT_ROOT)
         con.execute("set memory_limit = ?", [os.environ.get("DBT_DUCKDB_MEMORY_LIMIT", "6GB")])
         try:
             register_raw_tables(con, raw_dir.resolve(), "raw", raw_table_columns(project_dir))
+            settings = dbt_vars(project_dir, {})
+            if settings.get("churn_upload_from", "file") == "file":
+                register_upload(con, upload_file(project_dir, settings), "raw")
         except RawFileError as exc:
             raise SystemExit(f"reading {raw_dir} failed:\n{exc}") from None
     return database

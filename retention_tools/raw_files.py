@@ -53,6 +53,11 @@ LOAD_ERRORS_COLUMNS = (
 )
 MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size: a longer line is unreadable
 SHOWN_CHARACTERS = 10_000  # the text of an unreadable line is cut after this many characters
+# The uploaded churn scores read as a file: its relation, the name its unreadable lines go
+# under in load_errors (and the rejects), its columns and the one the header may add.
+UPLOAD_TABLE, UPLOAD_SOURCE = "churn_upload_file", "churn_upload"
+UPLOAD_COLUMNS, UPLOAD_OPTIONAL_COLUMNS = ("customer_id", "churn_score"), ("organization_id",)
+UPLOAD_DEFAULT_FILE = "seeds/synthetic_churn_predictions.csv"
 # DuckDB's own rejects tables (temporary), emptied before each CSV file.
 REJECTS_TABLE, REJECTS_SCAN = "raw_csv_rejects", "raw_csv_scans"
 
@@ -116,6 +121,50 @@ def register_raw_tables(
                 register_parquet(con, schema, table, columns, files, log)
             else:
                 register_csv(con, raw, schema, table, columns, files, log)
+
+
+def register_upload(
+    con: duckdb.DuckDBPyConnection, file: str | os.PathLike, schema: str = "raw", log: Log = print
+) -> None:
+    """The uploaded churn scores (rules section 5), read like a raw CSV file into the table
+    <schema>.churn_upload_file: text columns customer_id, churn_score and, only when the
+    header has it, organization_id (its presence says that the file names the organisation
+    per row), with `_raw_row_number`. Its unreadable lines are appended to <schema>.load_errors
+    as table `churn_upload`, so run it after register_raw_tables, which recreates that table.
+    A missing or empty (0-byte) file is an upload without rows. Its own transaction: a file
+    the reader refuses (RawFileError) leaves the upload as it was."""
+    path = os.fspath(file)
+    with _transaction(con):
+        con.execute(f"create schema if not exists {quote_identifier(schema)}")
+        definitions = ", ".join(f"{quote_identifier(name)} {type_}" for name, type_ in LOAD_ERRORS_COLUMNS)
+        con.execute(f"create table if not exists {_relation(schema, 'load_errors')} ({definitions})")
+        con.execute(f"delete from {_relation(schema, 'load_errors')} where source_table = ?", [UPLOAD_SOURCE])
+        drop_relation(con, schema, UPLOAD_TABLE)
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            log(f"churn upload: no rows in {path} (the file is missing or empty)")
+            columns = dict.fromkeys(UPLOAD_COLUMNS, "varchar")
+            con.execute(
+                f"create table {_relation(schema, UPLOAD_TABLE)} as select {select_list(columns, [])},"
+                " cast(null as bigint) as _raw_row_number where false"
+            )
+            return
+        header = parse_csv_header(csv_first_line(con, path))
+        names = UPLOAD_COLUMNS + tuple(name for name in UPLOAD_OPTIONAL_COLUMNS if name in header)
+        register_csv(
+            con,
+            os.path.dirname(path),
+            schema,
+            UPLOAD_TABLE,
+            dict.fromkeys(names, "varchar"),
+            [path],
+            log,
+            source_table=UPLOAD_SOURCE,
+        )
+
+
+def upload_file(project_dir: str | os.PathLike, settings: Mapping[str, object]) -> str:
+    """The upload file the vars name (var churn_upload_file), relative to the dbt project."""
+    return os.path.join(os.fspath(project_dir), str(settings.get("churn_upload_file", UPLOAD_DEFAULT_FILE)))
 
 
 @contextmanager
@@ -217,11 +266,12 @@ def register_csv(
     columns: Mapping[str, str],
     files: list[str],
     log: Log = print,
+    source_table: str | None = None,
 ) -> None:
     """The table <schema>.<table> of text columns from CSV files, each read with its own
     header (a folder's key=value partitions fill an expected column the file lacks), and
     `_raw_row_number` counting the rows read so far in name order; each file's unreadable
-    lines go to <schema>.load_errors."""
+    lines go to <schema>.load_errors, under ``source_table`` (default ``table``)."""
     relation = _relation(schema, table)
     definitions = ", ".join(f"{quote_identifier(name)} varchar" for name in columns)
     con.execute(f"create table {relation} ({definitions}, _raw_row_number bigint)")
@@ -237,7 +287,7 @@ def register_csv(
             require_known_columns(file, columns, header + list(partitions), log)
             _insert_csv_file(con, relation, columns, file, header, partitions, before)
             before = con.execute(f"select count(*) from {relation}").fetchone()[0]
-            record_unreadable_lines(con, schema, table, file, shown, len(header))
+            record_unreadable_lines(con, schema, source_table or table, file, shown, len(header))
     finally:
         con.execute(f"set preserve_insertion_order = {'true' if keep_order else 'false'}")
 

@@ -13,7 +13,7 @@
     {%- elif table == 'load_errors' -%}
         {{ return(var('raw_from_files', true) | string | lower == 'true') }}
     {%- elif table == 'churn_upload' -%}
-        {{ return(var('churn_upload_from', 'seed') == 'table') }}
+        {{ return(var('churn_upload_from', 'file') == 'table') }}
     {%- endif -%}
     {{ return(true) }}
 {%- endmacro %}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dbt_runner import make_project
-from handmade import TEL
+from handmade import TEL, built_project, copy_raw
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "handmade"
 T1 = "a1000000-0000-4000-8000-000000000001"
@@ -304,16 +304,30 @@ def test_load_raw_names_a_file_without_any_expected_column(tmp_path):
     assert "transactions.csv has none of the expected columns" in proc.stderr, proc.stderr
 
 
-def test_an_empty_upload_file_means_no_upload_rows(tmp_path):
-    """A 0-byte upload (dbt's seed loader cannot read one) builds like a header-only file:
-    no upload rows, no upload rejects, customers scored from the other churn sources."""
+@pytest.fixture(scope="module")
+def handmade(tmp_path_factory):
+    """The hand-made fixture's shared build (the clean upload, read as a file)."""
+    return built_project(tmp_path_factory)
+
+
+UPLOAD_READ = {"file": "churn upload: no rows in", "seed": "synthetic_churn_predictions: the file is empty"}
+
+
+@pytest.mark.parametrize("route", ["file", "seed"])
+def test_an_empty_upload_file_means_no_upload_rows(tmp_path, route):
+    """A 0-byte upload builds like a header-only file, read as a file (the default) or as a
+    seed (dbt's seed loader cannot read one; the project's seed materialization can): no upload
+    rows, no upload rejects, customers scored from the other churn sources."""
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
     project = make_project(tmp_path, raw, upload_csv="")
     assert (project.root / "seeds" / "synthetic_churn_predictions.csv").stat().st_size == 0
-    proc = project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL})
-    assert "synthetic_churn_predictions: the file is empty, so the table has no rows" in proc.stdout
-    assert project.query("select count(*) as n from seeds.synthetic_churn_predictions")[0]["n"] == 0
+    proc = project.build(
+        vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL, "churn_upload_from": route}
+    )
+    assert UPLOAD_READ[route] in proc.stdout
+    table = "raw.churn_upload_file" if route == "file" else "seeds.synthetic_churn_predictions"
+    assert project.query(f"select count(*) as n from {table}")[0]["n"] == 0
     sources = {
         r["churn_score_source"]
         for r in project.query("select distinct churn_score_source from marts.customer_segments")
@@ -325,3 +339,76 @@ def test_an_empty_upload_file_means_no_upload_rows(tmp_path):
         ]
         == 0
     )
+
+
+# The hand-made upload (TEL's) as an export writes it: a BOM, CRLF line ends, then two lines
+# the reader cannot take around a good one, right after the fixture's lines.
+UPLOAD_LINES = len((FIXTURE / "upload.csv").read_text().splitlines())
+BROKEN_UPLOAD = (
+    "\ufeffcustomer_id,churn_score\r\n"
+    + "".join(f"{line}\r\n" for line in (FIXTURE / "upload.csv").read_text().splitlines()[1:])
+    + 'CUST_005,0.5,"an extra value"\r\n'
+    + "CUST_001,0.10\r\n"
+    + 'CUST_007,"0.9\r\n'
+)
+
+
+def test_a_broken_upload_line_is_an_unreadable_line_error_not_a_failed_build(tmp_path, handmade):
+    """The upload is read by the raw-file reader: a line with more values than the header and
+    a line with an unclosed quote are one segmentation_errors row each (unreadable_line,
+    customer_ref NULL, the editor's line number and what to fix), counted in the run summary
+    and the rejects; every other line (after a BOM, with CRLF) is validated as before: the
+    same errors and scores as the clean upload."""
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
+    project = make_project(tmp_path, raw, upload_csv=BROKEN_UPLOAD)
+    project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL})
+    errors = project.query(
+        "select organization_id, customer_ref, error_code, message from marts.segmentation_errors order by message"
+    )
+    unreadable = [e for e in errors if e["error_code"] == "unreadable_line"]
+    assert [(e["organization_id"], e["customer_ref"]) for e in unreadable] == [(TEL, None), (TEL, None)]
+    assert [e["message"] for e in unreadable] == [
+        f"line {UPLOAD_LINES + 1} of synthetic_churn_predictions.csv could not be read, so none of its values are "
+        "used: it has 3 fields where the header has 2: put a value that holds a comma in double quotes",
+        f"line {UPLOAD_LINES + 3} of synthetic_churn_predictions.csv could not be read, so none of its values are "
+        "used: a quoted value is not closed, or text follows its closing quote: write a quote inside a quoted "
+        'value as two quotes ("")',
+    ]
+    clean = handmade.query("select organization_id, customer_ref, error_code, message from marts.segmentation_errors")
+    assert sorted(map(str, (e for e in errors if e["error_code"] != "unreadable_line"))) == sorted(map(str, clean))
+    summary = project.query(
+        f"select upload_rows, error_count from marts.segmentation_run_summary where organization_id = '{TEL}'"
+    )[0]
+    clean_summary = handmade.query(
+        f"select upload_rows, error_count from marts.segmentation_run_summary where organization_id = '{TEL}'"
+    )[0]
+    assert summary == {"upload_rows": clean_summary["upload_rows"] + 3, "error_count": clean_summary["error_count"] + 2}
+    rejects = project.query(
+        "select record_id, reason from marts.data_quality_rejects where reason_code = 'unreadable_line'"
+        " and source_table = 'churn_upload'"
+    )
+    assert sorted(r["reason"] for r in rejects) == [e["message"] for e in unreadable] and {
+        r["record_id"] for r in rejects
+    } == {None}
+    scores = (
+        "select customer_id, churn_score, churn_score_source from marts.customer_segments"
+        " where churn_score_source = 'upload'"
+    )
+    new = {r["customer_id"]: r for r in project.query(scores)}
+    old = {r["customer_id"]: r for r in handmade.query(scores)}
+    assert new == old and new  # CUST_001's 0.10 repeats its 0.1: counted once, not an error
+
+
+def test_the_seed_route_reads_the_upload_as_the_file_route_does(tmp_path, handmade):
+    """Var churn_upload_from: seed (dbt seed) gives the same upload rows, errors and scores as
+    the default file route on a well-formed upload."""
+    project = make_project(tmp_path, copy_raw(tmp_path / "raw"), upload_csv=FIXTURE / "upload.csv")
+    project.build(vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL, "churn_upload_from": "seed"})
+    for sql in (
+        "select organization_id, customer_ref, error_code, message from marts.segmentation_errors order by all",
+        "select * from marts.segmentation_run_summary order by organization_id",
+        "select customer_id, churn_score, churn_score_source, segment from marts.customer_segments order by all",
+        "select * from marts.data_quality_rejects where source_table = 'churn_upload' order by all",
+    ):
+        assert project.query(sql) == handmade.query(sql), sql

@@ -134,11 +134,12 @@ def test_load_raw_reads_a_folder_of_files_like_one_file(handmade, postgres, tmp_
 
 
 def test_an_empty_upload_file_is_an_empty_seed_on_postgres(tmp_path, postgres):
-    """The seed of a 0-byte upload file is an empty table on PostgreSQL too."""
+    """The seed of a 0-byte upload file (var churn_upload_from: seed) is an empty table on
+    PostgreSQL too."""
     create_database(postgres, "empty_upload")
     project = make_project(tmp_path, FIXTURE, upload_csv="")
     project.extra_env = {**postgres, "PGDATABASE": "empty_upload"}
-    project.run("seed", "--target", "postgres")
+    project.run("seed", "--target", "postgres", vars={"churn_upload_from": "seed"})
     with psycopg2.connect(**connect_args(postgres, "empty_upload")) as con, con.cursor() as cur:
         cur.execute("select count(*) from seeds.synthetic_churn_predictions")
         assert cur.fetchone()[0] == 0

@@ -1,4 +1,5 @@
-{#- One row per uploaded churn row (rules section 5). Each row is checked on its own, then a
+{#- One row per uploaded churn row (rules section 5), a line of the file that could not be
+    read included (rejected as unreadable_line). Each row is checked on its own, then a
     customer whose passing rows carry different scores has all of them rejected; rows with
     numerically equal scores (0.5 and 0.50) count once and are not errors. -#}
 with
@@ -37,6 +38,7 @@ row_checked as (
     select
         *,
         case
+            when unreadable_message is not null then 'unreadable_line'
             when customer_id is null then 'customer_not_found'
             when churn_score_text is null then 'missing_churn_score'
             when churn_score is null then 'invalid_churn_score'
@@ -87,6 +89,7 @@ select
     raw_record,
     reject_reason_code,
     case reject_reason_code
+        when 'unreadable_line' then unreadable_message
         when 'customer_not_found'
             then 'Customer ' || coalesce(customer_ref, '') || ' not found in organization'
         when 'missing_churn_score'

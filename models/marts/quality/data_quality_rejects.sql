@@ -84,10 +84,10 @@ unreadable_lines as (
         cast(null as {{ dbt.type_string() }}) as record_id,
         cast(null as {{ dbt.type_string() }}) as organization_id,
         'unreadable_line' as reject_reason_code,
-        'line ' || cast(line as {{ dbt.type_string() }}) || ' of ' || file
-        || ' could not be read, so none of its values are used: ' || error_message as reject_reason,
+        {{ unreadable_line_message('line', 'file', 'error_message') }} as reject_reason,
         {{ json_object_text([('file', 'file'), ('line', 'line'), ('csv_line', 'csv_line')]) }} as raw_record
     from {{ ref('stg_raw__load_errors') }}
+    where source_table != 'churn_upload'  -- the upload's, with its other rejects below
 
 ),
 
