@@ -16,7 +16,9 @@
 {%- if upload_from not in ('file', 'seed', 'table', 'none') -%}
     {{ exceptions.raise_compiler_error("var churn_upload_from must be file, seed, table or none, not '" ~ upload_from ~ "'") }}
 {%- endif -%}
-{%- if upload_from == 'file' and var('raw_from_files', true) | string | lower != 'true' -%}
+{#- Checked when the model runs, not when dbt parses: any command (a `dbt seed` of other seeds)
+    would stop on it otherwise. -#}
+{%- if execute and upload_from == 'file' and var('raw_from_files', true) | string | lower != 'true' -%}
     {{ exceptions.raise_compiler_error("var churn_upload_from: file reads the upload with the raw files, which var raw_from_files: false turns off; set churn_upload_from to table, seed or none") }}
 {%- endif -%}
 {%- set upload = source('raw', 'churn_upload_file') if upload_from == 'file'

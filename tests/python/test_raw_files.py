@@ -437,6 +437,7 @@ def test_the_commands_that_run_hooks_read_the_raw_files_with_the_runs_vars(tmp_p
         "churn_predictions": ("BASE TABLE", 13),
         "customer_features": ("BASE TABLE", 0),
         "load_errors": ("BASE TABLE", 0),
+        "churn_upload_file": ("BASE TABLE", 17),  # the upload file, read with them (churn_upload_from: file)
     }
     # the reader's messages are dbt's log lines, on the console and in logs/dbt.log
     message = f"raw table customer_features: no file in {project.raw_dir}, using an empty table"
