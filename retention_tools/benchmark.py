@@ -304,22 +304,20 @@ def time_run_with_history(project, as_of, runs: int) -> dict:
     published = default_published(project.db_path)
     publish(project.db_path, published)
     prepare_seconds = round(time.perf_counter() - start, 2)
-    history_dir = published.with_name(f"{published.name}.history")
-    files_before = set(history_dir.rglob("*.parquet"))
     log(
         f"scheduled run of {as_of} after {runs} run(s) ({history_rows:,} segment_history rows, "
         f"written and published in {prepare_seconds} s)"
     )
     seconds, output = run_scheduled(project, as_of, runs)
-    publish_seconds = re.search(r"; published .* in ([0-9.]+) s", output)
+    published_line = re.search(r"; published .* in ([0-9.]+) s \(([0-9]+) history date", output)
     row = {
         "runs_kept": runs,
         "history_rows": history_rows,
         "prepare_seconds": prepare_seconds,
         "run_seconds": seconds,
         **history_seconds(project.run_results()),
-        "publish_seconds": float(publish_seconds.group(1)) if publish_seconds else None,
-        "history_files_written": len(set(history_dir.rglob("*.parquet")) - files_before),
+        "publish_seconds": float(published_line.group(1)) if published_line else None,
+        "history_dates_copied": int(published_line.group(2)) if published_line else None,
     }
     log(f"run {runs + 1} (after {runs} run(s)): {seconds} s")
     return row
@@ -327,7 +325,7 @@ def time_run_with_history(project, as_of, runs: int) -> dict:
 
 def print_history_runs(rows: list[dict]) -> None:
     """The table of --history-runs: one line per number of earlier runs, seconds per column."""
-    columns = ("run_seconds", *HISTORY_NODES, "history_tests", "publish_seconds", "history_files_written")
+    columns = ("run_seconds", *HISTORY_NODES, "history_tests", "publish_seconds", "history_dates_copied")
     print(f"{'runs kept':>9} {'segment_history rows':>20}  " + "  ".join(columns))
     for row in rows:
         print(

@@ -7,26 +7,27 @@ writer holds: a BI tool reading it would fail with a lock error during every bui
 between two models it would see one run's marts next to another's. So readers connect to a
 separate published file instead (read-only), which is only ever replaced whole:
 
-1. every table and view of schema `marts` of the working database but the history is copied,
-   as a table with its table and column comments, into a new file next to the published one;
-2. the history tables (history_runs, segment_history, segment_migration,
-   behavior_signal_history), which grow by a date per run, are not copied whole: each date's
-   rows are a Parquet file in `<published>.history/<table>/<date>/<invocation_id>.parquet`,
-   written once, when the run that wrote that date (its history_runs invocation_id) is first
-   published. The new file holds views over exactly the files of its run, so publishing
-   writes only the dates the run changed (one, for a run in order) and costs the same on the
-   365th run as on the second;
-3. a table `marts.published_run` records what was published (as_of_date, when, from where);
-4. the new file is closed (DuckDB checkpoints it, so it needs no write-ahead log) and renamed
+1. the new file starts as a copy of the current published file (a plain file copy: no
+   decoding), or empty when there is none (or it cannot be read, or it is of the earlier
+   layout whose history lived in Parquet files beside it);
+2. every table and view of schema `marts` of the working database but the history replaces
+   its copy, as a table with its table and column comments;
+3. the history tables (history_runs, segment_history, segment_migration,
+   behavior_signal_history), which grow by a date per run, are not copied whole: table
+   `marts.published_versions` records which run (history_runs' invocation_id) each date of
+   the copy comes from, and only the dates whose run differs from the working database's are
+   deleted and copied again (one, for a run in order), so publishing reads the same rows on
+   the 365th run as on the second. A history table whose columns changed (a project upgrade)
+   is copied whole, once;
+4. a table `marts.published_run` records what was published (as_of_date, when, from where);
+5. the new file is closed (DuckDB checkpoints it, so it needs no write-ahead log) and renamed
    over the published path. A rename within one file system is atomic: a reader that opens
    the path gets either the old file or the new one, whole, and a reader that has the old
    one open keeps reading it unchanged. The file is read-only (mode 444) for every user.
-   History files that neither this publication nor the one before reference are deleted
-   then, so a reader that opened the previous file can still read its history; a connection
-   kept open across two more publications that rewrote a date must reconnect.
 
-The history views name their files by absolute path: move the published file and its
-`.history` directory together, and publish again after a move.
+The published file is self-contained (no paths inside): copied or moved anywhere, alone, it
+opens with every mart readable, history included. A copy left by a publication that was
+killed is deleted by the next one.
 
 Defaults: --working is $DBT_DUCKDB_PATH or data/retention.duckdb; --published is
 $RETENTION_PUBLISHED_PATH or published/<name> beside the working file
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -113,74 +115,124 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str |
             _comment(con, name, comment, source)
 
 
-def _history_files(con: duckdb.DuckDBPyConnection, directory: Path, source: str) -> tuple[dict[str, list[str]], int]:
-    """Each history table's files, one per date of history_runs: written when missing (a date
-    the run wrote since it was last published), else reused. Returns the absolute paths by
-    table and how many files were written. Reads history_runs and the rows of written dates only."""
-    versions = con.execute(
-        f"select cast(as_of_date as varchar), max(invocation_id) from work.{source}.history_runs group by 1 order by 1"
+def _versions(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """as_of_date -> the run (invocation_id) of that date in a history_runs-shaped relation."""
+    rows = con.execute(f"select cast(as_of_date as varchar), max(invocation_id) from {relation} group by 1").fetchall()
+    return dict(rows)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str | None, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = coalesce(?, current_database()) "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
     ).fetchall()
-    directory = directory.resolve()
-    files, written = {}, 0
-    for table, column in HISTORY.items():  # a migration pair belongs to the run it ends at
-        files[table] = []
-        for day, version in versions:
-            path = directory / table / day / f"{version}.parquet"
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                con.execute(
-                    f"copy (select * from work.{source}.{table} where {column} = cast(? as date)) "
-                    f"to {_literal(str(partial))} (format parquet)",
-                    [day],
-                )
-                with open(partial, "rb") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(partial, path)
-                written += 1
-            files[table].append(str(path))
-    return files, written
 
 
-def _history_views(
-    con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]], files: dict[str, list[str]], source: str
-) -> None:
-    """marts.<history table>: a view over its files, or an empty table of its columns."""
+def _sync_history(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str | None]], source: str) -> int:
+    """Bring the copy's history tables to the working database's: delete the dates whose run
+    differs (or that the working history no longer has) and copy the working rows of those
+    dates. Returns how many dates were copied."""
     comments = dict(relations)
-    for table in HISTORY:
-        if table not in comments:
-            continue
+    if "history_runs" not in comments:
+        return 0
+    wanted = _versions(con, f"work.{source}.history_runs")
+    held = _versions(con, f"{SCHEMA}.published_versions") if _exists(con, "published_versions") else {}
+    changed = sorted(day for day, version in wanted.items() if held.get(day) != version)
+    gone = sorted(set(held) - set(wanted) | set(changed))
+    dates = {day: f"date {_literal(day)}" for day in wanted.keys() | held.keys()}
+    copied = len(changed)
+    for table, column in HISTORY.items():  # a migration pair belongs to the run it ends at
         target = f"{SCHEMA}.{_quote(table)}"
-        if files.get(table):
-            paths = ", ".join(_literal(path) for path in files[table])
-            # by name: a date written before a project upgrade added a column reads it as NULL
-            con.execute(f"create view {target} as select * from read_parquet([{paths}], union_by_name = true)")
-            _comment(con, table, comments[table], source, kind="view")
+        working = f"work.{source}.{_quote(table)}"
+        if _columns(con, None, SCHEMA, table) != _columns(con, "work", source, table):
+            con.execute(f"create or replace table {target} as select * from {working}")
+            copied = len(wanted)
         else:
-            con.execute(f"create table {target} as select * from work.{source}.{_quote(table)} limit 0")
-            _comment(con, table, comments[table], source)
+            if gone:
+                con.execute(f"delete from {target} where {column} in ({', '.join(dates[d] for d in gone)})")
+            if changed:
+                con.execute(
+                    f"insert into {target} select * from {working} "
+                    f"where {column} in ({', '.join(dates[d] for d in changed)})"
+                )
+        _comment(con, table, comments[table], source)
+    con.execute(
+        f"create or replace table {SCHEMA}.published_versions as "
+        f"select as_of_date, max(invocation_id) as invocation_id from work.{source}.history_runs group by 1"
+    )
+    con.execute(
+        f"comment on table {SCHEMA}.published_versions is "
+        "'The run (invocation_id) each date of the history tables here comes from: what the next publication "
+        "copies again.'"
+    )
+    return copied
 
 
-def _referenced(database: Path) -> set[str]:
-    """The history files a published database references (none when it cannot be read)."""
+def _exists(con: duckdb.DuckDBPyConnection, name: str, kind: str = "table") -> bool:
+    catalog = "duckdb_tables()" if kind == "table" else "duckdb_views()"
+    column = "table_name" if kind == "table" else "view_name"
+    return bool(
+        con.execute(
+            f"select count(*) from {catalog} "
+            f"where database_name = current_database() and schema_name = ? and {column} = ?",
+            [SCHEMA, name],
+        ).fetchone()[0]
+    )
+
+
+def _start_from(published: Path, staging: Path) -> bool:
+    """Make the staging file a writable copy of the published one when that is of this layout
+    (it has marts.published_versions) and readable; else leave none (the publication starts
+    empty). Returns whether the published file is of the earlier layout, whose history views
+    read Parquet files in `<published>.history`."""
+    if not published.exists():
+        return False
+    earlier = False
     try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            return {path for (path,) in con.execute(f"select path from {SCHEMA}.published_history_files").fetchall()}
-    except (duckdb.Error, OSError):
-        return set()
+        shutil.copyfile(published, staging)
+        staging.chmod(0o644)
+        with duckdb.connect(str(staging)) as con:
+            earlier = _exists(con, "published_history_files")
+            if not _exists(con, "published_versions"):
+                raise ValueError(f"{published} is not of this layout: start afresh")
+    except (duckdb.Error, OSError, ValueError):
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return earlier
 
 
-def _collect_garbage(directory: Path, keep: set[str]) -> None:
-    """Delete the history files (and left-over partial files) that no kept publication references."""
-    if not directory.exists():
-        return
-    directory = directory.resolve()
-    for path in directory.rglob("*"):
-        if path.is_file() and str(path) not in keep:
+def _clear_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every relation of the copy but the history tables (views first: none depends on
+    another, but a view of a dropped table would not open)."""
+    for (name,) in con.execute(
+        "select view_name from duckdb_views() where database_name = current_database() and schema_name = ?", [SCHEMA]
+    ).fetchall():
+        con.execute(f"drop view {SCHEMA}.{_quote(name)}")
+    for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = ?", [SCHEMA]
+    ).fetchall():
+        if name not in HISTORY and name != "published_versions":
+            con.execute(f"drop table {SCHEMA}.{_quote(name)}")
+
+
+def _remove_stale_copies(published: Path) -> None:
+    """Delete the staging copies (and write-ahead logs) of publications whose process is gone:
+    a killed publication's copy is as large as the published file."""
+    for path in published.parent.glob(f".{published.name}.*.tmp*"):
+        pid = path.name[len(published.name) + 2 :].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
             path.unlink(missing_ok=True)
-    for folder in sorted((p for p in directory.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _as_of_date(con: duckdb.DuckDBPyConnection, relations: list[str]):
@@ -200,12 +252,13 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
     if not working.exists():
         raise FileNotFoundError(f"no working database at {working}: run dbt build first")
     published.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_copies(published)
     staging = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     for leftover in (staging, Path(f"{staging}.wal")):
         leftover.unlink(missing_ok=True)
-    history_dir = published.with_name(published.name + ".history")
     started = time.perf_counter()
     try:
+        earlier_layout = _start_from(published, staging)
         con = duckdb.connect(str(staging))
         try:
             con.execute(f"attach {_literal(str(working))} as work (read_only)")
@@ -213,10 +266,10 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
             names = [name for name, _ in relations]
             if "customer_segments" not in names:
                 raise RuntimeError(f"{working} has no built marts ({source}.customer_segments is missing)")
-            con.execute(f"create schema {SCHEMA}")
+            con.execute(f"create schema if not exists {SCHEMA}")
+            _clear_marts(con)
             _copy_marts(con, relations, source)
-            files, history_written = _history_files(con, history_dir, source) if "history_runs" in names else ({}, 0)
-            _history_views(con, relations, files, source)
+            history_dates_copied = _sync_history(con, relations, source)
             as_of_date = _as_of_date(con, names)
             published_at = datetime.now(timezone.utc).replace(tzinfo=None)
             con.execute(
@@ -230,15 +283,6 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
                 "'One row: the run these marts come from (as_of_date), when it was published (UTC) and from "
                 "which working database.'"
             )
-            referenced = sorted(path for paths in files.values() for path in paths)
-            con.execute(
-                f"create table {SCHEMA}.published_history_files as select unnest(cast(? as varchar[])) as path",
-                [referenced],
-            )
-            con.execute(
-                f"comment on table {SCHEMA}.published_history_files is "
-                "'The Parquet files the history views of this publication read (one per table and date).'"
-            )
             con.execute("detach work")
             con.execute("checkpoint")
         finally:
@@ -251,7 +295,6 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
         # write-ahead log next to it; a stale one (from such a client) would make DuckDB
         # replay it into the new file and fail, so it goes before and after the swap.
         staging.chmod(0o444)
-        previous = _referenced(published) if published.exists() else set()
         wal = Path(f"{published}.wal")
         wal.unlink(missing_ok=True)
         os.replace(staging, published)
@@ -261,7 +304,11 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
             os.fsync(directory)  # the rename itself survives a crash
         finally:
             os.close(directory)
-        _collect_garbage(history_dir, previous | set(referenced))
+        # The earlier layout's Parquet history: kept while the file just replaced (which reads
+        # it) may still be open, deleted by the publication after.
+        parquet_history = published.with_name(published.name + ".history")
+        if parquet_history.exists() and not earlier_layout:
+            shutil.rmtree(parquet_history, ignore_errors=True)
     finally:
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
@@ -269,7 +316,7 @@ def publish(working: Path, published: Path, source: str = SCHEMA) -> dict:
         "published": str(published),
         "as_of_date": str(as_of_date) if as_of_date else None,
         "relations": len(relations),
-        "history_files_written": history_written,
+        "history_dates_copied": history_dates_copied,
         "seconds": round(time.perf_counter() - started, 2),
     }
 

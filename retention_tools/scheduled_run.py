@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         + f"built in {result['build_seconds']} s"
         + (
             f"; published as_of_date {published['as_of_date']} to {published['published']} in {published['seconds']} s"
+            f" ({published['history_dates_copied']} history date(s) copied)"
             if published
             else ""
         )

@@ -1,6 +1,6 @@
 """A BI-like reader for test_history_and_publishing: until STOP_FILE exists, open the published
 DuckDB file read-only, read the current-run marts one by one (pausing in between, so a publish
-can happen while the connection is open), then its history (views over Parquet files), and
+can happen while the connection is open), then its history tables, and
 print one JSON line per pass: the as_of_dates seen, whether the history's rows per date are
 those its run log counts, or the error. Usage: python publish_reader.py PUBLISHED STOP_FILE"""
 

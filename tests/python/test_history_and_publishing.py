@@ -55,9 +55,10 @@ def _query(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def _history(project) -> dict[str, list[tuple]]:
+def _history(project, database: Path | None = None) -> dict[str, list[tuple]]:
+    """The history tables of the working database (or of a published one)."""
     return {
-        table: _query(project.db_path, f"select {columns} from marts.{table} order by all")
+        table: _query(database or project.db_path, f"select {columns} from marts.{table} order by all")
         for table, columns in HISTORY.items()
     }
 
@@ -107,7 +108,7 @@ def runs(tmp_path_factory):
         from marts.customer_segments""",
     )
 
-    _script(project, "scheduled_run.py", "--as-of-date", D2, "--quiet")
+    state["rerun"] = _script(project, "scheduled_run.py", "--as-of-date", D2, "--quiet").stdout
     state["history_after_rerun"] = _history(project)
     state["published_after_rerun"] = _query(published, "select cast(as_of_date as varchar) from marts.published_run")
 
@@ -119,6 +120,7 @@ def runs(tmp_path_factory):
     state["published_history_after_prune"] = _query(
         published, "select distinct cast(as_of_date as varchar) from marts.segment_history order by 1"
     )
+    state["published_full_history_after_prune"] = _history(project, published)
 
     _script(project, "scheduled_run.py", "--as-of-date", D3, "--full-refresh", "--quiet")
     state["history_after_full_refresh"] = _history(project)
@@ -145,6 +147,9 @@ def test_rerunning_a_date_gives_identical_history(runs):
         assert first and first == [r for r in runs["history_after_backfill"][table] if r[2] == d1]
         assert runs["history_after_rerun"][table] == runs["history_after_backfill"][table]
     assert runs["published_after_rerun"] == [(D2,)]  # the rerun published its own date
+    # and copied only the dates it rewrote into the publication: D2 and D3 (whose previous
+    # segment comes from D2), not D1
+    assert "(2 history date(s) copied)" in runs["rerun"]
 
 
 def test_three_dates_of_history_one_row_per_customer_and_date(runs):
@@ -203,6 +208,7 @@ def test_history_keep_days_prunes_runs_older_than_the_window(runs):
         assert rows == [r for r in runs["history_after_rerun"][table] if str(r[2]) != D1], table
     assert runs["migration_after_prune"] == [(D2,), (D3,)]
     assert runs["published_history_after_prune"] == [(D2,), (D3,)]
+    assert runs["published_full_history_after_prune"] == runs["history_after_prune"]
 
 
 def test_full_refresh_keeps_only_the_current_run(runs):

@@ -2,7 +2,7 @@
 
 After one passed run (D1), a run of D2 is killed with SIGKILL at each stage: while the build
 runs, after the staged history models were built (before the build's end, so before the
-commit), after the commit but before publishing, and while publishing (its history files
+commit), after the commit but before publishing, and while publishing (its new file
 written, the rename not done). Afterwards the history holds exactly the dates of the runs
 whose build passed, and the published file is one of those runs, whole. Then two runs at once:
 while a scheduled run is held after its history models, a second scheduled run exits with
@@ -188,6 +188,8 @@ def test_a_run_killed_at_any_stage_leaves_only_runs_that_passed(project, tmp_pat
     assert _start(project, [SCRIPTS / "scheduled_run.py", "--as-of-date", D2, "--quiet"]).wait(timeout=600) == 0
     assert _history_dates(project)["history_runs"] == before["history_runs"] | {D2}
     assert _published(project) == (D2, before["history_runs"] | {D2})
+    # and the killed publication's partial copy is gone
+    assert [p.name for p in project.published.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def test_two_runs_at_once_one_runs_the_other_changes_nothing(project, tmp_path):
