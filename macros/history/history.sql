@@ -60,8 +60,12 @@
     first run and an upgraded project read them like any other run. -#}
 {% macro create_history_tables() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set statements = [] -%}
     {%- do adapter.create_schema(api.Relation.create(database=target.get('database'), schema=history_schema())) -%}
+    {{ return(adapter.dispatch('create_history_tables')()) }}
+{%- endmacro %}
+
+{% macro default__create_history_tables() -%}
+    {%- set statements = [] -%}
     {%- for name, table in history_tables().items() -%}
         {%- set existing = adapter.get_relation(database=target.get('database'), schema=history_schema(), identifier=name) -%}
         {%- if existing is none -%}
@@ -101,15 +105,6 @@
 {% macro postgres__history_create_table_sql(relation, table) -%}
     {{ return(default__history_create_table_sql(relation, table) + [
         'create index if not exists ' ~ relation.identifier ~ '_by_date on ' ~ relation ~ ' (' ~ table.date ~ ', organization_id)',
-    ]) }}
-{%- endmacro %}
-
-{#- Spark: a Parquet table partitioned by the slice date (Spark moves the partition column
-    last), so that a run overwrites and prunes whole partitions. -#}
-{% macro spark__history_create_table_sql(relation, table) -%}
-    {{ return([
-        'create table if not exists ' ~ relation ~ ' (' ~ history_column_definitions(table.columns) | join(', ')
-            ~ ') using parquet partitioned by (' ~ table.date ~ ')',
     ]) }}
 {%- endmacro %}
 
@@ -174,33 +169,52 @@
 
     {%- set as_of = model_relation('int_as_of_date_resolved') -%}
     {%- set run_date = run_query('select cast(as_of_date as ' ~ dbt.type_string() ~ ') from ' ~ as_of).columns[0].values()[0] -%}
-    {%- set statements = [] -%}
-    {%- for name, table in tables.items() -%}
-        {%- set relation = history_relation(name) -%}
-        {%- if history_is_reset() -%}
-            {%- do statements.append({'delete_from': relation, 'date': table.date, 'where': none}) -%}
-        {%- else -%}
-            {%- do statements.append({'delete_from': relation, 'date': table.date,
-                'where': table.date ~ (' >= ' if table.from_run_on else ' = ') ~ "cast('" ~ run_date ~ "' as date)"}) -%}
-        {%- endif -%}
-        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | join(', ') -%}
-        {%- do statements.append(history_insert_sql(relation, columns, model_relation(table.staged))) -%}
-    {%- endfor -%}
     {%- set keep_days = var('history_keep_days', none) -%}
+    {%- set cutoff = none -%}
     {%- if keep_days is not none -%}
         {%- set latest = 'select as_of_date from ' ~ as_of ~ ('' if history_is_reset() else
                          ' union all select as_of_date from ' ~ history_relation('history_runs')) -%}
         {%- set cutoff = run_query('select cast(cast(' ~ add_days('max(as_of_date)', -(keep_days | int)) ~ ' as date) as '
                                    ~ dbt.type_string() ~ ') from (' ~ latest ~ ') as runs').columns[0].values()[0] -%}
-        {%- for name, table in tables.items() -%}
-            {%- do statements.append({'delete_from': history_relation(name), 'date': table.date,
-                                      'where': table.date ~ " < cast('" ~ cutoff ~ "' as date)"}) -%}
-        {%- endfor -%}
     {%- endif -%}
+    {%- do history_commit(run_date, cutoff) -%}
     {%- do log('History written for as_of_date ' ~ run_date
                ~ (' (full refresh: the history holds this run only)' if history_is_reset() else '')
                ~ ('' if keep_days is none else '; runs before ' ~ cutoff ~ ' pruned (history_keep_days ' ~ keep_days ~ ')'), info=true) -%}
-    {{ return(history_execute(statements)) }}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- Write the staged history of the run of ``run_date``: replace, in every history table, the
+    dates the run rewrites (its date and, where from_run_on, every later one; every date with
+    --full-refresh) by the staged rows, then remove the dates before ``cutoff`` (none: keep
+    all). All of it or nothing: DuckDB and PostgreSQL in one transaction, Spark by a commit
+    marker written last. -#}
+{% macro history_commit(run_date, cutoff) -%}
+    {{ return(adapter.dispatch('history_commit')(run_date, cutoff)) }}
+{%- endmacro %}
+
+{#- The dates a run replaces in a history table, as a condition on its date column. -#}
+{% macro history_replaced_dates(table, run_date) -%}
+    {%- if history_is_reset() -%}{{ return('1 = 1') }}{%- endif -%}
+    {{ return(table.date ~ (' >= ' if table.from_run_on else ' = ') ~ "cast('" ~ run_date ~ "' as date)") }}
+{%- endmacro %}
+
+{% macro default__history_commit(run_date, cutoff) -%}
+    {%- set statements = [] -%}
+    {%- for name, table in history_tables().items() -%}
+        {%- set relation = history_relation(name) -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | join(', ') -%}
+        {%- do statements.append('delete from ' ~ relation ~ ' where ' ~ history_replaced_dates(table, run_date)) -%}
+        {%- do statements.append('insert into ' ~ relation ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from '
+                                 ~ model_relation(table.staged)) -%}
+    {%- endfor -%}
+    {%- if cutoff is not none -%}
+        {%- for name, table in history_tables().items() -%}
+            {%- do statements.append('delete from ' ~ history_relation(name) ~ ' where ' ~ table.date
+                                     ~ " < cast('" ~ cutoff ~ "' as date)") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do history_execute(statements) -%}
 {%- endmacro %}
 
 {#- A model's relation by name, from the graph (ref() is not for hooks). -#}
@@ -212,50 +226,23 @@
     {{ exceptions.raise_compiler_error('no model ' ~ name) }}
 {%- endmacro %}
 
-{#- Run statements in order as one transaction (DuckDB, PostgreSQL: dbt's own, begun by the
-    first statement and committed after the last; a failure or a kill before the commit
-    leaves nothing). A statement is SQL text or a delete {'delete_from', 'date', 'where'}.
-    Spark has no transactions: a delete drops partitions. Returns no SQL for the hook. -#}
+{#- Run SQL statements in order as one transaction (DuckDB, PostgreSQL: dbt's own, begun by
+    the first statement and committed after the last; a failure or a kill before the commit
+    leaves nothing); Spark, which has no transactions, one after another. Returns no SQL for
+    the hook. -#}
 {% macro history_execute(statements) -%}
     {{ return(adapter.dispatch('history_execute')(statements)) }}
 {%- endmacro %}
 
 {% macro default__history_execute(statements) -%}
-    {%- for step in statements -%}
-        {%- set sql = 'delete from ' ~ step.delete_from ~ ('' if step.where is none else ' where ' ~ step.where)
-                      if step is mapping else step -%}
+    {%- for sql in statements -%}
         {%- call statement('history', auto_begin=true) -%}{{ sql }}{%- endcall -%}
     {%- endfor -%}
     {%- if statements -%}{%- do adapter.commit() -%}{%- endif -%}
     {{ return('') }}
 {%- endmacro %}
 
-{#- A delete drops the partitions of the dates it selects, read when it is its turn. -#}
 {% macro spark__history_execute(statements) -%}
-    {%- for step in statements -%}
-        {%- if step is mapping -%}
-            {%- set dates = run_query('select distinct cast(' ~ step.date ~ ' as string) from ' ~ step.delete_from
-                                      ~ ('' if step.where is none else ' where ' ~ step.where)).columns[0].values() -%}
-            {%- for day in dates -%}
-                {%- do run_query('alter table ' ~ step.delete_from ~ ' drop if exists partition ('
-                                 ~ step.date ~ " = '" ~ day ~ "')") -%}
-            {%- endfor -%}
-        {%- else -%}
-            {%- do run_query(step) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- for sql in statements -%}{%- do run_query(sql) -%}{%- endfor -%}
     {{ return('') }}
-{%- endmacro %}
-
-{% macro history_insert_sql(relation, columns, staged) -%}
-    {{ return(adapter.dispatch('history_insert_sql')(relation, columns, staged)) }}
-{%- endmacro %}
-
-{% macro default__history_insert_sql(relation, columns, staged) -%}
-    {{ return('insert into ' ~ relation ~ ' (' ~ columns ~ ') select ' ~ columns ~ ' from ' ~ staged) }}
-{%- endmacro %}
-
-{#- Spark inserts by position, in the table's column order (the partition column last). -#}
-{% macro spark__history_insert_sql(relation, columns, staged) -%}
-    {{ return('insert into ' ~ relation ~ ' select ' ~ columns ~ ' from ' ~ staged) }}
 {%- endmacro %}

@@ -30,6 +30,7 @@ SLOW_MODULES = {
     "test_clv_references_engines",
     "test_cross_engine",
     "test_spark_session",
+    "test_spark_history_commit",
     "test_dashboard_and_analyses",
     "test_dbt_build",
     "test_history_and_publishing",
