@@ -10,8 +10,10 @@ file readers open; a failed run leaves the last good history and publication in 
 exits non-zero. Without --as-of-date the project's default date is used (the day after the
 latest valid event). Re-running a date replaces its history; --history-keep-days N prunes the
 runs more than N days before the latest (default: keep every run); --full-refresh starts the
-history again. Other targets (postgres, spark) are built the same way; publishing is
-DuckDB's (their readers do not lock the database), so it is skipped there.
+history again. On PostgreSQL the marts are built into `<marts>__next` (var `marts_swap`) and
+published by swapping that schema in, in the history's commit transaction: a reader's query
+sees the marts and history of one run or of the other (--no-publish builds them in place). On
+Spark the marts are built in place (its history's commit is all or nothing by itself).
 
 One run at a time: a run holds an exclusive lock on the project's target directory and on the
 working database (`<database>.run.lock`) from before the build until after publishing. A run
@@ -96,13 +98,14 @@ def run(
     ]
     if target:
         cmd += ["--target", target]
-    variables = {"as_of_date": as_of_date, "history_keep_days": history_keep_days}
+    location = target_location(target, project_dir)
+    swap = publish_marts and location["type"] == "postgres"
+    variables = {"as_of_date": as_of_date, "history_keep_days": history_keep_days, "marts_swap": swap or None}
     variables = {name: value for name, value in variables.items() if value is not None}
     if variables:
         cmd += ["--vars", json.dumps(variables)]
     if full_refresh:
         cmd.append("--full-refresh")
-    location = target_location(target, project_dir)
     working = Path(location["path"] or default_working())
     if not working.is_absolute():
         working = project_dir / working
@@ -138,6 +141,8 @@ def _build_and_publish(
             f"and the history keeps its last committed state.{output}"
         )
     result = {"as_of_date": as_of_date, "build_seconds": seconds, "published": None}
+    if publish_marts and location["type"] == "postgres":
+        result["swapped"] = location["marts_schema"]  # in the build's own commit
     if publish_marts and location["type"] == "duckdb":
         published = default_published(working, location["marts_schema"])
         if not published.is_absolute():
@@ -198,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             f"; published as_of_date {published['as_of_date']} to {published['published']} in {published['seconds']} s"
             f" ({published['history_dates_copied']} history date(s) copied)"
             if published
-            else ""
+            else (f"; published schema {result['swapped']} by a swap" if result.get("swapped") else "")
         )
     )
     return 0

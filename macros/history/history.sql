@@ -46,7 +46,7 @@
     published copy find the history beside the marts. -#}
 {% macro history_schema() -%}
     {%- set schema = history_relation('history_runs').schema -%}
-    {%- set marts_schema = generate_schema_name('marts', none) | trim -%}
+    {%- set marts_schema = published_schema_name('marts') | trim -%}
     {%- if schema != marts_schema -%}
         {{ exceptions.raise_compiler_error("The history source's schema is " ~ schema ~ " but the marts are built in "
             ~ marts_schema ~ ": set var history_schema to " ~ marts_schema ~ " (the history lives beside the marts).") }}
@@ -163,7 +163,9 @@
         {%- set reason = 'this build did not select the staged history models (' ~ staged_names | reject('in', built) | join(', ') ~ ')' -%}
     {%- endif -%}
     {%- if reason is defined -%}
-        {%- do log('History not written: ' ~ reason ~ '; it keeps its last committed state.', info=true) -%}
+        {%- do log('History not written: ' ~ reason ~ '; it keeps its last committed state.'
+                   ~ (' The marts built into ' ~ published_schema_name('marts') | trim ~ '__next were not published.'
+                      if var('marts_swap', false) else ''), info=true) -%}
         {{ return('') }}
     {%- endif -%}
 
@@ -180,7 +182,9 @@
     {%- do history_commit(run_date, cutoff) -%}
     {%- do log('History written for as_of_date ' ~ run_date
                ~ (' (full refresh: the history holds this run only)' if history_is_reset() else '')
-               ~ ('' if keep_days is none else '; runs before ' ~ cutoff ~ ' pruned (history_keep_days ' ~ keep_days ~ ')'), info=true) -%}
+               ~ ('' if keep_days is none else '; runs before ' ~ cutoff ~ ' pruned (history_keep_days ' ~ keep_days ~ ')')
+               ~ ('; the marts of ' ~ published_schema_name('marts') | trim ~ '__next published with it (marts_swap)'
+                  if var('marts_swap', false) else ''), info=true) -%}
     {{ return('') }}
 {%- endmacro %}
 
@@ -200,7 +204,8 @@
 {%- endmacro %}
 
 {% macro default__history_commit(run_date, cutoff) -%}
-    {%- set statements = [] -%}
+    {%- set swap = marts_swap_statements() if var('marts_swap', false) else {'first': [], 'last': []} -%}
+    {%- set statements = [] + swap.first -%}
     {%- for name, table in history_tables().items() -%}
         {%- set relation = history_relation(name) -%}
         {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | join(', ') -%}
@@ -214,7 +219,55 @@
                                      ~ " < cast('" ~ cutoff ~ "' as date)") -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- do history_execute(statements) -%}
+    {%- do history_execute(statements + swap.last) -%}
+{%- endmacro %}
+
+{#- With var `marts_swap`: the statements that publish the marts built into `<marts>__next`
+    (generate_schema_name), run in the history's commit transaction, so that a reader's query
+    sees the marts and history of one run or of the other: {'first': [...], 'last': [...]}.
+    First every relation readers know is locked (a query that reaches one waits for the commit
+    and then finds the new one by name; one that holds one finishes on the old ones first);
+    last the schemas swap names and the history tables move into the new marts schema. The
+    previous marts become `<marts>__next`, which the next build replaces. PostgreSQL only
+    (DDL in a transaction). -#}
+{% macro marts_swap_statements() -%}
+    {{ return(adapter.dispatch('marts_swap_statements')()) }}
+{%- endmacro %}
+
+{% macro default__marts_swap_statements() -%}
+    {{ exceptions.raise_compiler_error('var marts_swap publishes the marts by a schema swap, which only PostgreSQL '
+        ~ 'runs in a transaction; ' ~ target.type ~ ' builds the marts in place (unset marts_swap).') }}
+{%- endmacro %}
+
+{% macro postgres__marts_swap_statements() -%}
+    {%- set live = published_schema_name('marts') | trim -%}
+    {%- set next = live ~ '__next' -%}
+    {%- set previous = live ~ '__previous' -%}
+    {%- if not adapter.check_schema_exists(target.database, next) -%}
+        {{ exceptions.raise_compiler_error('var marts_swap: the marts were not built into ' ~ next ~ ' (a project '
+            ~ 'with its own generate_schema_name must add __next to the marts schema when marts_swap is set).') }}
+    {%- endif -%}
+    {%- set first = [] -%}
+    {%- set held = run_query("select quote_ident(c.relname) from pg_class as c inner join pg_namespace as n "
+        ~ "on n.oid = c.relnamespace where n.nspname = '" ~ live ~ "' and c.relkind in ('r', 'v', 'm', 'p') "
+        ~ "order by c.relname").columns[0].values() -%}
+    {%- if held -%}
+        {%- set qualified = [] -%}
+        {%- for name in held -%}{%- do qualified.append(adapter.quote(live) ~ '.' ~ name) -%}{%- endfor -%}
+        {%- do first.append('lock table ' ~ qualified | join(', ') ~ ' in access exclusive mode') -%}
+    {%- endif -%}
+    {%- set statements = [
+        'create schema if not exists ' ~ adapter.quote(live),
+        'drop schema if exists ' ~ adapter.quote(previous) ~ ' cascade',
+        'alter schema ' ~ adapter.quote(live) ~ ' rename to ' ~ adapter.quote(previous),
+        'alter schema ' ~ adapter.quote(next) ~ ' rename to ' ~ adapter.quote(live),
+    ] -%}
+    {%- for name in history_tables() -%}
+        {%- do statements.append('alter table ' ~ adapter.quote(previous) ~ '.' ~ adapter.quote(name)
+                                 ~ ' set schema ' ~ adapter.quote(live)) -%}
+    {%- endfor -%}
+    {%- do statements.append('alter schema ' ~ adapter.quote(previous) ~ ' rename to ' ~ adapter.quote(next)) -%}
+    {{ return({'first': first, 'last': statements}) }}
 {%- endmacro %}
 
 {#- A model's relation by name, from the graph (ref() is not for hooks). -#}
@@ -240,6 +293,14 @@
     {%- endfor -%}
     {%- if statements -%}{%- do adapter.commit() -%}{%- endif -%}
     {{ return('') }}
+{%- endmacro %}
+
+{#- PostgreSQL: dbt ends its transactions by sending COMMIT as SQL text, after which psycopg2
+    still believes one is open and sends no BEGIN before the next statement, so each statement
+    would commit on its own (a kill midway would leave part of the commit). An explicit begin
+    makes them one transaction (inside one already open, PostgreSQL only warns). -#}
+{% macro postgres__history_execute(statements) -%}
+    {{ return(default__history_execute((['begin'] + statements) if statements else [])) }}
 {%- endmacro %}
 
 {% macro spark__history_execute(statements) -%}

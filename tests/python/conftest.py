@@ -31,6 +31,7 @@ SLOW_MODULES = {
     "test_cross_engine",
     "test_spark_session",
     "test_spark_history_commit",
+    "test_postgres_publish",
     "test_dashboard_and_analyses",
     "test_dbt_build",
     "test_history_and_publishing",
