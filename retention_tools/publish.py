@@ -49,7 +49,7 @@ import duckdb
 from retention_tools.dbt_target import target_location
 
 SCHEMA = "marts"
-# The history tables, each with the column its per-date files are split by.
+# The history tables, each with its date column (a date is copied again when its run changed).
 HISTORY = {
     "history_runs": "as_of_date",
     "segment_history": "as_of_date",
@@ -138,7 +138,7 @@ def _sync_history(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str
         return 0
     wanted = _versions(con, f"work.{source}.history_runs")
     held = _versions(con, f"{SCHEMA}.published_versions") if _exists(con, "published_versions") else {}
-    changed = sorted(day for day, version in wanted.items() if held.get(day) != version)
+    changed = sorted(day for day, version in wanted.items() if day not in held or held[day] != version)
     gone = sorted(set(held) - set(wanted) | set(changed))
     dates = {day: f"date {_literal(day)}" for day in wanted.keys() | held.keys()}
     copied = len(changed)

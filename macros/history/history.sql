@@ -243,11 +243,13 @@
     {%- set live = published_schema_name('marts') | trim -%}
     {%- set next = live ~ '__next' -%}
     {%- set previous = live ~ '__previous' -%}
-    {%- if not adapter.check_schema_exists(target.database, next) -%}
+    {%- if model_relation('customer_segments').schema != next -%}
         {{ exceptions.raise_compiler_error('var marts_swap: the marts were not built into ' ~ next ~ ' (a project '
             ~ 'with its own generate_schema_name must add __next to the marts schema when marts_swap is set).') }}
     {%- endif -%}
-    {%- set first = [] -%}
+    {#- a reader that holds a mart for longer fails the run (nothing changes) instead of
+        making every reader queue behind the swap -#}
+    {%- set first = ["set local lock_timeout = '" ~ var('marts_swap_lock_timeout', '60s') ~ "'"] -%}
     {%- set held = run_query("select quote_ident(c.relname) from pg_class as c inner join pg_namespace as n "
         ~ "on n.oid = c.relnamespace where n.nspname = '" ~ live ~ "' and c.relkind in ('r', 'v', 'm', 'p') "
         ~ "order by c.relname").columns[0].values() -%}
@@ -256,12 +258,32 @@
         {%- for name in held -%}{%- do qualified.append(adapter.quote(live) ~ '.' ~ name) -%}{%- endfor -%}
         {%- do first.append('lock table ' ~ qualified | join(', ') ~ ' in access exclusive mode') -%}
     {%- endif -%}
-    {%- set statements = [
-        'create schema if not exists ' ~ adapter.quote(live),
+    {%- set statements = ['create schema if not exists ' ~ adapter.quote(live)] -%}
+    {#- what readers were granted on the marts schema, and by its default privileges on the
+        tables created in it, stays with the name: the schema swapped in gets the same -#}
+    {%- for privilege, grantee in run_query("select a.privilege_type, coalesce(quote_ident(r.rolname), 'public') "
+            ~ "from pg_namespace as n cross join lateral aclexplode(n.nspacl) as a left join pg_roles as r "
+            ~ "on r.oid = a.grantee where n.nspname = '" ~ live ~ "' and a.grantee <> n.nspowner").rows -%}
+        {%- do statements.append('grant ' ~ privilege ~ ' on schema ' ~ adapter.quote(next) ~ ' to ' ~ grantee) -%}
+    {%- endfor -%}
+    {%- set kinds = {'r': 'tables', 'S': 'sequences', 'f': 'functions', 'T': 'types'} -%}
+    {%- for owner, kind, privilege, grantee in run_query("select quote_ident(o.rolname), d.defaclobjtype, "
+            ~ "a.privilege_type, coalesce(quote_ident(r.rolname), 'public') from pg_default_acl as d "
+            ~ "inner join pg_namespace as n on n.oid = d.defaclnamespace inner join pg_roles as o on o.oid = d.defaclrole "
+            ~ "cross join lateral aclexplode(d.defaclacl) as a left join pg_roles as r on r.oid = a.grantee "
+            ~ "where n.nspname = '" ~ live ~ "'").rows if kind in kinds -%}
+        {%- do statements.append('alter default privileges for role ' ~ owner ~ ' in schema ' ~ adapter.quote(next)
+                                 ~ ' grant ' ~ privilege ~ ' on ' ~ kinds[kind] ~ ' to ' ~ grantee) -%}
+        {%- if kind == 'r' -%}
+            {%- do statements.append('grant ' ~ privilege ~ ' on all tables in schema ' ~ adapter.quote(next)
+                                     ~ ' to ' ~ grantee) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do statements.extend([
         'drop schema if exists ' ~ adapter.quote(previous) ~ ' cascade',
         'alter schema ' ~ adapter.quote(live) ~ ' rename to ' ~ adapter.quote(previous),
         'alter schema ' ~ adapter.quote(next) ~ ' rename to ' ~ adapter.quote(live),
-    ] -%}
+    ]) -%}
     {%- for name in history_tables() -%}
         {%- do statements.append('alter table ' ~ adapter.quote(previous) ~ '.' ~ adapter.quote(name)
                                  ~ ' set schema ' ~ adapter.quote(live)) -%}

@@ -73,11 +73,9 @@ normalized as (
 unreadable_lines as (
 
     select
-        {%- if has_organization_column %}
-        cast(null as {{ dbt.type_string() }}) as organization_id,
-        {%- else %}
+        -- a line that cannot be read has no organisation of its own, even in a file with an
+        -- organization_id column: it counts for the upload's default organisation
         cast('{{ var("churn_upload_organization_id") }}' as {{ dbt.type_string() }}) as organization_id,
-        {%- endif %}
         cast(null as {{ dbt.type_string() }}) as customer_ref,
         cast(null as {{ dbt.type_string() }}) as customer_key,
         cast(null as {{ dbt.type_string() }}) as churn_score_text,

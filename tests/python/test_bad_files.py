@@ -412,3 +412,24 @@ def test_the_seed_route_reads_the_upload_as_the_file_route_does(tmp_path, handma
         "select * from marts.data_quality_rejects where source_table = 'churn_upload' order by all",
     ):
         assert project.query(sql) == handmade.query(sql), sql
+
+
+def test_an_unreadable_line_of_an_upload_with_organisations_counts_for_the_default_one(tmp_path):
+    """With an organization_id column a line that cannot be read still has no organisation of
+    its own: it counts for var churn_upload_organization_id, in its run summary too."""
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURE, raw, ignore=shutil.ignore_patterns("upload.csv"))
+    upload = tmp_path / "upload.csv"
+    upload.write_text(f"customer_id,churn_score,organization_id\nCUST_001,0.1,{TEL}\nCUST_002,0.8,{TEL},extra\n")
+    project = make_project(tmp_path, raw, upload_csv=upload)
+    project.build(
+        "--select", "+segmentation_errors", "+segmentation_run_summary",
+        "--resource-type", "model", "--resource-type", "seed",
+        vars={"as_of_date": "2026-06-01", "churn_upload_organization_id": TEL},
+    )  # fmt: skip
+    errors = project.query("select organization_id, customer_ref, error_code from marts.segmentation_errors")
+    assert errors == [{"organization_id": TEL, "customer_ref": None, "error_code": "unreadable_line"}]
+    summary = project.query(
+        f"select upload_rows, error_count from marts.segmentation_run_summary where organization_id = '{TEL}'"
+    )
+    assert summary == [{"upload_rows": 2, "error_count": 1}]

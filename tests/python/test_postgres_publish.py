@@ -2,7 +2,8 @@
 built into `marts__next` and swapped in, in the history's commit transaction).
 
 A small generated data set: a scheduled run of D1; then, with a reader process querying the
-marts and the history in one statement in a loop (pg_reader.py), a backfill of D2 and D3; then
+marts and the history in one statement in a loop (pg_reader.py, as a role granted only the
+marts schema and its tables), a backfill of D2 and D3; then
 a run of D4 whose build fails (a data test) and so publishes nothing, and one whose commit
 fails midway (a trigger refuses its third history table's rows), which must leave nothing of
 it either: the commit is one transaction. The reader never fails, and every query sees one
@@ -83,12 +84,19 @@ def runs(tmp_path_factory, postgres):
     project.extra_env = {**postgres, "PGDATABASE": "publish"}
     load_raw(project, raw, "postgres")
     state = {"project": project, "first": _script(project, "scheduled_run.py", "--as-of-date", D1, "--quiet").stdout}
+    # the reader is a role of its own, granted the marts as a BI tool's would be: the grants
+    # must follow the name marts through the swaps
+    _execute(
+        project,
+        "create role bi login; grant usage on schema marts to bi; grant select on all tables in schema marts to bi; "
+        "alter default privileges in schema marts grant select on tables to bi",
+    )
 
     stop, reads = tmp / "stop-reader", tmp / "reads.jsonl"
     with open(reads, "w") as out:
         reader = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("pg_reader.py")), str(stop)],
-            env=project.env(),
+            env={**project.env(), "PGUSER": "bi"},
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
