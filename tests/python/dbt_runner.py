@@ -28,3 +28,18 @@ def duckdb_marts(project: DbtProject) -> dict[str, list[tuple]]:
         quoted = ", ".join(f'"{c}"' for c in columns)
         dumps[table] = [tuple(r.values()) for r in project.query(f"select {quoted} from marts.{table} order by all")]
     return dumps
+
+
+def assert_reads_see_one_run(reads: list[dict], stderr: str, run_of, customers: int, first: str, last: str) -> None:
+    """What a reader process printed while runs were published (one JSON object per read): no
+    read failed, each saw one run (``run_of(read)``: its single as_of_date, asserting there is
+    one) with every customer, and the runs seen go from ``first`` to ``last``, never back in
+    time (whether a read caught the runs between depends on the machine's speed)."""
+    errors = [r["error"] for r in reads if "error" in r]
+    assert not errors, errors[:3]
+    assert len(reads) >= 3, stderr
+    seen = []
+    for read in reads:
+        assert read["customers"] == customers, read
+        seen.append(run_of(read))
+    assert seen[0] == first and seen[-1] == last and seen == sorted(seen), seen
